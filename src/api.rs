@@ -1,0 +1,5 @@
+//! Server functions and the types they send over the wire, per area. The
+//! bodies run on the server; the browser build gets a client stub.
+
+pub mod account;
+pub mod auth;

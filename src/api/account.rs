@@ -1,0 +1,393 @@
+//! The profile, the account's members, roles and invites.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::auth::UserOut;
+use crate::domain::account::Role;
+use crate::error::AppError;
+
+/// One account the user belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOut {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    /// The one the user works in now.
+    pub current: bool,
+}
+
+/// The profile page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileOut {
+    pub user: UserOut,
+    pub member_since: String,
+    pub accounts: Vec<AccountOut>,
+}
+
+/// One member of the account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberOut {
+    pub user_id: String,
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub joined: String,
+}
+
+/// An invite not used yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingInviteOut {
+    pub id: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires: String,
+}
+
+/// The members page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersOut {
+    pub account_name: String,
+    pub my_user_id: String,
+    pub my_role: Role,
+    pub members: Vec<MemberOut>,
+    /// Empty unless the viewer may manage members.
+    pub invites: Vec<PendingInviteOut>,
+}
+
+/// What an invite link shows before it is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteOut {
+    pub account_name: String,
+    pub invited_by: String,
+    pub role: Role,
+    pub expires: String,
+}
+
+/// The signed-in user's profile and accounts.
+#[server(endpoint = "profile")]
+pub async fn profile() -> Result<ProfileOut, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let rows =
+                repo::accounts::memberships_of(&context::state().db.pool, &user.user_id).await?;
+            let accounts = rows
+                .into_iter()
+                .filter_map(|row| {
+                    Some(AccountOut {
+                        current: row.account_id == user.account_id,
+                        role: Role::parse(&row.role)?,
+                        id: row.account_id,
+                        name: row.account_name,
+                    })
+                })
+                .collect();
+            Ok(ProfileOut {
+                member_since: context::date(user.created_at),
+                user: user.into(),
+                accounts,
+            })
+        }
+        .await,
+    )
+}
+
+/// Changes the signed-in user's display name.
+#[server(endpoint = "update_profile")]
+pub async fn update_profile(display_name: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let name = crate::domain::account::validate_display_name(&display_name)
+                .map_err(|message| AppError::field("display_name", message))?;
+            repo::users::set_display_name(&context::state().db.pool, &user.user_id, &name).await?;
+            context::redirect("/profile?saved=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Makes another of the user's accounts the current one.
+#[server(endpoint = "switch_account")]
+pub async fn switch_account(account_id: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            if !repo::users::set_current_account(
+                &context::state().db.pool,
+                &user.user_id,
+                &account_id,
+            )
+            .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            context::redirect("/profile");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The members (and, for owners and admins, pending invites) of the
+/// current account.
+#[server(endpoint = "members")]
+pub async fn members() -> Result<MembersOut, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let state = context::state();
+            let pool = &state.db.pool;
+            let members = repo::accounts::members(pool, &user.account_id)
+                .await?
+                .into_iter()
+                .filter_map(|row| {
+                    Some(MemberOut {
+                        role: Role::parse(&row.role)?,
+                        joined: context::date(row.created_at),
+                        user_id: row.user_id,
+                        display_name: row.display_name,
+                        email: row.email,
+                    })
+                })
+                .collect();
+            let invites = if user.role.can_manage_members() {
+                repo::invites::pending(pool, &user.account_id, state.now_ms())
+                    .await?
+                    .into_iter()
+                    .filter_map(|row| {
+                        Some(PendingInviteOut {
+                            role: Role::parse(&row.role)?,
+                            expires: context::date(row.expires_at),
+                            id: row.id,
+                            invited_by: row.inviter_name,
+                        })
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Ok(MembersOut {
+                account_name: user.account_name,
+                my_user_id: user.user_id,
+                my_role: user.role,
+                members,
+                invites,
+            })
+        }
+        .await,
+    )
+}
+
+/// Makes an invite link (owners and admins). There is no mail server, so
+/// the link is shown once on the members page for the admin to pass on.
+#[server(endpoint = "create_invite")]
+pub async fn create_invite(role: String) -> Result<(), AppError> {
+    use crate::server::{context, ids, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            if !user.role.can_manage_members() {
+                return Err(AppError::Forbidden);
+            }
+            let role = match Role::parse(&role) {
+                Some(role @ (Role::Admin | Role::Member)) => role,
+                Some(Role::Owner) => {
+                    return Err(AppError::field(
+                        "role",
+                        "Invite as admin or member; make someone owner after they join.",
+                    ))
+                }
+                None => return Err(AppError::field("role", "Choose a role.")),
+            };
+            if role == Role::Admin && user.role != Role::Owner && user.role != Role::Admin {
+                return Err(AppError::Forbidden);
+            }
+            let state = context::state();
+            let token = ids::new_secret();
+            let now = state.now_ms();
+            repo::invites::create(
+                &state.db.pool,
+                &ids::hash_secret(&token),
+                &user.account_id,
+                role.as_str(),
+                &user.user_id,
+                now,
+                now + state.config.invite_hours * 3_600_000,
+            )
+            .await?;
+            context::redirect(&format!("/account/members?new_invite={token}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Revokes an unused invite of the current account.
+#[server(endpoint = "revoke_invite")]
+pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            if !user.role.can_manage_members() {
+                return Err(AppError::Forbidden);
+            }
+            let state = context::state();
+            if !repo::invites::revoke(&state.db.pool, &user.account_id, &invite_id, state.now_ms())
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            context::redirect("/account/members");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Changes a member's role (see `domain::account::may_change_role`).
+#[server(endpoint = "change_role")]
+pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> {
+    use crate::domain::account::may_change_role;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let actor = context::require_user().await?;
+            let new_role =
+                Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
+            let pool = &context::state().db.pool;
+            let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
+                .await?
+                .and_then(|r| Role::parse(&r))
+                .ok_or(AppError::NotFound)?;
+            may_change_role(actor.role, current, Some(new_role)).map_err(AppError::refused)?;
+            if !repo::accounts::set_role(pool, &actor.account_id, &user_id, new_role.as_str())
+                .await?
+            {
+                return Err(AppError::refused("An account needs at least one owner."));
+            }
+            context::redirect("/account/members");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Removes a member from the current account.
+#[server(endpoint = "remove_member")]
+pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+    use crate::domain::account::may_change_role;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let actor = context::require_user().await?;
+            let state = context::state();
+            let pool = &state.db.pool;
+            let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
+                .await?
+                .and_then(|r| Role::parse(&r))
+                .ok_or(AppError::NotFound)?;
+            may_change_role(actor.role, current, None).map_err(AppError::refused)?;
+            if !repo::accounts::remove_member(pool, &actor.account_id, &user_id).await? {
+                return Err(AppError::refused("An account needs at least one owner."));
+            }
+            ensure_has_account(&state, &user_id).await?;
+            context::redirect("/account/members");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// What an invite link offers, or `None` when it is expired, used or unknown.
+#[server(endpoint = "invite_details")]
+pub async fn invite_details(token: String) -> Result<Option<InviteOut>, AppError> {
+    use crate::server::{context, ids, repo};
+    context::finish(
+        async {
+            let state = context::state();
+            let invite = repo::invites::find_usable(
+                &state.db.pool,
+                &ids::hash_secret(&token),
+                state.now_ms(),
+            )
+            .await?;
+            Ok(invite.and_then(|row| {
+                Some(InviteOut {
+                    role: Role::parse(&row.role)?,
+                    expires: context::date(row.expires_at),
+                    account_name: row.account_name,
+                    invited_by: row.inviter_name,
+                })
+            }))
+        }
+        .await,
+    )
+}
+
+/// The signed-in user accepts an invite and joins its account.
+#[server(endpoint = "accept_invite")]
+pub async fn accept_invite(token: String) -> Result<(), AppError> {
+    use crate::server::context;
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let destination = join_with_invite(&context::state(), &token, &user.user_id).await?;
+            context::redirect(&destination);
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Joins `user_id` to the invite's account; returns where to send them: the
+/// members page, or back to the invite page (which explains) when the
+/// invite can no longer be used.
+#[cfg(feature = "ssr")]
+pub async fn join_with_invite(
+    state: &crate::server::state::AppState,
+    token: &str,
+    user_id: &str,
+) -> Result<String, AppError> {
+    use crate::server::{ids, repo};
+    let now = state.now_ms();
+    let expired = format!("/invite/{token}");
+    let Some(invite) =
+        repo::invites::find_usable(&state.db.pool, &ids::hash_secret(token), now).await?
+    else {
+        return Ok(expired);
+    };
+    if repo::invites::accept(&state.db.pool, &invite, user_id, now).await? {
+        Ok("/account/members".to_owned())
+    } else {
+        Ok(expired)
+    }
+}
+
+/// Every user keeps at least one account: one removed from their last gets
+/// a fresh one of their own.
+#[cfg(feature = "ssr")]
+async fn ensure_has_account(
+    state: &crate::server::state::AppState,
+    user_id: &str,
+) -> Result<(), AppError> {
+    use crate::server::repo;
+    let pool = &state.db.pool;
+    if repo::accounts::memberships_of(pool, user_id)
+        .await?
+        .is_empty()
+    {
+        if let Some(user) = repo::users::find_by_id(pool, user_id).await? {
+            repo::users::create_personal_account(pool, user_id, &user.display_name, state.now_ms())
+                .await?;
+        }
+    }
+    Ok(())
+}

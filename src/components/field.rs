@@ -1,0 +1,135 @@
+//! A labelled input whose error sits beside it, and the form-level message.
+//!
+//! The field runs the same `domain` validator as the server, after the
+//! first blur and then on every keystroke; the server's answer, when it
+//! comes, is shown until the person edits the field again.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+use crate::error::AppError;
+
+/// A domain validator reduced to "is it fine, or what is wrong".
+pub type Validator = fn(&str) -> Result<(), String>;
+
+/// A text-like input with label, hint and error.
+#[component]
+pub fn TextField(
+    /// The visible label (also the accessible name).
+    #[prop(into)]
+    label: String,
+    /// The form field name the server function takes.
+    name: &'static str,
+    /// `text`, `email`, `password`, …
+    #[prop(default = "text")]
+    input_type: &'static str,
+    /// The autocomplete hint for password managers.
+    #[prop(default = "off")]
+    autocomplete: &'static str,
+    /// Initial value (never used for passwords).
+    #[prop(optional, into)]
+    value: Option<String>,
+    /// A line of help under the label.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// The browser-side check (the same function the server calls).
+    #[prop(optional)]
+    validate: Option<Validator>,
+    /// The server's message for this field, if any.
+    #[prop(into)]
+    server_error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let (client_error, set_client_error) = signal(None::<String>);
+    let (edited, set_edited) = signal(false);
+    // A new server answer replaces whatever the browser said before.
+    Effect::new(move |_| {
+        server_error.track();
+        set_edited.set(false);
+    });
+    let check = move |value: String| {
+        if let Some(validate) = validate {
+            set_client_error.set(validate(&value).err());
+        }
+    };
+    let error = Signal::derive(move || {
+        if edited.get() {
+            client_error.get()
+        } else {
+            server_error.get()
+        }
+    });
+    let described_by = {
+        let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
+            <input
+                id=id
+                name=name
+                type=input_type
+                autocomplete=autocomplete
+                value=value
+                required=true
+                aria-invalid=move || error.get().map(|_| "true")
+                aria-describedby=described_by
+                on:blur=move |ev| {
+                    set_edited.set(true);
+                    check(event_target_value(&ev));
+                }
+                on:input=move |ev| {
+                    if edited.get_untracked() || client_error.get_untracked().is_some() {
+                        set_edited.set(true);
+                        check(event_target_value(&ev));
+                    }
+                }
+            />
+            {move || {
+                error.get().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
+            }}
+        </div>
+    }
+}
+
+/// The error of an action's last run, if it failed.
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    Signal::derive(move || value.get().and_then(Result::err))
+}
+
+/// The message an action's error has for one field.
+pub fn field_error(error: Signal<Option<AppError>>, field: &'static str) -> Signal<Option<String>> {
+    Signal::derive(move || error.get().and_then(|e| e.field_message(field)))
+}
+
+/// The form-level message: what went wrong when it is not one field's fault.
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|err| {
+            view! {
+                <div class="form-error" role="alert">
+                    {err.to_string()}
+                </div>
+            }
+        })
+    }
+}

@@ -1,0 +1,60 @@
+//! The site header: brand, main navigation and the sign-in state.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::app::AuthContext;
+
+/// Header with navigation; "Review" only for reviewers.
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let auth = expect_context::<AuthContext>();
+    let user = auth.user;
+    let sign_out = auth.sign_out;
+    view! {
+        <header class="site-header">
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <A href="/" attr:class="brand">
+                <span class="brand-mark" aria-hidden="true">"P"</span>
+                "Portico"
+            </A>
+            <nav aria-label="Main">
+                <ul>
+                    <li><A href="/apps">"My apps"</A></li>
+                    <li><A href="/marketplace">"Marketplace"</A></li>
+                    <li><A href="/chat">"Chat"</A></li>
+                    <Transition>
+                        {move || Suspend::new(async move {
+                            let is_reviewer = matches!(user.await, Ok(Some(u)) if u.is_reviewer);
+                            is_reviewer.then(|| view! { <li><A href="/review">"Review"</A></li> })
+                        })}
+                    </Transition>
+                </ul>
+            </nav>
+            <div class="session">
+                <Transition>
+                    {move || Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(u)) => view! {
+                                <A href="/profile" attr:class="who">
+                                    <span class="who-name">{u.display_name.clone()}</span>
+                                    <span class="who-account">{u.account_name.clone()}</span>
+                                </A>
+                                <A href="/account/members">"Members"</A>
+                                <ActionForm action=sign_out attr:class="inline">
+                                    <button type="submit" class="btn ghost">"Sign out"</button>
+                                </ActionForm>
+                            }
+                            .into_any(),
+                            _ => view! {
+                                <A href="/signin">"Sign in"</A>
+                                <A href="/signup" attr:class="btn primary">"Sign up"</A>
+                            }
+                            .into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </header>
+    }
+}

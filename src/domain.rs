@@ -1,0 +1,5 @@
+//! Pure domain types and validation: no sqlx, axum or web-sys, so the same
+//! code is compiled into the browser bundle and the server.
+
+pub mod account;
+pub mod fields;

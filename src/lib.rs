@@ -1,0 +1,28 @@
+//! Portico: a self-hostable app marketplace and developer portal.
+//!
+//! One crate, two builds: `hydrate` (WASM, in the browser) holds the pages,
+//! components, domain rules and the client half of server functions; `ssr`
+//! adds everything under `server/`.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The whole HTTP application for the given state (used by `main` and tests).
+#[cfg(feature = "ssr")]
+pub fn router(state: server::state::AppState) -> axum::Router {
+    server::http::router(state, app::shell, app::App)
+}
+
+/// Browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,77 @@
+//! The page an invite link opens.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::account::{invite_details, AcceptInvite};
+use crate::app::AuthContext;
+use crate::components::field::{action_error, FormError};
+use crate::pages::{error_view, url_escape};
+
+/// Shows who invites whom to what, and lets the visitor join.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let details = Resource::new(token, invite_details);
+    let user = expect_context::<AuthContext>().user;
+    let accept = ServerAction::<AcceptInvite>::new();
+    let error = action_error(accept);
+    view! {
+        <Title text="Invitation"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                let token = token();
+                match (details.await, user.await) {
+                    (Err(e), _) | (_, Err(e)) => error_view(e),
+                    (Ok(None), _) => view! {
+                        <section class="card narrow" role="alert">
+                            <h1>"This invite link has expired"</h1>
+                            <p>"It was used already, revoked, or is too old. Ask the person who sent it for a new one."</p>
+                        </section>
+                    }
+                    .into_any(),
+                    (Ok(Some(invite)), Ok(signed_in)) => {
+                        let heading = format!("Join {}", invite.account_name);
+                        let join_label = format!("Join {}", invite.account_name);
+                        view! {
+                            <section class="card narrow">
+                                <h1>{heading}</h1>
+                                <p>
+                                    <strong>{invite.invited_by.clone()}</strong>
+                                    " invited you to join "
+                                    <strong>{invite.account_name.clone()}</strong>
+                                    " as " {invite.role.label().to_lowercase()} "."
+                                </p>
+                                <p class="muted">"The link works once, until " {invite.expires.clone()} "."</p>
+                                <FormError error/>
+                                {match signed_in {
+                                    Some(u) => view! {
+                                        <p>"You are signed in as " {u.email.clone()} "."</p>
+                                        <ActionForm action=accept>
+                                            <input type="hidden" name="token" value=token.clone()/>
+                                            <button type="submit" class="btn primary">{join_label}</button>
+                                        </ActionForm>
+                                    }
+                                    .into_any(),
+                                    None => {
+                                        let escaped = url_escape(&token);
+                                        view! {
+                                            <p class="actions">
+                                                <a class="btn primary" href=format!("/signup?invite={escaped}")>"Create an account to join"</a>
+                                                <a class="btn" href=format!("/signin?invite={escaped}")>"Sign in to join"</a>
+                                            </p>
+                                        }
+                                        .into_any()
+                                    }
+                                }}
+                            </section>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

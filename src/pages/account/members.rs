@@ -1,0 +1,200 @@
+//! The account's members, their roles, and invite links.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::account::{
+    members, ChangeRole, CreateInvite, MemberOut, MembersOut, RemoveMember, RevokeInvite,
+};
+use crate::components::field::{action_error, FormError};
+use crate::domain::account::Role;
+use crate::pages::error_view;
+
+/// Member list; owners and admins also invite, change roles and remove.
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let invite = ServerAction::<CreateInvite>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let change = ServerAction::<ChangeRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    let data = Resource::new(
+        move || {
+            (
+                invite.version().get(),
+                revoke.version().get(),
+                change.version().get(),
+                remove.version().get(),
+            )
+        },
+        |_| members(),
+    );
+    let query = use_query_map();
+    let new_invite = Signal::derive(move || query.read().get("new_invite"));
+    let errors = [
+        action_error(invite),
+        action_error(revoke),
+        action_error(change),
+        action_error(remove),
+    ];
+    let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
+
+    view! {
+        <Title text="Members"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => error_view(e),
+                    Ok(page) => {
+                        let manage = page.my_role.can_manage_members();
+                        let invites = page.invites.clone();
+                        view! {
+                            <section class="card">
+                                <h1>"Members of " {page.account_name.clone()}</h1>
+                                <FormError error/>
+                                {manage.then(|| view! { <InvitePanel invite new_invite/> })}
+                                <MemberTable page=page.clone() change remove/>
+                            </section>
+                            {(manage && !invites.is_empty()).then(move || view! {
+                                <section class="card">
+                                    <h2>"Pending invites"</h2>
+                                    <ul class="plain-list">
+                                        {invites.into_iter().map(|i| view! {
+                                            <li>
+                                                <span>
+                                                    {i.role.label()} " invite by " {i.invited_by.clone()}
+                                                    ", valid until " {i.expires.clone()}
+                                                </span>
+                                                <ActionForm action=revoke attr:class="inline">
+                                                    <input type="hidden" name="invite_id" value=i.id.clone()/>
+                                                    <button type="submit" class="btn small">"Revoke"</button>
+                                                </ActionForm>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                </section>
+                            })}
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn InvitePanel(
+    invite: ServerAction<CreateInvite>,
+    new_invite: Signal<Option<String>>,
+) -> impl IntoView {
+    let link = move || {
+        new_invite.get().map(|token| {
+            #[cfg(not(feature = "ssr"))]
+            let origin = window().location().origin().unwrap_or_default();
+            #[cfg(feature = "ssr")]
+            let origin = use_context::<crate::server::state::AppState>()
+                .map(|s| s.config.base_url().to_owned())
+                .unwrap_or_default();
+            format!("{origin}/invite/{token}")
+        })
+    };
+    view! {
+        <div class="invite-panel">
+            <h2>"Invite someone"</h2>
+            <p class="muted">"There is no email here: create a link and send it yourself. It works once."</p>
+            <ActionForm action=invite attr:class="row">
+                <label for="invite-role">"Role"</label>
+                <select id="invite-role" name="role">
+                    <option value="member" selected>"Member"</option>
+                    <option value="admin">"Admin"</option>
+                </select>
+                <button type="submit" class="btn primary">"Create invite link"</button>
+            </ActionForm>
+            {move || link().map(|url| view! {
+                <div class="new-invite" role="status">
+                    <label for="invite-link">"Invite link (shown once)"</label>
+                    <input id="invite-link" type="text" readonly value=url/>
+                </div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn MemberTable(
+    page: MembersOut,
+    change: ServerAction<ChangeRole>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let manage = page.my_role.can_manage_members();
+    let me = page.my_user_id.clone();
+    let my_role = page.my_role;
+    view! {
+        <table class="table">
+            <caption class="sr-only">"Members"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Joined"</th>
+                    {manage.then(|| view! { <th scope="col">"Manage"</th> })}
+                </tr>
+            </thead>
+            <tbody>
+                {page.members.into_iter().map(|m| {
+                    let is_me = m.user_id == me;
+                    let editable = manage && !is_me && (my_role == Role::Owner || m.role != Role::Owner);
+                    view! {
+                        <tr>
+                            <td>{m.display_name.clone()} {is_me.then(|| view! { <span class="badge">"You"</span> })}</td>
+                            <td>{m.email.clone()}</td>
+                            <td>{m.role.label()}</td>
+                            <td>{m.joined.clone()}</td>
+                            {manage.then(|| view! {
+                                <td>{editable.then(|| view! { <MemberActions member=m.clone() my_role change remove/> })}</td>
+                            })}
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn MemberActions(
+    member: MemberOut,
+    my_role: Role,
+    change: ServerAction<ChangeRole>,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let select_id = format!("role-{}", member.user_id);
+    let roles: Vec<Role> = Role::ALL
+        .into_iter()
+        .filter(|r| my_role == Role::Owner || *r != Role::Owner)
+        .collect();
+    let user_id = member.user_id.clone();
+    let role_label = format!("Role for {}", member.display_name);
+    let change_label = format!(" of {}", member.display_name);
+    let remove_label = format!(" {}", member.display_name);
+    view! {
+        <div class="member-actions">
+            <ActionForm action=change attr:class="inline">
+                <input type="hidden" name="user_id" value=member.user_id.clone()/>
+                <label class="sr-only" for=select_id.clone()>{role_label}</label>
+                <select id=select_id name="role">
+                    {roles.into_iter().map(|r| view! {
+                        <option value=r.as_str() selected=r == member.role>{r.label()}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="btn small">"Change role"<span class="sr-only">{change_label}</span></button>
+            </ActionForm>
+            <ActionForm action=remove attr:class="inline">
+                <input type="hidden" name="user_id" value=user_id/>
+                <button type="submit" class="btn small danger">"Remove"<span class="sr-only">{remove_label}</span></button>
+            </ActionForm>
+        </div>
+    }
+}

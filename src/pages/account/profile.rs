@@ -1,0 +1,90 @@
+//! The signed-in user's profile and their accounts.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::account::{profile, SwitchAccount, UpdateProfile};
+use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::domain::account::validate_display_name;
+use crate::pages::error_view;
+
+/// Name, email, role, accounts.
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    let update = ServerAction::<UpdateProfile>::new();
+    let switch = ServerAction::<SwitchAccount>::new();
+    let data = Resource::new(
+        move || (update.version().get(), switch.version().get()),
+        |_| profile(),
+    );
+    let error = action_error(update);
+    let switch_error = action_error(switch);
+    let query = use_query_map();
+    let saved =
+        move || query.read().get("saved").is_some() || matches!(update.value().get(), Some(Ok(())));
+    view! {
+        <Title text="Profile"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => error_view(e),
+                    Ok(p) => view! {
+                        <section class="card">
+                            <h1>"Profile"</h1>
+                            <dl class="facts">
+                                <dt>"Email"</dt><dd>{p.user.email.clone()}</dd>
+                                <dt>"Account"</dt><dd>{p.user.account_name.clone()}</dd>
+                                <dt>"Role"</dt><dd>{p.user.role.label()}</dd>
+                                <dt>"Platform role"</dt>
+                                <dd>{if p.user.is_reviewer { "Reviewer" } else { "—" }}</dd>
+                                <dt>"Member since"</dt><dd>{p.member_since.clone()}</dd>
+                            </dl>
+                        </section>
+                        <section class="card">
+                            <h2>"Your name"</h2>
+                            <FormError error=Signal::derive(move || error.get().filter(|e| e.field_message("display_name").is_none()))/>
+                            <ActionForm action=update>
+                                <TextField
+                                    label="Display name"
+                                    name="display_name"
+                                    autocomplete="name"
+                                    value=p.user.display_name.clone()
+                                    validate=|v| validate_display_name(v).map(|_| ())
+                                    server_error=field_error(error, "display_name")
+                                />
+                                <button type="submit" class="btn primary">"Save name"</button>
+                                {move || saved().then(|| view! { <span class="saved" role="status">"Saved."</span> })}
+                            </ActionForm>
+                        </section>
+                        <section class="card">
+                            <h2>"Your accounts"</h2>
+                            <FormError error=switch_error/>
+                            <ul class="plain-list">
+                                {p.accounts.into_iter().map(|a| {
+                                    let label = format!("Switch to {}", a.name);
+                                    view! {
+                                        <li>
+                                            <span><strong>{a.name.clone()}</strong> " · " {a.role.label()}</span>
+                                            {if a.current {
+                                                view! { <span class="badge">"Current"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <ActionForm action=switch attr:class="inline">
+                                                        <input type="hidden" name="account_id" value=a.id.clone()/>
+                                                        <button type="submit" class="btn small" aria-label=label>"Switch"</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            }}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,115 @@
+//! Sign-up and sign-in pages.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+
+use crate::app::AuthContext;
+use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::domain::account::{validate_display_name, validate_email, validate_new_password};
+
+/// The invite token carried through sign-up or sign-in, if any.
+fn invite_param() -> Signal<String> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get("invite").unwrap_or_default())
+}
+
+/// Create an account.
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = expect_context::<AuthContext>().sign_up;
+    let error = action_error(action);
+    let invite = invite_param();
+    let pending = action.pending();
+    view! {
+        <Title text="Sign up"/>
+        <section class="card narrow auth">
+            <h1>"Create your account"</h1>
+            <p class="muted">"You get an account of your own, which you can invite others to."</p>
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid { .. })))/>
+            <ActionForm action=action>
+                <input type="hidden" name="invite" value=invite/>
+                <TextField
+                    label="Email"
+                    name="email"
+                    input_type="email"
+                    autocomplete="email"
+                    validate=|v| validate_email(v).map(|_| ())
+                    server_error=field_error(error, "email")
+                />
+                <TextField
+                    label="Your name"
+                    name="display_name"
+                    autocomplete="name"
+                    validate=|v| validate_display_name(v).map(|_| ())
+                    server_error=field_error(error, "display_name")
+                />
+                <TextField
+                    label="Password"
+                    name="password"
+                    input_type="password"
+                    autocomplete="new-password"
+                    hint="8 to 128 characters. A long phrase is easiest to remember."
+                    validate=validate_new_password
+                    server_error=field_error(error, "password")
+                />
+                <button type="submit" class="btn primary wide" disabled=move || pending.get()>"Create account"</button>
+            </ActionForm>
+            <p class="switch">
+                "Already have an account? "
+                <A href=move || with_invite("/signin", &invite.get())>"Sign in"</A>
+            </p>
+        </section>
+    }
+}
+
+/// Sign in.
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = expect_context::<AuthContext>().sign_in;
+    let error = action_error(action);
+    let invite = invite_param();
+    let query = use_query_map();
+    let next = Signal::derive(move || query.read().get("next").unwrap_or_default());
+    let pending = action.pending();
+    view! {
+        <Title text="Sign in"/>
+        <section class="card narrow auth">
+            <h1>"Sign in"</h1>
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid { .. })))/>
+            <ActionForm action=action>
+                <input type="hidden" name="invite" value=invite/>
+                <input type="hidden" name="next" value=next/>
+                <TextField
+                    label="Email"
+                    name="email"
+                    input_type="email"
+                    autocomplete="username"
+                    validate=|v| validate_email(v).map(|_| ())
+                    server_error=field_error(error, "email")
+                />
+                <TextField
+                    label="Password"
+                    name="password"
+                    input_type="password"
+                    autocomplete="current-password"
+                    server_error=field_error(error, "password")
+                />
+                <button type="submit" class="btn primary wide" disabled=move || pending.get()>"Sign in"</button>
+            </ActionForm>
+            <p class="switch">
+                "New here? "
+                <A href=move || with_invite("/signup", &invite.get())>"Create an account"</A>
+            </p>
+        </section>
+    }
+}
+
+fn with_invite(path: &str, invite: &str) -> String {
+    if invite.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?invite={}", crate::pages::url_escape(invite))
+    }
+}

@@ -1,0 +1,12 @@
+//! Everything that only runs on the server: configuration, database,
+//! sessions, the HTTP router and its middleware. Never compiled to WASM.
+
+pub mod auth;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod http;
+pub mod ids;
+pub mod jobs;
+pub mod repo;
+pub mod state;

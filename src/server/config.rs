@@ -1,0 +1,102 @@
+//! Command line and environment configuration (every option has an env var).
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Portico: app marketplace and developer portal.
+#[derive(Debug, Parser)]
+#[command(name = "portico", version, about)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options shared by every command.
+    #[command(flatten)]
+    pub config: Config,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Create a reviewer account, or make an existing user a reviewer.
+    CreateReviewer {
+        /// The reviewer's email address.
+        #[arg(long)]
+        email: String,
+        /// The reviewer's display name.
+        #[arg(long, default_value = "Reviewer")]
+        name: String,
+        /// Password; read from PORTICO_REVIEWER_PASSWORD, or asked for on the terminal.
+        #[arg(long, env = "PORTICO_REVIEWER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// Server configuration.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database: `sqlite://path/to/file.db` (created on first start) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/portico.db")]
+    pub database_url: String,
+
+    /// Largest number of pooled database connections.
+    #[arg(long, env = "PORTICO_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Folder holding the built site (`pkg/` with the WASM and JS, and the public assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// The URL people use to reach Portico (e.g. https://portico.example.com).
+    /// Used in links shown to users; when it starts with https, cookies are Secure.
+    #[arg(
+        long,
+        env = "PORTICO_PUBLIC_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
+    pub public_url: String,
+
+    /// Mark the session cookie Secure (default: when the public URL is https).
+    #[arg(long, env = "PORTICO_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+
+    /// How long a session lasts, in hours.
+    #[arg(long, env = "PORTICO_SESSION_HOURS", default_value_t = 24 * 14)]
+    pub session_hours: i64,
+
+    /// How long an invite link stays valid, in hours.
+    #[arg(long, env = "PORTICO_INVITE_HOURS", default_value_t = 24 * 7)]
+    pub invite_hours: i64,
+
+    /// With PORTICO_REVIEWER_PASSWORD: make sure this reviewer exists at start-up.
+    #[arg(long, env = "PORTICO_REVIEWER_EMAIL")]
+    pub reviewer_email: Option<String>,
+}
+
+impl Config {
+    /// Whether to set the Secure attribute on cookies.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies
+            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+    }
+
+    /// The public URL without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.public_url.trim_end_matches('/')
+    }
+
+    /// A configuration for tests: the given database, defaults elsewhere.
+    pub fn for_database(database_url: &str) -> Self {
+        let cli = Cli::parse_from(["portico", "--database-url", database_url]);
+        cli.config
+    }
+}

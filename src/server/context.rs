@@ -1,0 +1,122 @@
+//! What a server function reaches through Leptos context: the app state,
+//! the request, the signed-in user, and the response it may amend.
+
+use std::fmt::Display;
+
+use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
+
+use crate::error::AppError;
+use crate::server::auth::session::{self, SessionUser};
+use crate::server::state::AppState;
+
+/// The header the request-id middleware sets on every request.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The app state (provided to every server function and page render).
+pub fn state() -> AppState {
+    expect_context::<AppState>()
+}
+
+/// The request's head.
+pub fn parts() -> Parts {
+    expect_context::<Parts>()
+}
+
+/// The current request's id, or a new one outside a request.
+pub fn request_id() -> String {
+    use_context::<Parts>()
+        .and_then(|parts| {
+            parts
+                .headers
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| crate::server::ids::new_id("req"))
+}
+
+/// Logs an internal failure and turns it into the error users see: a
+/// generic sentence and the request id, never the detail.
+pub fn internal(detail: impl Display) -> AppError {
+    let request_id = request_id();
+    tracing::error!(%request_id, error = %detail, "internal error");
+    AppError::Internal { request_id }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        internal(format!("database: {err}"))
+    }
+}
+
+/// The signed-in user, if any.
+pub async fn user() -> Result<Option<SessionUser>, AppError> {
+    Ok(session::user_from_headers(&state(), &parts().headers).await?)
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub async fn require_user() -> Result<SessionUser, AppError> {
+    user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// Adds a Set-Cookie header to the response.
+pub fn set_cookie(value: &str) {
+    if let (Some(options), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(value),
+    ) {
+        options.append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// Gives a failed server function the HTTP status that fits its error, for
+/// JSON clients. Plain form posts (which accept HTML) keep the redirect
+/// back to the form that Leptos makes for them, with the error in the URL.
+pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(err) = &result {
+        let accepts_html = use_context::<Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false);
+        if !accepts_html {
+            if let (Some(options), Ok(status)) = (
+                use_context::<ResponseOptions>(),
+                StatusCode::from_u16(err.status_code()),
+            ) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+/// Sends the browser to `path` after the server function: a 302 for plain
+/// form posts, a header the Leptos client follows otherwise.
+pub fn redirect(path: &str) {
+    leptos_axum::redirect(path);
+}
+
+/// A same-site path to return to after sign-in; anything else becomes `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A date for people (UTC), e.g. `2026-11-29`.
+pub fn date(ms: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}

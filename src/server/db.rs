@@ -1,0 +1,86 @@
+//! The database pool: SQLite (the embedded default) or PostgreSQL.
+//!
+//! Both run through sqlx's `Any` driver so the repositories hold one copy of
+//! every query. The dialect rules that keeps possible: `$1` placeholders
+//! (SQLite accepts them too), ids as TEXT, times as BIGINT milliseconds,
+//! flags as BIGINT 0/1, and `ON CONFLICT … DO NOTHING` / `RETURNING`, which
+//! both understand.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+/// Which database engine the pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// An embedded SQLite file.
+    Sqlite,
+    /// A PostgreSQL server shared by any number of Portico processes.
+    Postgres,
+}
+
+/// The pool plus its dialect.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The connection pool.
+    pub pool: AnyPool,
+    /// The engine behind it.
+    pub dialect: Dialect,
+}
+
+/// Opens (and for SQLite, creates) the database, then applies migrations.
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let (dialect, url) = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        (Dialect::Postgres, url.to_owned())
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))
+    {
+        let file = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = Path::new(file).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+            }
+        }
+        let url = if path.contains("mode=") {
+            format!("sqlite://{path}")
+        } else if path.contains('?') {
+            format!("sqlite://{path}&mode=rwc")
+        } else {
+            format!("sqlite://{path}?mode=rwc")
+        };
+        (Dialect::Sqlite, url)
+    } else {
+        return Err(sqlx::Error::Configuration(
+            "DATABASE_URL must start with sqlite:// or postgres://".into(),
+        ));
+    };
+
+    let options = AnyConnectOptions::from_str(&url)?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if dialect == Dialect::Sqlite {
+                    // WAL lets readers run beside the writer; the busy timeout
+                    // makes a second writer wait instead of failing at once.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await?;
+
+    sqlx::migrate!("./migrations").run(&pool).await?;
+    Ok(Db { pool, dialect })
+}

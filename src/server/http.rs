@@ -1,0 +1,174 @@
+//! The router: every route of the server is visible here, with the
+//! middleware that wraps them all (request id, tracing, security headers,
+//! cross-site request refusal).
+
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{
+    generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
+    ResponseOptions,
+};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use super::context::REQUEST_ID_HEADER;
+use super::state::AppState;
+
+/// Paths whose clients authenticate with an Authorization header (Basic or
+/// Bearer) rather than the session cookie. A cross-site page cannot make a
+/// browser attach those, so the cross-site check does not apply to them.
+const HEADER_AUTHENTICATED_PREFIXES: &[&str] = &[
+    "/oauth/token",
+    "/oauth/revoke",
+    "/oauth/introspect",
+    "/oauth/data/",
+    "/v2/",
+];
+
+/// The policy for everything that is not a rendered page (which gets the
+/// same policy plus its own script nonce, see `page_context`).
+const BASE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
+     object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// Builds the whole application. `app` is the root component and `shell`
+/// the HTML document around it (both from `crate::app`; passed in so that
+/// `server/` never imports the pages).
+pub fn router<Shell, Page, A>(state: AppState, shell: fn(LeptosOptions) -> Shell, app: A) -> Router
+where
+    Shell: IntoView + 'static,
+    Page: IntoView + 'static,
+    A: Fn() -> Page + Clone + Send + Sync + 'static,
+{
+    // Leptos suppresses every resource in the process while it generates a
+    // route list (a global flag), so it is generated once and reused: a
+    // second router built beside a live one (tests do) must not stall it.
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(app)).clone();
+    let page_state = state.clone();
+    let page_context = move || page_context(&page_state);
+    let fn_state = state.clone();
+    let leptos_options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fn_handler).post(server_fn_handler),
+        )
+        .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
+        .layer(middleware::from_fn_with_state(fn_state, reject_cross_site))
+        .layer(middleware::from_fn(security_headers))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let request_id = req
+                .headers()
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), %request_id)
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Liveness: answers without touching the session or the database.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Context for every page render: the state, and a fresh script nonce that
+/// the hydration scripts carry and the page's CSP allows.
+fn page_context(state: &AppState) {
+    provide_context(state.clone());
+    leptos::nonce::provide_nonce();
+    if let (Some(nonce), Some(options)) =
+        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
+    {
+        let policy = BASE_CSP.replacen(
+            "script-src 'self'",
+            &format!("script-src 'self' 'nonce-{nonce}'"),
+            1,
+        );
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+/// Adds the security headers every response carries (a page's own CSP,
+/// with its nonce, is kept).
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let headers = res.headers_mut();
+    let defaults: [(header::HeaderName, &str); 6] = [
+        (header::CONTENT_SECURITY_POLICY, BASE_CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+    ];
+    for (name, value) in defaults {
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    res
+}
+
+/// Refuses state-changing requests that a browser marks as coming from
+/// another site. Browsers send `Sec-Fetch-Site` (and `Origin` on POST);
+/// a request with neither comes from a non-browser client, which has no
+/// ambient cookies to abuse, so it passes.
+async fn reject_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let safe_method = matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    let path = req.uri().path();
+    let exempt = HEADER_AUTHENTICATED_PREFIXES
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    if safe_method || exempt || is_same_origin(&req, &state) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path, "refused a cross-site state-changing request");
+    (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response()
+}
+
+fn is_same_origin(req: &Request, state: &AppState) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+    (!host.is_empty() && origin_host.eq_ignore_ascii_case(host))
+        || origin.eq_ignore_ascii_case(state.config.base_url())
+}

@@ -1,0 +1,13 @@
+//! All SQL lives here, one module per area. `*Row` types mirror tables and
+//! never leave this module tree; callers get plain values back.
+
+pub mod accounts;
+pub mod invites;
+pub mod sessions;
+pub mod users;
+
+/// True when `err` is a unique-constraint violation (a lost race for a
+/// unique value, such as an email address).
+pub fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}

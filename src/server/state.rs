@@ -1,0 +1,100 @@
+//! `AppState`: what every handler and server function can reach.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::config::Config;
+use super::db::Db;
+
+/// The time source. Expiries and backoff read it, so tests move time
+/// forward instead of sleeping.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// The real clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0)
+    }
+}
+
+/// A clock that only moves when told to (for tests).
+#[derive(Debug)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// Starts at the current real time.
+    pub fn new() -> Self {
+        Self(AtomicI64::new(SystemClock.now_ms()))
+    }
+
+    /// Moves time forward.
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Shared state; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database pool.
+    pub db: Db,
+    /// Configuration from the command line and environment.
+    pub config: Arc<Config>,
+    /// The time source.
+    pub clock: Arc<dyn Clock>,
+    /// Where the built site lives, for Leptos.
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    /// State for the given configuration and database.
+    pub fn new(config: Config, db: Db, clock: Arc<dyn Clock>) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("portico")
+            .site_root(config.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(config.listen)
+            .build();
+        Self {
+            db,
+            config: Arc::new(config),
+            clock,
+            leptos_options,
+        }
+    }
+
+    /// Now, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

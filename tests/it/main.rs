@@ -1,0 +1,9 @@
+//! Integration tests: the real router on SQLite and on PostgreSQL.
+//! PostgreSQL: 127.0.0.1:5432, database `test` (PORTICO_TEST_PG_URL to
+//! change); each test gets its own database.
+
+mod support;
+
+mod accounts;
+mod auth;
+mod security;
