@@ -4,6 +4,10 @@
 //! components, domain rules and the client half of server functions; `ssr`
 //! adds everything under `server/`.
 
+// Leptos view types nest deeply; release builds (which do not erase them)
+// need more room than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;
@@ -25,4 +29,8 @@ pub fn router(state: server::state::AppState) -> axum::Router {
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    // Lets browser tests wait for interactivity instead of guessing.
+    if let Some(root) = leptos::prelude::document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
 }

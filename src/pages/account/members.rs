@@ -52,8 +52,8 @@ pub fn MembersPage() -> impl IntoView {
                             <section class="card">
                                 <h1>"Members of " {page.account_name.clone()}</h1>
                                 <FormError error/>
-                                {manage.then(|| view! { <InvitePanel invite new_invite/> })}
-                                <MemberTable page=page.clone() change remove/>
+                                {manage.then(|| view! { <InvitePanel invite new_invite/> }.into_any())}
+                                {view! { <MemberTable page=page.clone() change remove/> }.into_any()}
                             </section>
                             {(manage && !invites.is_empty()).then(move || view! {
                                 <section class="card">
@@ -73,7 +73,7 @@ pub fn MembersPage() -> impl IntoView {
                                         }).collect_view()}
                                     </ul>
                                 </section>
-                            })}
+                            }.into_any())}
                         }
                         .into_any()
                     }

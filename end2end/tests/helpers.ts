@@ -1,0 +1,62 @@
+import { expect, type Page, type TestInfo, test as base } from "@playwright/test";
+
+/** A unique address per test and project, so specs can run in parallel. */
+export function uniqueEmail(who: string, info: TestInfo): string {
+  const salt = Math.random().toString(36).slice(2, 8);
+  return `${who}-${info.project.name}-${Date.now()}-${salt}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery";
+
+/** True in the project that runs with JavaScript on. */
+export function hydrated(info: TestInfo): boolean {
+  return info.project.use.javaScriptEnabled !== false;
+}
+
+/**
+ * Fails the test on any console error or CSP violation: a broken bundle or
+ * a blocked script must not pass quietly.
+ */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("console", (msg) => {
+        // Pages and server functions answer 4xx on purpose (a wrong
+        // password is a 401, a page for reviewers only a 403); Chromium
+        // logs each. Anything else, 5xx included, counts.
+        const expectedStatus = /^Failed to load resource: the server responded with a status of 4\d\d/;
+        if (msg.type() === "error" && !expectedStatus.test(msg.text())) errors.push(msg.text());
+      });
+      page.on("pageerror", (err) => errors.push(err.message));
+      await use(errors);
+      expect(errors, "no console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+/** Waits until the WASM bundle has hydrated the page (JS project only). */
+export async function waitForHydration(page: Page, info: TestInfo): Promise<void> {
+  if (!hydrated(info)) return;
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
+}
+
+export async function signUp(page: Page, info: TestInfo, email: string, name: string): Promise<void> {
+  await page.goto("/signup");
+  await waitForHydration(page, info);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+export async function signIn(page: Page, info: TestInfo, email: string, password: string = PASSWORD): Promise<void> {
+  await page.goto("/signin");
+  await waitForHydration(page, info);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export { expect };

@@ -1,0 +1,59 @@
+# Installs, when missing, what building and testing Portico needs.
+# Sourced by scripts/run, scripts/test and scripts/bench. Versions are
+# pinned: see ../shared/BUILD_NOTES.md for why each one.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+apt_install() {
+  if [ -z "${PORTICO_APT_UPDATED:-}" ]; then
+    apt-get update -q >/dev/null
+    export PORTICO_APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null
+}
+
+ensure_rust_tools() {
+  if ! rustup target list --installed | grep -q '^wasm32-unknown-unknown$'; then
+    say "adding the wasm32 target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! cargo leptos --version 2>/dev/null | grep -q '0\.3\.10'; then
+    say "installing cargo-leptos 0.3.10 (about 12 minutes on 2 cores)"
+    cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+  fi
+  if ! wasm-bindgen --version 2>/dev/null | grep -q '0\.2\.130'; then
+    say "installing wasm-bindgen-cli 0.2.130 (must match the crate pinned in Cargo.toml)"
+    # Not --locked: its lockfile names a crate version the registry lacks.
+    cargo install wasm-bindgen-cli --version 0.2.130
+  fi
+}
+
+ensure_node_packages() {
+  if [ ! -x "$ROOT/end2end/node_modules/.bin/wasm-opt" ] || [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ]; then
+    say "installing end2end npm packages (Playwright, binaryen's wasm-opt)"
+    (cd "$ROOT/end2end" && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's Chromium for the browser tests"
+    apt_install chromium
+  fi
+}
+
+ensure_wrk() {
+  if ! command -v wrk >/dev/null; then
+    say "installing wrk (load generator)"
+    apt_install wrk
+  fi
+}
+
+# The release build: server binary + WASM bundle (wasm-opt from binaryen@132).
+build_release() {
+  say "building the release site (cargo leptos build --release)"
+  (cd "$ROOT" && cargo leptos build --release)
+}
