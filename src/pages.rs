@@ -14,10 +14,7 @@ use crate::error::AppError;
 /// 404.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        options.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
+    set_status(404);
     view! {
         <Title text="Not found"/>
         <section class="card narrow">
@@ -30,13 +27,7 @@ pub fn NotFound() -> impl IntoView {
 /// What a page shows when loading its data failed: a sign-in prompt for
 /// signed-out visitors, the error's own words otherwise.
 pub fn error_view(error: AppError) -> AnyView {
-    #[cfg(feature = "ssr")]
-    if let (Some(options), Ok(status)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        axum::http::StatusCode::from_u16(error.status_code()),
-    ) {
-        options.set_status(status);
-    }
+    set_status(error.status_code());
     match error {
         AppError::Unauthenticated => view! { <SignInRequired/> }.into_any(),
         AppError::Forbidden => view! {
@@ -59,10 +50,7 @@ pub fn error_view(error: AppError) -> AnyView {
 /// Asks a signed-out visitor to sign in, then come back here.
 #[component]
 pub fn SignInRequired() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        options.set_status(axum::http::StatusCode::UNAUTHORIZED);
-    }
+    set_status(401);
     let location = use_location();
     let next = move || {
         let path = location.pathname.get();
@@ -78,6 +66,20 @@ pub fn SignInRequired() -> impl IntoView {
             </p>
         </section>
     }
+}
+
+/// Sets the HTTP status of a server-rendered page (no-op in the browser,
+/// where the page is already loaded).
+fn set_status(code: u16) {
+    #[cfg(feature = "ssr")]
+    if let (Some(options), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(code),
+    ) {
+        options.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = code;
 }
 
 /// Percent-encodes a value for a query string (what the browser would do).

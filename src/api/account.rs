@@ -206,9 +206,6 @@ pub async fn create_invite(role: String) -> Result<(), AppError> {
                 }
                 None => return Err(AppError::field("role", "Choose a role.")),
             };
-            if role == Role::Admin && user.role != Role::Owner && user.role != Role::Admin {
-                return Err(AppError::Forbidden);
-            }
             let state = context::state();
             let token = ids::new_secret();
             let now = state.now_ms();

@@ -6,4 +6,5 @@ mod support;
 
 mod accounts;
 mod auth;
+mod database;
 mod security;

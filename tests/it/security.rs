@@ -12,6 +12,7 @@ on_both_databases!(
     session_cookie_is_http_only_and_same_site,
     sessions_are_shared_by_two_instances,
     healthz_answers_without_a_session,
+    internal_errors_show_a_request_id_not_the_detail,
 );
 
 fn sign_up_request(extra: &[(&str, &str)]) -> Request<Body> {
@@ -191,4 +192,35 @@ async fn healthz_answers_without_a_session(app: &TestApp) {
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.body, "ok");
     assert!(res.headers.get(header::SET_COOKIE).is_none());
+}
+
+async fn internal_errors_show_a_request_id_not_the_detail(app: &TestApp) {
+    let cookie = app
+        .sign_up("err@example.com", "Err", "correct horse battery")
+        .await;
+    // The database goes away under the running app.
+    app.state.db.pool.close().await;
+    let res = app.call("current_user", &[], Some(&cookie)).await;
+    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = res.json();
+    assert_eq!(body["kind"], "internal");
+    let request_id = body["request_id"].as_str().unwrap();
+    assert_eq!(
+        request_id,
+        res.header("x-request-id"),
+        "the id the log line carries"
+    );
+    let lowered = res.body.to_lowercase();
+    for leak in ["pool", "sqlx", "database", "closed"] {
+        assert!(!lowered.contains(leak), "{leak} leaked: {}", res.body);
+    }
+    // A page shows the same generic sentence.
+    let page = app.get("/profile", Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        page.body.contains("Something went wrong on our side"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.to_lowercase().contains("sqlx"));
 }

@@ -39,6 +39,7 @@ pub async fn create_with_account(pool: &AnyPool, user: NewUser<'_>) -> Result<St
     let account_id = new_id("acct");
     let account_name = format!("{}'s account", user.display_name);
     let mut tx = pool.begin().await?;
+    // The user row points at the account, so the account comes first.
     sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(&account_id)
         .bind(&account_name)
@@ -58,15 +59,7 @@ pub async fn create_with_account(pool: &AnyPool, user: NewUser<'_>) -> Result<St
     .bind(user.now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&account_id)
-    .bind(&user_id)
-    .bind(Role::Owner.as_str())
-    .bind(user.now)
-    .execute(&mut *tx)
-    .await?;
+    add_owner(&mut tx, &account_id, &user_id, user.now).await?;
     tx.commit().await?;
     Ok(user_id)
 }
@@ -87,15 +80,7 @@ pub async fn create_personal_account(
         .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&account_id)
-    .bind(user_id)
-    .bind(Role::Owner.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    add_owner(&mut tx, &account_id, user_id, now).await?;
     sqlx::query("UPDATE users SET current_account_id = $1 WHERE id = $2")
         .bind(&account_id)
         .bind(user_id)
@@ -103,6 +88,24 @@ pub async fn create_personal_account(
         .await?;
     tx.commit().await?;
     Ok(account_id)
+}
+
+async fn add_owner(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO memberships (account_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .bind(Role::Owner.as_str())
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// The user with this (lower-cased) email.
