@@ -2,4 +2,5 @@
 //! bodies run on the server; the browser build gets a client stub.
 
 pub mod account;
+pub mod apps;
 pub mod auth;

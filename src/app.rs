@@ -101,7 +101,10 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/profile") view=pages::account::ProfilePage ssr=SsrMode::Async/>
                 <Route path=path!("/account/members") view=pages::account::MembersPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=pages::account::InvitePage ssr=SsrMode::Async/>
-                <Route path=path!("/apps") view=pages::placeholder::MyAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps") view=pages::apps::MyAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/new") view=pages::apps::BuildAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id") view=pages::apps::AppPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=pages::placeholder::ReviewPage ssr=SsrMode::Async/>

@@ -2,4 +2,5 @@
 //! code is compiled into the browser bundle and the server.
 
 pub mod account;
+pub mod app;
 pub mod fields;

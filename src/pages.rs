@@ -1,6 +1,7 @@
 //! Pages, one module per area of the UI.
 
 pub mod account;
+pub mod apps;
 pub mod auth;
 pub mod home;
 pub mod placeholder;

@@ -20,12 +20,6 @@ fn ComingSoon(title: &'static str, text: &'static str) -> impl IntoView {
     }
 }
 
-/// The developer's apps.
-#[component]
-pub fn MyAppsPage() -> impl IntoView {
-    view! { <ComingSoon title="My apps" text="Build an app and manage its credentials, information and features here."/> }
-}
-
 /// The marketplace.
 #[component]
 pub fn MarketplacePage() -> impl IntoView {

@@ -2,6 +2,7 @@
 //! never leave this module tree; callers get plain values back.
 
 pub mod accounts;
+pub mod apps;
 pub mod invites;
 pub mod sessions;
 pub mod users;

@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod apps;
 mod auth;
 mod database;
 mod security;

@@ -1,0 +1,141 @@
+//! The developer's apps: list, create (the Build App wizard), delete.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::app::{AppStatus, AppType};
+use crate::error::AppError;
+
+/// An app as its pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppOut {
+    pub id: String,
+    pub name: String,
+    pub app_type: AppType,
+    pub status: AppStatus,
+    /// Last change, as a date.
+    pub updated: String,
+}
+
+#[cfg(feature = "ssr")]
+impl AppOut {
+    fn from_row(row: crate::server::repo::apps::AppRow) -> Option<AppOut> {
+        use crate::domain::app::AppKind;
+        Some(AppOut {
+            app_type: AppType {
+                marketplace: row.marketplace != 0,
+                kind: AppKind::parse(&row.kind)?,
+            },
+            status: AppStatus::parse(&row.status)?,
+            updated: crate::server::context::date(row.updated_at),
+            id: row.id,
+            name: row.name,
+        })
+    }
+}
+
+/// The current account's apps, most recently changed first.
+#[server(endpoint = "my_apps")]
+pub async fn my_apps() -> Result<Vec<AppOut>, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let rows =
+                repo::apps::list_for_account(&context::state().db.pool, &user.account_id).await?;
+            Ok(rows.into_iter().filter_map(AppOut::from_row).collect())
+        }
+        .await,
+    )
+}
+
+/// One app of the current account.
+#[server(endpoint = "app_detail")]
+pub async fn app_detail(id: String) -> Result<AppOut, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            repo::apps::find_in_account(&context::state().db.pool, &user.account_id, &id)
+                .await?
+                .and_then(AppOut::from_row)
+                .ok_or(AppError::NotFound)
+        }
+        .await,
+    )
+}
+
+/// The wizard's last step: makes the app and opens its pages. The name
+/// must be unique across all apps at this moment; of two people racing
+/// for one name exactly one wins.
+#[server(endpoint = "create_app")]
+pub async fn create_app(app_type: String, name: String) -> Result<(), AppError> {
+    use crate::domain::app::{app_name_key, validate_app_name};
+    use crate::domain::fields::FieldErrors;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let mut errors = FieldErrors::new();
+            let app_type = AppType::parse(&app_type);
+            if app_type.is_none() {
+                errors.add("app_type", "Choose what kind of app to build.");
+            }
+            let name = errors.check("name", validate_app_name(&name));
+            errors.into_result()?;
+            let (app_type, name) = (
+                app_type.expect("checked above"),
+                name.expect("checked above"),
+            );
+            let state = context::state();
+            let created = repo::apps::create(
+                &state.db.pool,
+                repo::apps::NewApp {
+                    account_id: &user.account_id,
+                    created_by: &user.user_id,
+                    marketplace: app_type.marketplace,
+                    kind: app_type.kind.as_str(),
+                    name: &name,
+                    name_key: &app_name_key(&name),
+                    now: state.now_ms(),
+                },
+            )
+            .await;
+            match created {
+                Ok(id) => {
+                    context::redirect(&format!("/apps/{id}"));
+                    Ok(())
+                }
+                Err(err) if repo::is_unique_violation(&err) => {
+                    Err(AppError::field("name", "That name is taken."))
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        .await,
+    )
+}
+
+/// Deletes an app that is not published.
+#[server(endpoint = "delete_app")]
+pub async fn delete_app(id: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let pool = &context::state().db.pool;
+            let app = repo::apps::find_in_account(pool, &user.account_id, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if app.status == AppStatus::Published.as_str() {
+                return Err(AppError::refused("A published app cannot be deleted."));
+            }
+            if !repo::apps::delete_unpublished(pool, &user.account_id, &id).await? {
+                return Err(AppError::NotFound);
+            }
+            context::redirect("/apps?deleted=1");
+            Ok(())
+        }
+        .await,
+    )
+}

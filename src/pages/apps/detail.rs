@@ -1,0 +1,106 @@
+//! An app's own pages (the sidebar) and its delete confirmation.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::apps::{app_detail, DeleteApp};
+use crate::components::field::{action_error, FormError};
+use crate::domain::app::AppStatus;
+use crate::pages::error_view;
+
+fn app_id() -> Signal<String> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("id").unwrap_or_default())
+}
+
+/// `/apps/:id`: the app's summary and the sections it will have.
+#[component]
+pub fn AppPage() -> impl IntoView {
+    let id = app_id();
+    let app = Resource::new(move || id.get(), app_detail);
+    view! {
+        <Transition>
+            {move || Suspend::new(async move {
+                match app.await {
+                    Err(e) => error_view(e),
+                    Ok(app) => view! {
+                        <Title text=app.name.clone()/>
+                        <div class="app-layout">
+                            <nav class="app-nav" aria-label="App sections">
+                                <p class="app-nav-name">{app.name.clone()}</p>
+                                <ul>
+                                    <li><span aria-current="page">"Overview"</span></li>
+                                    <li><span class="muted">"Credentials"</span></li>
+                                    <li><span class="muted">"Information"</span></li>
+                                    <li><span class="muted">"Features"</span></li>
+                                    <li><span class="muted">"Install"</span></li>
+                                    <li><span class="muted">"Submit"</span></li>
+                                </ul>
+                            </nav>
+                            <section class="card">
+                                <h1>{app.name.clone()}</h1>
+                                <dl class="facts">
+                                    <dt>"Type"</dt><dd>{app.app_type.label()}</dd>
+                                    <dt>"Marketplace"</dt>
+                                    <dd>{if app.app_type.marketplace { "Yes, after review" } else { "No, private to your account" }}</dd>
+                                    <dt>"Status"</dt><dd>{app.status.label()}</dd>
+                                    <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
+                                </dl>
+                                <p class="muted">
+                                    "Credentials, Information, Features, Install and Submit are not built yet: "
+                                    "they arrive with the next releases. The app type cannot be changed."
+                                </p>
+                                <p class="actions">
+                                    <A href="/apps" attr:class="btn">"Back to My apps"</A>
+                                    {(app.status != AppStatus::Published).then(|| view! {
+                                        <A href=format!("/apps/{}/delete", app.id) attr:class="btn danger">"Delete app"</A>
+                                    })}
+                                </p>
+                            </section>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// `/apps/:id/delete`: asks once more, naming the app.
+#[component]
+pub fn DeleteAppPage() -> impl IntoView {
+    let id = app_id();
+    let app = Resource::new(move || id.get(), app_detail);
+    let delete = ServerAction::<DeleteApp>::new();
+    let error = action_error(delete);
+    view! {
+        <Title text="Delete app"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                match app.await {
+                    Err(e) => error_view(e),
+                    Ok(app) => {
+                        let button = format!("Delete {}", app.name);
+                        view! {
+                            <section class="card narrow">
+                                <h1>"Delete " {app.name.clone()} "?"</h1>
+                                <p>"The app and everything about it are removed. This cannot be undone."</p>
+                                <FormError error/>
+                                <ActionForm action=delete>
+                                    <input type="hidden" name="id" value=app.id.clone()/>
+                                    <p class="actions">
+                                        <button type="submit" class="btn danger">{button}</button>
+                                        <A href=format!("/apps/{}", app.id) attr:class="btn">"Keep it"</A>
+                                    </p>
+                                </ActionForm>
+                            </section>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
