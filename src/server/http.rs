@@ -2,11 +2,11 @@
 //! middleware that wraps them all (request id, tracing, security headers,
 //! cross-site request refusal).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,7 +14,6 @@ use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
-    ResponseOptions,
 };
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -34,7 +33,7 @@ const HEADER_AUTHENTICATED_PREFIXES: &[&str] = &[
 ];
 
 /// The policy for everything that is not a rendered page (which gets the
-/// same policy plus its own script nonce, see `page_context`).
+/// same policy plus its own script nonce, see `security_headers`).
 const BASE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -90,32 +89,56 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
 }
 
-/// Context for every page render: the state, and a fresh script nonce that
-/// the hydration scripts carry and the page's CSP allows.
+/// Context for every page render: the state, and the page's script nonce
+/// (which Leptos makes per request and puts on its hydration scripts),
+/// handed to `security_headers` through the request's `CspNonce` slot.
 fn page_context(state: &AppState) {
     provide_context(state.clone());
-    leptos::nonce::provide_nonce();
-    if let (Some(nonce), Some(options)) =
-        (leptos::nonce::use_nonce(), use_context::<ResponseOptions>())
-    {
-        let policy = BASE_CSP.replacen(
-            "script-src 'self'",
-            &format!("script-src 'self' 'nonce-{nonce}'"),
-            1,
-        );
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            options.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    if let (Some(nonce), Some(parts)) = (leptos::nonce::use_nonce(), use_context::<Parts>()) {
+        if let Some(slot) = parts.extensions.get::<CspNonce>() {
+            slot.set(nonce.to_string());
         }
     }
 }
 
-/// Adds the security headers every response carries (a page's own CSP,
-/// with its nonce, is kept).
-async fn security_headers(req: Request, next: Next) -> Response {
+/// Where a page render leaves its script nonce for the response's CSP.
+/// (Leptos' `ResponseOptions` headers were sometimes missing from async
+/// page responses under concurrent load; this slot travels with the
+/// request itself.)
+#[derive(Clone, Default)]
+struct CspNonce(Arc<Mutex<Option<String>>>);
+
+impl CspNonce {
+    fn set(&self, nonce: String) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(nonce);
+        }
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+/// Adds the security headers every response carries. A rendered page
+/// gets the base CSP plus its own script nonce.
+async fn security_headers(mut req: Request, next: Next) -> Response {
+    let nonce = CspNonce::default();
+    req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
+    let policy = match nonce.take() {
+        Some(nonce) => BASE_CSP.replacen(
+            "script-src 'self'",
+            &format!("script-src 'self' 'nonce-{nonce}'"),
+            1,
+        ),
+        None => BASE_CSP.to_owned(),
+    };
     let headers = res.headers_mut();
-    let defaults: [(header::HeaderName, &str); 6] = [
-        (header::CONTENT_SECURITY_POLICY, BASE_CSP),
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    let defaults: [(header::HeaderName, &str); 5] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
@@ -129,9 +152,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
         ),
     ];
     for (name, value) in defaults {
-        if !headers.contains_key(&name) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
+        headers.insert(name, HeaderValue::from_static(value));
     }
     res
 }

@@ -13,6 +13,7 @@ on_both_databases!(
     sessions_are_shared_by_two_instances,
     healthz_answers_without_a_session,
     internal_errors_show_a_request_id_not_the_detail,
+    concurrent_pages_each_carry_their_own_nonce,
 );
 
 fn sign_up_request(extra: &[(&str, &str)]) -> Request<Body> {
@@ -223,4 +224,39 @@ async fn internal_errors_show_a_request_id_not_the_detail(app: &TestApp) {
         page.body
     );
     assert!(!page.body.to_lowercase().contains("sqlx"));
+}
+
+async fn concurrent_pages_each_carry_their_own_nonce(app: &TestApp) {
+    let cookie = app
+        .sign_up("nonce@example.com", "Nonce", "correct horse battery")
+        .await;
+    let paths = [
+        "/",
+        "/signin",
+        "/account/members",
+        "/profile",
+        "/apps",
+        "/signup",
+    ];
+    let requests = (0..48).map(|i| {
+        let path = paths[i % paths.len()];
+        let cookie = (i % 2 == 0).then_some(cookie.as_str());
+        app.get(path, cookie)
+    });
+    let responses = futures::future::join_all(requests).await;
+    let mut seen = std::collections::HashSet::new();
+    for res in responses {
+        let csp = res.header("content-security-policy");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("page without a nonce in its CSP: {csp}"))
+            .to_owned();
+        assert!(
+            res.body.contains(&format!("nonce=\"{nonce}\"")),
+            "the page's scripts carry its header's nonce"
+        );
+        assert!(seen.insert(nonce), "every page has its own nonce");
+    }
 }
