@@ -104,6 +104,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps") view=pages::apps::MyAppsPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/new") view=pages::apps::BuildAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id") view=pages::apps::AppPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/information") view=pages::apps::InformationPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>

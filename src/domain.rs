@@ -4,3 +4,4 @@
 pub mod account;
 pub mod app;
 pub mod fields;
+pub mod listing;

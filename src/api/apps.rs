@@ -1,4 +1,9 @@
-//! The developer's apps: list, create (the Build App wizard), delete.
+//! The developer's apps: list, create (the Build App wizard), delete, and
+//! the App information form.
+#![allow(
+    clippy::too_many_arguments,
+    reason = "a server function behind a plain HTML form takes one argument per field"
+)]
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -134,6 +139,115 @@ pub async fn delete_app(id: String) -> Result<(), AppError> {
                 return Err(AppError::NotFound);
             }
             context::redirect("/apps?deleted=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The "App information" page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InformationOut {
+    pub app: AppOut,
+    pub short_description: String,
+    pub long_description: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub privacy_url: String,
+    pub support_url: String,
+    pub configure_url: String,
+    /// Category slugs.
+    pub categories: Vec<String>,
+}
+
+/// An app's listing fields.
+#[server(endpoint = "app_information")]
+pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let pool = &context::state().db.pool;
+            let app = repo::apps::find_in_account(pool, &user.account_id, &id)
+                .await?
+                .and_then(AppOut::from_row)
+                .ok_or(AppError::NotFound)?;
+            let info = repo::apps::information(pool, &user.account_id, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            Ok(InformationOut {
+                app,
+                short_description: info.short_description,
+                long_description: info.long_description,
+                contact_name: info.contact_name,
+                contact_email: info.contact_email,
+                privacy_url: info.privacy_url,
+                support_url: info.support_url,
+                configure_url: info.configure_url,
+                categories: info
+                    .categories
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves the information form: every valid field is kept, every invalid
+/// one is reported beside its field and left as it was.
+#[server(endpoint = "update_information")]
+pub async fn update_information(
+    id: String,
+    name: String,
+    short_description: String,
+    long_description: String,
+    contact_name: String,
+    contact_email: String,
+    privacy_url: String,
+    support_url: String,
+    configure_url: String,
+    categories: Option<Vec<String>>,
+) -> Result<(), AppError> {
+    use crate::domain::app::app_name_key;
+    use crate::domain::listing::{validate_information, InformationIn};
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let state = context::state();
+            let pool = &state.db.pool;
+            let app = repo::apps::find_in_account(pool, &user.account_id, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let (patch, mut errors) = validate_information(&InformationIn {
+                name,
+                short_description,
+                long_description,
+                contact_name,
+                contact_email,
+                privacy_url,
+                support_url,
+                configure_url,
+                categories: categories.unwrap_or_default(),
+            });
+            repo::apps::update_information(pool, &user.account_id, &id, &patch, state.now_ms())
+                .await?;
+            if let Some(name) = patch.name.as_deref().filter(|n| *n != app.name) {
+                match repo::apps::rename(pool, &user.account_id, &id, name, &app_name_key(name))
+                    .await
+                {
+                    Ok(()) => {}
+                    Err(err) if repo::is_unique_violation(&err) => {
+                        errors.add("name", "That name is taken.")
+                    }
+                    Err(err) => return Err(err.into()),
+                }
+            }
+            errors.into_result()?;
+            context::redirect(&format!("/apps/{id}/information?saved=1"));
             Ok(())
         }
         .await,

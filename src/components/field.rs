@@ -38,6 +38,12 @@ pub fn TextField(
     /// The server's message for this field, if any.
     #[prop(into)]
     server_error: Signal<Option<String>>,
+    /// Renders a multi-line text area of this many rows instead of an input.
+    #[prop(optional)]
+    rows: Option<u32>,
+    /// False for optional fields.
+    #[prop(default = true)]
+    required: bool,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -74,30 +80,52 @@ pub fn TextField(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    let on_blur = move |ev: leptos::ev::FocusEvent| {
+        set_edited.set(true);
+        check(event_target_value(&ev));
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        if edited.get_untracked() || client_error.get_untracked().is_some() {
+            set_edited.set(true);
+            check(event_target_value(&ev));
+        }
+    };
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id.clone()>{label}</label>
             {hint.map(|text| view! { <p class="hint" id=hint_id.clone()>{text}</p> })}
-            <input
-                id=id
-                name=name
-                type=input_type
-                autocomplete=autocomplete
-                value=value
-                required=true
-                aria-invalid=move || error.get().map(|_| "true")
-                aria-describedby=described_by
-                on:blur=move |ev| {
-                    set_edited.set(true);
-                    check(event_target_value(&ev));
+            {match rows {
+                None => view! {
+                    <input
+                        id=id
+                        name=name
+                        type=input_type
+                        autocomplete=autocomplete
+                        value=value
+                        required=required
+                        aria-invalid=move || error.get().map(|_| "true")
+                        aria-describedby=described_by
+                        on:blur=on_blur
+                        on:input=on_input
+                    />
                 }
-                on:input=move |ev| {
-                    if edited.get_untracked() || client_error.get_untracked().is_some() {
-                        set_edited.set(true);
-                        check(event_target_value(&ev));
-                    }
+                .into_any(),
+                Some(rows) => view! {
+                    <textarea
+                        id=id
+                        name=name
+                        rows=rows
+                        required=required
+                        aria-invalid=move || error.get().map(|_| "true")
+                        aria-describedby=described_by
+                        on:blur=on_blur
+                        on:input=on_input
+                    >
+                        {value}
+                    </textarea>
                 }
-            />
+                .into_any(),
+            }}
             {move || {
                 error.get().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
             }}

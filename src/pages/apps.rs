@@ -1,9 +1,11 @@
 //! The developer's apps: list, Build App wizard, an app's pages, delete.
 
 mod detail;
+mod information;
 mod list;
 mod wizard;
 
-pub use detail::{AppPage, DeleteAppPage};
+pub use detail::{AppNav, AppPage, DeleteAppPage};
+pub use information::InformationPage;
 pub use list::MyAppsPage;
 pub use wizard::BuildAppPage;

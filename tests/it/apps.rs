@@ -212,3 +212,184 @@ async fn unpublished_apps_can_be_deleted(app: &TestApp) {
         StatusCode::OK
     );
 }
+
+mod information {
+    use super::*;
+
+    on_both_databases!(
+        a_complete_form_is_saved,
+        valid_fields_are_kept_and_invalid_ones_reported,
+        renaming_checks_uniqueness_too,
+        information_of_other_accounts_is_not_found,
+    );
+
+    fn form<'a>(
+        id: &'a str,
+        name: &'a str,
+        extra: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut fields = vec![
+            ("id", id),
+            ("name", name),
+            ("short_description", "Meeting notes that write themselves."),
+            ("long_description", "Line one.\r\nLine two."),
+            ("contact_name", "Ada"),
+            ("contact_email", "Ada@Example.com"),
+            ("privacy_url", "https://acme.example/privacy"),
+            ("support_url", "https://acme.example/help"),
+            ("configure_url", ""),
+        ];
+        for (key, value) in extra {
+            if let Some(slot) = fields.iter_mut().find(|(k, _)| k == key) {
+                slot.1 = value;
+            } else {
+                fields.push((key, value));
+            }
+        }
+        fields
+    }
+
+    async fn new_app(app: &TestApp, email: &str, name: &str) -> (String, String) {
+        let cookie = app.sign_up(email, "Dev", PASSWORD).await;
+        let id = create(app, &cookie, "marketplace.user_managed", name)
+            .await
+            .header("location")
+            .trim_start_matches("/apps/")
+            .to_owned();
+        (cookie, id)
+    }
+
+    async fn info(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
+        let res = app
+            .call("app_information", &[("id", id)], Some(cookie))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.json()
+    }
+
+    async fn a_complete_form_is_saved(app: &TestApp) {
+        let (cookie, id) = new_app(app, "i1@example.com", "Acme").await;
+        // Checkboxes arrive as indexed keys, as a browser posts them.
+        let fields = form(
+            &id,
+            "Acme Notes",
+            &[
+                ("categories[8]", "productivity"),
+                ("categories[0]", "analytics"),
+            ],
+        );
+        let res = app.call("update_information", &fields, Some(&cookie)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(
+            res.header("location"),
+            format!("/apps/{id}/information?saved=1")
+        );
+        let saved = info(app, &cookie, &id).await;
+        assert_eq!(saved["app"]["name"], "Acme Notes");
+        assert_eq!(saved["long_description"], "Line one.\nLine two.");
+        assert_eq!(saved["contact_email"], "ada@example.com");
+        assert_eq!(
+            saved["categories"],
+            serde_json::json!(["analytics", "productivity"])
+        );
+        let page = app
+            .get(&format!("/apps/{id}/information"), Some(&cookie))
+            .await;
+        assert!(page.body.contains("Meeting notes that write themselves."));
+    }
+
+    async fn valid_fields_are_kept_and_invalid_ones_reported(app: &TestApp) {
+        let (cookie, id) = new_app(app, "i2@example.com", "Partial").await;
+        app.call(
+            "update_information",
+            &form(&id, "Partial", &[]),
+            Some(&cookie),
+        )
+        .await;
+        let long = "x".repeat(151);
+        let fields = form(
+            &id,
+            "Partial",
+            &[
+                ("short_description", &long),
+                ("privacy_url", "http://acme.example/privacy"),
+                ("contact_name", "Grace"),
+                ("categories[0]", "analytics"),
+                ("categories[1]", "collaboration"),
+                ("categories[2]", "crm"),
+                ("categories[3]", "customer-service"),
+            ],
+        );
+        let res = app.call("update_information", &fields, Some(&cookie)).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        let body = res.json();
+        let named: Vec<&str> = body["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f[0].as_str().unwrap())
+            .collect();
+        assert_eq!(named, ["short_description", "privacy_url", "categories"]);
+        let saved = info(app, &cookie, &id).await;
+        assert_eq!(
+            saved["short_description"], "Meeting notes that write themselves.",
+            "invalid: unchanged"
+        );
+        assert_eq!(
+            saved["privacy_url"], "https://acme.example/privacy",
+            "invalid: unchanged"
+        );
+        assert_eq!(
+            saved["categories"],
+            serde_json::json!([]),
+            "invalid: unchanged"
+        );
+        assert_eq!(saved["contact_name"], "Grace", "valid: saved");
+    }
+
+    async fn renaming_checks_uniqueness_too(app: &TestApp) {
+        let (cookie, id) = new_app(app, "i3@example.com", "First Name").await;
+        let other = app.sign_up("i3b@example.com", "Other", PASSWORD).await;
+        create(app, &other, "private.account_level", "Occupied").await;
+        let res = app
+            .call(
+                "update_information",
+                &form(&id, " OCCUPIED ", &[("contact_name", "Lin")]),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            res.json()["fields"][0],
+            serde_json::json!(["name", "That name is taken."])
+        );
+        let saved = info(app, &cookie, &id).await;
+        assert_eq!(saved["app"]["name"], "First Name");
+        assert_eq!(saved["contact_name"], "Lin", "the other fields were saved");
+    }
+
+    async fn information_of_other_accounts_is_not_found(app: &TestApp) {
+        let (_owner, id) = new_app(app, "i4@example.com", "Private Info").await;
+        let stranger = app.sign_up("i4b@example.com", "Stranger", PASSWORD).await;
+        let res = app
+            .call(
+                "update_information",
+                &form(&id, "Hijacked", &[]),
+                Some(&stranger),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.call("app_information", &[("id", &id)], Some(&stranger))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let name: String = sqlx::query_scalar("SELECT name FROM apps WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&app.state.db.pool)
+            .await
+            .unwrap();
+        assert_eq!(name, "Private Info");
+    }
+}

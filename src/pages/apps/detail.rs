@@ -28,17 +28,7 @@ pub fn AppPage() -> impl IntoView {
                     Ok(app) => view! {
                         <Title text=app.name.clone()/>
                         <div class="app-layout">
-                            <nav class="app-nav" aria-label="App sections">
-                                <p class="app-nav-name">{app.name.clone()}</p>
-                                <ul>
-                                    <li><span aria-current="page">"Overview"</span></li>
-                                    <li><span class="muted">"Credentials"</span></li>
-                                    <li><span class="muted">"Information"</span></li>
-                                    <li><span class="muted">"Features"</span></li>
-                                    <li><span class="muted">"Install"</span></li>
-                                    <li><span class="muted">"Submit"</span></li>
-                                </ul>
-                            </nav>
+                            <AppNav id=app.id.clone() name=app.name.clone() current="overview"/>
                             <section class="card">
                                 <h1>{app.name.clone()}</h1>
                                 <dl class="facts">
@@ -49,7 +39,7 @@ pub fn AppPage() -> impl IntoView {
                                     <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
                                 </dl>
                                 <p class="muted">
-                                    "Credentials, Information, Features, Install and Submit are not built yet: "
+                                    "Credentials, Features, Install and Submit are not built yet: "
                                     "they arrive with the next releases. The app type cannot be changed."
                                 </p>
                                 <p class="actions">
@@ -102,5 +92,33 @@ pub fn DeleteAppPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The sidebar of an app's pages. Sections not built yet are shown but not
+/// linked.
+#[component]
+pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView {
+    let sections = [
+        ("overview", "Overview", ""),
+        ("information", "Information", "/information"),
+    ];
+    view! {
+        <nav class="app-nav" aria-label="App sections">
+            <p class="app-nav-name">{name}</p>
+            <ul>
+                {sections.into_iter().map(|(key, label, suffix)| {
+                    let href = format!("/apps/{id}{suffix}");
+                    view! {
+                        <li>
+                            <A href=href attr:aria-current=(key == current).then_some("page")>{label}</A>
+                        </li>
+                    }
+                }).collect_view()}
+                {["Credentials", "Features", "Install", "Submit"].into_iter().map(|label| view! {
+                    <li><span class="muted" title="Not built yet">{label}</span></li>
+                }).collect_view()}
+            </ul>
+        </nav>
     }
 }

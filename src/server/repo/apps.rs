@@ -95,3 +95,89 @@ pub async fn delete_unpublished(
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The listing fields of an app.
+#[derive(Debug, Clone, FromRow)]
+pub struct InformationRow {
+    pub short_description: String,
+    pub long_description: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub privacy_url: String,
+    pub support_url: String,
+    pub configure_url: String,
+    pub categories: String,
+}
+
+/// The listing fields of an app of the account.
+pub async fn information(
+    pool: &AnyPool,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<InformationRow>, sqlx::Error> {
+    sqlx::query_as::<_, InformationRow>(
+        "SELECT short_description, long_description, contact_name, contact_email, privacy_url, \
+                support_url, configure_url, categories \
+         FROM apps WHERE id = $1 AND account_id = $2",
+    )
+    .bind(id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Saves the listing fields that are `Some`, leaving the others as they
+/// are, in one statement (each field is saved whole or not at all).
+pub async fn update_information(
+    pool: &AnyPool,
+    account_id: &str,
+    id: &str,
+    patch: &crate::domain::listing::InformationPatch,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE apps SET \
+           short_description = COALESCE($1, short_description), \
+           long_description = COALESCE($2, long_description), \
+           contact_name = COALESCE($3, contact_name), \
+           contact_email = COALESCE($4, contact_email), \
+           privacy_url = COALESCE($5, privacy_url), \
+           support_url = COALESCE($6, support_url), \
+           configure_url = COALESCE($7, configure_url), \
+           categories = COALESCE($8, categories), \
+           updated_at = $9 \
+         WHERE id = $10 AND account_id = $11",
+    )
+    .bind(patch.short_description.clone())
+    .bind(patch.long_description.clone())
+    .bind(patch.contact_name.clone())
+    .bind(patch.contact_email.clone())
+    .bind(patch.privacy_url.clone())
+    .bind(patch.support_url.clone())
+    .bind(patch.configure_url.clone())
+    .bind(patch.categories.as_ref().map(|c| c.join(",")))
+    .bind(now)
+    .bind(id)
+    .bind(account_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Renames an app; a name another app has fails with a unique violation.
+pub async fn rename(
+    pool: &AnyPool,
+    account_id: &str,
+    id: &str,
+    name: &str,
+    name_key: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE apps SET name = $1, name_key = $2 WHERE id = $3 AND account_id = $4")
+        .bind(name)
+        .bind(name_key)
+        .bind(id)
+        .bind(account_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

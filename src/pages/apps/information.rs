@@ -1,0 +1,122 @@
+//! "App information": the listing fields, checked as you type with the
+//! same rules the server applies on save.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::AppNav;
+use crate::api::apps::{app_information, InformationOut, UpdateInformation};
+use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::domain::account::{validate_display_name, validate_email};
+use crate::domain::app::validate_app_name;
+use crate::domain::listing::{
+    validate_long_description, validate_optional_url, validate_public_url,
+    validate_short_description, CATEGORIES, MAX_CATEGORIES,
+};
+use crate::error::AppError;
+use crate::pages::error_view;
+
+/// `/apps/:id/information`.
+#[component]
+pub fn InformationPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let info = Resource::new(id, app_information);
+    view! {
+        <Title text="App information"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Err(e) => error_view(e),
+                    Ok(info) => view! {
+                        <div class="app-layout">
+                            <AppNav id=info.app.id.clone() name=info.app.name.clone() current="information"/>
+                            <InformationForm info/>
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn InformationForm(info: InformationOut) -> impl IntoView {
+    let save = ServerAction::<UpdateInformation>::new();
+    let error = action_error(save);
+    let query = use_query_map();
+    let saved = move || {
+        matches!(save.value().get(), Some(Ok(())))
+            || (save.value().get().is_none() && query.read().get("saved").is_some())
+    };
+    let categories_error = field_error(error, "categories");
+    let selected = info.categories.clone();
+    view! {
+        <section class="card">
+            <h1>"App information"</h1>
+            <p class="muted">"All fields are required unless marked optional. They are shown on the Marketplace listing."</p>
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
+            {move || error.get().filter(|e| matches!(e, AppError::Invalid { .. })).map(|_| view! {
+                <div class="form-error" role="alert">"Some fields were not saved: see the messages beside them. The others were saved."</div>
+            })}
+            {move || saved().then(|| view! { <p class="saved" role="status">"Saved."</p> })}
+            <ActionForm action=save>
+                <input type="hidden" name="id" value=info.app.id.clone()/>
+                <TextField label="App name" name="name" value=info.app.name.clone()
+                    hint="Unique across all apps."
+                    validate=|v| validate_app_name(v).map(|_| ())
+                    server_error=field_error(error, "name")/>
+                <TextField label="Short description" name="short_description" value=info.short_description.clone()
+                    hint="One sentence on what your app does (at most 150 characters)."
+                    validate=|v| validate_short_description(v).map(|_| ())
+                    server_error=field_error(error, "short_description")/>
+                <TextField label="Long description" name="long_description" value=info.long_description.clone() rows=8
+                    hint="What it does, the permissions it needs and why, and what an installer should know (at most 4000 characters, plain text)."
+                    validate=|v| validate_long_description(v).map(|_| ())
+                    server_error=field_error(error, "long_description")/>
+                <fieldset class="group">
+                    <legend>"Developer contact"</legend>
+                    <TextField label="Contact name" name="contact_name" value=info.contact_name.clone() autocomplete="name"
+                        validate=|v| validate_display_name(v).map(|_| ())
+                        server_error=field_error(error, "contact_name")/>
+                    <TextField label="Contact email" name="contact_email" input_type="email" value=info.contact_email.clone() autocomplete="email"
+                        validate=|v| validate_email(v).map(|_| ())
+                        server_error=field_error(error, "contact_email")/>
+                </fieldset>
+                <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=info.privacy_url.clone()
+                    hint="How your app uses the data of the people who install it."
+                    validate=|v| validate_public_url(v).map(|_| ())
+                    server_error=field_error(error, "privacy_url")/>
+                <TextField label="Support URL" name="support_url" input_type="url" value=info.support_url.clone()
+                    validate=|v| validate_public_url(v).map(|_| ())
+                    server_error=field_error(error, "support_url")/>
+                <TextField label="Configure URL (optional)" name="configure_url" input_type="url" value=info.configure_url.clone()
+                    required=false
+                    hint="Where installers finish setting your app up, if they need to."
+                    validate=|v| validate_optional_url(v).map(|_| ())
+                    server_error=field_error(error, "configure_url")/>
+                <fieldset class="group categories" aria-describedby="categories-hint">
+                    <legend>"Categories (optional)"</legend>
+                    <p class="hint" id="categories-hint">{format!("Up to {MAX_CATEGORIES}.")}</p>
+                    <div class="category-grid">
+                        {CATEGORIES.iter().enumerate().map(|(i, (slug, label))| {
+                            let input_id = format!("category-{slug}");
+                            let label_for = input_id.clone();
+                            let checked = selected.iter().any(|s| s == slug);
+                            view! {
+                                <label class="check" for=label_for>
+                                    <input type="checkbox" id=input_id name=format!("categories[{i}]") value=*slug checked=checked/>
+                                    {*label}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </div>
+                    {move || categories_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </fieldset>
+                <button type="submit" class="btn primary">"Save"</button>
+            </ActionForm>
+        </section>
+    }
+}
