@@ -168,13 +168,10 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
         async {
             let user = context::require_user().await?;
             let pool = &context::state().db.pool;
-            let app = repo::apps::find_in_account(pool, &user.account_id, &id)
-                .await?
-                .and_then(AppOut::from_row)
-                .ok_or(AppError::NotFound)?;
             let info = repo::apps::information(pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            let app = AppOut::from_row(info.app).ok_or(AppError::NotFound)?;
             Ok(InformationOut {
                 app,
                 short_description: info.short_description,

@@ -96,9 +96,11 @@ pub async fn delete_unpublished(
     Ok(done.rows_affected() == 1)
 }
 
-/// The listing fields of an app.
+/// An app with its listing fields.
 #[derive(Debug, Clone, FromRow)]
 pub struct InformationRow {
+    #[sqlx(flatten)]
+    pub app: AppRow,
     pub short_description: String,
     pub long_description: String,
     pub contact_name: String,
@@ -109,17 +111,17 @@ pub struct InformationRow {
     pub categories: String,
 }
 
-/// The listing fields of an app of the account.
+/// An app of the account with its listing fields, in one read.
 pub async fn information(
     pool: &AnyPool,
     account_id: &str,
     id: &str,
 ) -> Result<Option<InformationRow>, sqlx::Error> {
-    sqlx::query_as::<_, InformationRow>(
-        "SELECT short_description, long_description, contact_name, contact_email, privacy_url, \
-                support_url, configure_url, categories \
-         FROM apps WHERE id = $1 AND account_id = $2",
-    )
+    sqlx::query_as::<_, InformationRow>(&format!(
+        "SELECT {APP_COLUMNS}, short_description, long_description, contact_name, contact_email, \
+                privacy_url, support_url, configure_url, categories \
+         FROM apps WHERE id = $1 AND account_id = $2"
+    ))
     .bind(id)
     .bind(account_id)
     .fetch_optional(pool)
