@@ -4,3 +4,4 @@
 pub mod account;
 pub mod apps;
 pub mod auth;
+pub mod media;

@@ -5,3 +5,4 @@ pub mod account;
 pub mod app;
 pub mod fields;
 pub mod listing;
+pub mod media;

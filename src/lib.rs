@@ -10,6 +10,8 @@
 
 pub mod api;
 pub mod app;
+#[cfg(feature = "hydrate")]
+pub mod browser;
 pub mod components;
 pub mod domain;
 pub mod error;

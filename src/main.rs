@@ -25,6 +25,7 @@ async fn main() -> std::process::ExitCode {
             name,
             password,
         } => create_reviewer(cli.config, &email, &name, password).await,
+        Command::MediaFixtures { dir } => write_media_fixtures(&dir),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -99,6 +100,21 @@ async fn create_reviewer(
         println!("Created reviewer {email}.");
     } else {
         println!("{email} already had an account; it is now a reviewer.");
+    }
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn write_media_fixtures(dir: &std::path::Path) -> Result<(), String> {
+    use portico::domain::media::fixtures;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    for (name, bytes) in [
+        ("valid.png", fixtures::png(1200, 780)),
+        ("valid.jpg", fixtures::jpeg(1200, 780)),
+        ("valid.gif", fixtures::gif(1200, 780)),
+        ("tall.png", fixtures::png(1200, 781)),
+    ] {
+        std::fs::write(dir.join(name), bytes).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -8,5 +8,6 @@ pub mod db;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod media;
 pub mod repo;
 pub mod state;

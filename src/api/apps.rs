@@ -158,6 +158,10 @@ pub struct InformationOut {
     pub configure_url: String,
     /// Category slugs.
     pub categories: Vec<String>,
+    /// Preview images (in order), then the video if there is one.
+    pub media: Vec<crate::api::media::MediaOut>,
+    /// Shown on the listing as the publisher.
+    pub account_name: String,
 }
 
 /// An app's listing fields.
@@ -172,7 +176,10 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
                 .await?
                 .ok_or(AppError::NotFound)?;
             let app = AppOut::from_row(info.app).ok_or(AppError::NotFound)?;
+            let media = crate::api::media::media_of(&app.id).await?;
             Ok(InformationOut {
+                media,
+                account_name: user.account_name,
                 app,
                 short_description: info.short_description,
                 long_description: info.long_description,

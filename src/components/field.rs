@@ -44,6 +44,9 @@ pub fn TextField(
     /// False for optional fields.
     #[prop(default = true)]
     required: bool,
+    /// Told every value as it is typed (e.g. a live preview).
+    #[prop(optional, into)]
+    on_value: Option<Callback<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -85,9 +88,13 @@ pub fn TextField(
         check(event_target_value(&ev));
     };
     let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        if let Some(on_value) = on_value {
+            on_value.run(value.clone());
+        }
         if edited.get_untracked() || client_error.get_untracked().is_some() {
             set_edited.set(true);
-            check(event_target_value(&ev));
+            check(value);
         }
     };
     view! {

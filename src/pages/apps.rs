@@ -3,6 +3,8 @@
 mod detail;
 mod information;
 mod list;
+mod media;
+mod preview;
 mod wizard;
 
 pub use detail::{AppNav, AppPage, DeleteAppPage};

@@ -35,6 +35,13 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Write the benchmark's sample media (1200x780 PNG, JPEG and GIF, and
+    /// a 1200x781 PNG) into a folder.
+    #[command(hide = true)]
+    MediaFixtures {
+        /// Where to write them.
+        dir: std::path::PathBuf,
+    },
 }
 
 /// Server configuration.

@@ -3,7 +3,7 @@
 
 use std::fmt::Display;
 
-use axum::http::{header, request::Parts, HeaderValue, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
@@ -26,21 +26,29 @@ pub fn parts() -> Parts {
 
 /// The current request's id, or a new one outside a request.
 pub fn request_id() -> String {
-    use_context::<Parts>()
-        .and_then(|parts| {
-            parts
-                .headers
-                .get(REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
+    match use_context::<Parts>() {
+        Some(parts) => request_id_of(&parts.headers),
+        None => crate::server::ids::new_id("req"),
+    }
+}
+
+/// The id the request-id middleware gave a request.
+pub fn request_id_of(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
         .unwrap_or_else(|| crate::server::ids::new_id("req"))
 }
 
 /// Logs an internal failure and turns it into the error users see: a
 /// generic sentence and the request id, never the detail.
 pub fn internal(detail: impl Display) -> AppError {
-    let request_id = request_id();
+    internal_for(request_id(), detail)
+}
+
+/// `internal` for plain routes, which have the request id in hand.
+pub fn internal_for(request_id: String, detail: impl Display) -> AppError {
     tracing::error!(%request_id, error = %detail, "internal error");
     AppError::Internal { request_id }
 }

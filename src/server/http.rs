@@ -5,11 +5,12 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{header, request::Parts, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{
@@ -59,6 +60,11 @@ where
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/apps/{id}/media",
+            post(super::media::upload).layer(DefaultBodyLimit::max(super::media::UPLOAD_BODY_LIMIT)),
+        )
+        .route("/media/{id}", get(super::media::serve))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),

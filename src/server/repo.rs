@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod invites;
+pub mod media;
 pub mod sessions;
 pub mod users;
 

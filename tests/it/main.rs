@@ -8,4 +8,5 @@ mod accounts;
 mod apps;
 mod auth;
 mod database;
+mod media;
 mod security;

@@ -28,6 +28,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
     pub body: String,
+    /// The body's bytes as they came.
+    pub raw: Vec<u8>,
 }
 
 impl TestResponse {
@@ -199,6 +201,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            raw: bytes.to_vec(),
         }
     }
 

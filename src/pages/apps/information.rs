@@ -1,10 +1,13 @@
 //! "App information": the listing fields, checked as you type with the
-//! same rules the server applies on save.
+//! same rules the server applies on save, the listing's media, and a live
+//! preview of the listing.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::media::MediaSection;
+use super::preview::{ListingDraft, ListingPreview};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
 use crate::components::field::{action_error, field_error, FormError, TextField};
@@ -29,13 +32,31 @@ pub fn InformationPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match info.await {
                     Err(e) => error_view(e),
-                    Ok(info) => view! {
-                        <div class="app-layout">
-                            <AppNav id=info.app.id.clone() name=info.app.name.clone() current="information"/>
-                            <InformationForm info/>
-                        </div>
+                    Ok(info) => {
+                        let draft = ListingDraft {
+                            name: RwSignal::new(info.app.name.clone()),
+                            short_description: RwSignal::new(info.short_description.clone()),
+                            long_description: RwSignal::new(info.long_description.clone()),
+                            categories: RwSignal::new(info.categories.clone()),
+                            media: RwSignal::new(info.media.clone()),
+                        };
+                        let app_id = info.app.id.clone();
+                        let publisher = info.account_name.clone();
+                        let app_type = info.app.app_type.label();
+                        view! {
+                            <div class="app-layout">
+                                <AppNav id=info.app.id.clone() name=info.app.name.clone() current="information"/>
+                                <div class="information-columns">
+                                    <div class="information-main">
+                                        <InformationForm info draft/>
+                                        <MediaSection app_id media=draft.media/>
+                                    </div>
+                                    <ListingPreview draft publisher app_type/>
+                                </div>
+                            </div>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
                 }
             })}
         </Transition>
@@ -43,7 +64,7 @@ pub fn InformationPage() -> impl IntoView {
 }
 
 #[component]
-fn InformationForm(info: InformationOut) -> impl IntoView {
+fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
     let save = ServerAction::<UpdateInformation>::new();
     let error = action_error(save);
     let query = use_query_map();
@@ -67,14 +88,17 @@ fn InformationForm(info: InformationOut) -> impl IntoView {
                 <TextField label="App name" name="name" value=info.app.name.clone()
                     hint="Unique across all apps."
                     validate=|v| validate_app_name(v).map(|_| ())
+                    on_value=move |v| draft.name.set(v)
                     server_error=field_error(error, "name")/>
                 <TextField label="Short description" name="short_description" value=info.short_description.clone()
                     hint="One sentence on what your app does (at most 150 characters)."
                     validate=|v| validate_short_description(v).map(|_| ())
+                    on_value=move |v| draft.short_description.set(v)
                     server_error=field_error(error, "short_description")/>
                 <TextField label="Long description" name="long_description" value=info.long_description.clone() rows=8
                     hint="What it does, the permissions it needs and why, and what an installer should know (at most 4000 characters, plain text)."
                     validate=|v| validate_long_description(v).map(|_| ())
+                    on_value=move |v| draft.long_description.set(v)
                     server_error=field_error(error, "long_description")/>
                 <fieldset class="group">
                     <legend>"Developer contact"</legend>
@@ -107,7 +131,16 @@ fn InformationForm(info: InformationOut) -> impl IntoView {
                             let checked = selected.iter().any(|s| s == slug);
                             view! {
                                 <label class="check" for=label_for>
-                                    <input type="checkbox" id=input_id name=format!("categories[{i}]") value=*slug checked=checked/>
+                                    <input type="checkbox" id=input_id name=format!("categories[{i}]") value=*slug checked=checked
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            draft.categories.update(|chosen| {
+                                                chosen.retain(|s| s != slug);
+                                                if on {
+                                                    chosen.push((*slug).to_owned());
+                                                }
+                                            });
+                                        }/>
                                     {*label}
                                 </label>
                             }

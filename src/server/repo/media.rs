@@ -1,0 +1,235 @@
+//! Listing media (`app_media`): preview images and the video.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::domain::media::{MediaKind, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO};
+use crate::server::ids::new_id;
+
+/// A media item without its bytes.
+#[derive(Debug, Clone, FromRow)]
+pub struct MediaRow {
+    pub id: String,
+    pub app_id: String,
+    pub kind: String,
+    pub content_type: String,
+    pub position: i64,
+    pub byte_size: i64,
+    pub width: i64,
+    pub height: i64,
+    pub etag: String,
+}
+
+const MEDIA_COLUMNS: &str =
+    "id, app_id, kind, content_type, position, byte_size, width, height, etag";
+
+/// What an upload stores.
+pub struct NewMedia<'a> {
+    pub app_id: &'a str,
+    pub account_id: &'a str,
+    pub kind: MediaKind,
+    pub content_type: &'a str,
+    pub width: u32,
+    pub height: u32,
+    pub etag: &'a str,
+    pub bytes: &'a [u8],
+    pub now: i64,
+}
+
+/// What came of an insert.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    Added(String),
+    /// No such app in that account.
+    NoApp,
+    /// The listing already holds as many of that kind as it may.
+    Full,
+}
+
+/// Adds a media item at the end of its kind's list, unless the listing is
+/// full. The app row is updated first inside the transaction, which locks
+/// it (PostgreSQL) or takes the write lock (SQLite), so two uploads racing
+/// for the last place are counted one after the other.
+pub async fn insert(pool: &AnyPool, media: NewMedia<'_>) -> Result<Inserted, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
+        .bind(media.now)
+        .bind(media.app_id)
+        .bind(media.account_id)
+        .execute(&mut *tx)
+        .await?;
+    if touched.rows_affected() != 1 {
+        return Ok(Inserted::NoApp);
+    }
+    let id = new_id("med");
+    // Room for an image: fewer than 6, or fewer than 5 beside a video.
+    // Room for a video: none yet, and at most 5 images.
+    let room = match media.kind {
+        MediaKind::Image => format!(
+            "(SELECT COUNT(*) FROM app_media WHERE app_id = $2 AND kind = 'image') < \
+             CASE WHEN EXISTS (SELECT 1 FROM app_media WHERE app_id = $2 AND kind = 'video') \
+                  THEN {MAX_IMAGES_WITH_VIDEO} ELSE {MAX_IMAGES} END"
+        ),
+        MediaKind::Video => format!(
+            "NOT EXISTS (SELECT 1 FROM app_media WHERE app_id = $2 AND kind = 'video') AND \
+             (SELECT COUNT(*) FROM app_media WHERE app_id = $2 AND kind = 'image') <= {MAX_IMAGES_WITH_VIDEO}"
+        ),
+    };
+    let added = sqlx::query(&format!(
+        "INSERT INTO app_media (id, app_id, kind, content_type, position, byte_size, width, height, etag, bytes, created_at) \
+         SELECT $1, $2, $3, $4, \
+                COALESCE((SELECT MAX(position) FROM app_media WHERE app_id = $2 AND kind = $3), 0) + 1, \
+                $5, $6, $7, $8, $9, $10 \
+         WHERE {room}"
+    ))
+    .bind(&id)
+    .bind(media.app_id)
+    .bind(media.kind.as_str())
+    .bind(media.content_type)
+    .bind(media.bytes.len() as i64)
+    .bind(i64::from(media.width))
+    .bind(i64::from(media.height))
+    .bind(media.etag)
+    .bind(media.bytes.to_vec())
+    .bind(media.now)
+    .execute(&mut *tx)
+    .await?;
+    if added.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(Inserted::Full);
+    }
+    tx.commit().await?;
+    Ok(Inserted::Added(id))
+}
+
+/// The app's media, images first, each kind in its order.
+pub async fn list_for_app(pool: &AnyPool, app_id: &str) -> Result<Vec<MediaRow>, sqlx::Error> {
+    sqlx::query_as::<_, MediaRow>(&format!(
+        "SELECT {MEDIA_COLUMNS} FROM app_media WHERE app_id = $1 ORDER BY kind, position"
+    ))
+    .bind(app_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A media item to serve, with who may see it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ServedMedia {
+    pub content_type: String,
+    pub etag: String,
+    pub bytes: Vec<u8>,
+    pub account_id: String,
+    pub app_status: String,
+}
+
+/// A media item's head (for conditional requests: no bytes read).
+#[derive(Debug, Clone, FromRow)]
+pub struct MediaHead {
+    pub etag: String,
+    pub account_id: String,
+    pub app_status: String,
+}
+
+/// The item's ETag and owner, without its bytes.
+pub async fn head(pool: &AnyPool, id: &str) -> Result<Option<MediaHead>, sqlx::Error> {
+    sqlx::query_as::<_, MediaHead>(
+        "SELECT m.etag, a.account_id, a.status AS app_status \
+         FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The item with its bytes.
+pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<ServedMedia>, sqlx::Error> {
+    sqlx::query_as::<_, ServedMedia>(
+        "SELECT m.content_type, m.etag, m.bytes, a.account_id, a.status AS app_status \
+         FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Deletes an item of an app in the account; true when one was deleted.
+pub async fn delete(
+    pool: &AnyPool,
+    account_id: &str,
+    app_id: &str,
+    media_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
+        .bind(now)
+        .bind(app_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    if touched.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let deleted = sqlx::query("DELETE FROM app_media WHERE id = $1 AND app_id = $2")
+        .bind(media_id)
+        .bind(app_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
+/// Swaps an item with its neighbour of the same kind (`earlier`: the one
+/// before it). True when it moved; false at either end or when not found.
+pub async fn move_item(
+    pool: &AnyPool,
+    account_id: &str,
+    app_id: &str,
+    media_id: &str,
+    earlier: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
+        .bind(now)
+        .bind(app_id)
+        .bind(account_id)
+        .execute(&mut *tx)
+        .await?;
+    if touched.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let item: Option<(String, i64)> =
+        sqlx::query_as("SELECT kind, position FROM app_media WHERE id = $1 AND app_id = $2")
+            .bind(media_id)
+            .bind(app_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((kind, position)) = item else {
+        return Ok(false);
+    };
+    let neighbour_sql = if earlier {
+        "SELECT id, position FROM app_media WHERE app_id = $1 AND kind = $2 AND position < $3 \
+         ORDER BY position DESC LIMIT 1"
+    } else {
+        "SELECT id, position FROM app_media WHERE app_id = $1 AND kind = $2 AND position > $3 \
+         ORDER BY position ASC LIMIT 1"
+    };
+    let neighbour: Option<(String, i64)> = sqlx::query_as(neighbour_sql)
+        .bind(app_id)
+        .bind(&kind)
+        .bind(position)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some((other_id, other_position)) = neighbour else {
+        return Ok(false);
+    };
+    for (id, new_position) in [(media_id, other_position), (other_id.as_str(), position)] {
+        sqlx::query("UPDATE app_media SET position = $1 WHERE id = $2")
+            .bind(new_position)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
