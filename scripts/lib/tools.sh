@@ -53,7 +53,9 @@ ensure_wrk() {
 }
 
 # The release build: server binary + WASM bundle (wasm-opt from binaryen@132).
+# --split puts each #[lazy] function (the image check) in its own chunk,
+# fetched the first time it is called.
 build_release() {
-  say "building the release site (cargo leptos build --release)"
-  (cd "$ROOT" && cargo leptos build --release)
+  say "building the release site (cargo leptos build --release --split)"
+  (cd "$ROOT" && cargo leptos build --release --split)
 }
