@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
 
-use crate::api::auth::{current_user, SignIn, SignOut, SignUp, UserOut};
+use crate::api::auth::{current_user, SignOut, UserOut};
 use crate::components::header::SiteHeader;
 use crate::error::AppError;
 use crate::pages;
@@ -30,15 +30,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Sign-in state and the actions that change it, shared by the header and
-/// the pages. Created inside the router so that a plain form post's error
-/// (carried back in the URL) reaches the action that made it.
+/// Sign-in state, shared by the header and the pages, and the sign-out
+/// action (the header's). Created inside the router so that a plain form
+/// post's error (carried back in the URL) reaches the action that made it.
+/// Sign-in and sign-up actions live in their (lazily loaded) pages; both
+/// navigate on success, which refetches `user`.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    /// The signed-in user; refetched whenever one of the actions runs.
+    /// The signed-in user; refetched on sign-out and on every navigation.
     pub user: Resource<Result<Option<UserOut>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
     pub sign_out: ServerAction<SignOut>,
 }
 
@@ -63,8 +63,6 @@ fn Layout() -> impl IntoView {
     leptos_router::hooks::use_url()
         .read_untracked()
         .provide_server_action_error();
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_up = ServerAction::<SignUp>::new();
     let sign_out = ServerAction::<SignOut>::new();
     // Refetched after each sign-in action and on every navigation, since
     // other pages (joining an account, switching accounts) change it too.
@@ -72,8 +70,6 @@ fn Layout() -> impl IntoView {
     let user = Resource::new(
         move || {
             (
-                sign_in.version().get(),
-                sign_up.version().get(),
                 sign_out.version().get(),
                 location.pathname.get(),
                 location.search.get(),
@@ -81,12 +77,7 @@ fn Layout() -> impl IntoView {
         },
         |_| current_user(),
     );
-    provide_context(AuthContext {
-        user,
-        sign_in,
-        sign_up,
-        sign_out,
-    });
+    provide_context(AuthContext { user, sign_out });
 
     // Every page is rendered whole before it is sent (no streaming): pages
     // must be complete for browsers without JavaScript, and a strict CSP
@@ -95,17 +86,17 @@ fn Layout() -> impl IntoView {
         <SiteHeader/>
         <main id="main">
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
-                <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
-                <Route path=path!("/profile") view=pages::account::ProfilePage ssr=SsrMode::Async/>
-                <Route path=path!("/account/members") view=pages::account::MembersPage ssr=SsrMode::Async/>
-                <Route path=path!("/invite/:token") view=pages::account::InvitePage ssr=SsrMode::Async/>
-                <Route path=path!("/apps") view=pages::apps::MyAppsPage ssr=SsrMode::Async/>
-                <Route path=path!("/apps/new") view=pages::apps::BuildAppPage ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id") view=pages::apps::AppPage ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/information") view=pages::apps::InformationPage ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/account/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/apps") view={Lazy::<MyAppsRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/new") view={Lazy::<BuildAppRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id") view={Lazy::<AppRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/information") view={Lazy::<InformationRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/delete") view={Lazy::<DeleteAppRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=pages::placeholder::ReviewPage ssr=SsrMode::Async/>
@@ -116,3 +107,40 @@ fn Layout() -> impl IntoView {
         </footer>
     }
 }
+
+/// Makes a page a lazy route: with `cargo leptos build --split` its view
+/// code goes into its own WASM chunk, fetched when the page is first
+/// visited (in parallel with its data), so the bundle every page loads
+/// holds only the shell: the header, routing and the session.
+macro_rules! lazy_page {
+    ($($route:ident => $page:path),* $(,)?) => {
+        $(
+            struct $route;
+
+            #[lazy_route]
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                fn view(_this: Self) -> AnyView {
+                    view! { <$page/> }.into_any()
+                }
+            }
+        )*
+    };
+}
+
+lazy_page!(
+    SignInRoute => pages::auth::SignInPage,
+    SignUpRoute => pages::auth::SignUpPage,
+    HomeRoute => pages::home::HomePage,
+    ProfileRoute => pages::account::ProfilePage,
+    MembersRoute => pages::account::MembersPage,
+    InviteRoute => pages::account::InvitePage,
+    MyAppsRoute => pages::apps::MyAppsPage,
+    BuildAppRoute => pages::apps::BuildAppPage,
+    AppRoute => pages::apps::AppPage,
+    InformationRoute => pages::apps::InformationPage,
+    DeleteAppRoute => pages::apps::DeleteAppPage,
+);

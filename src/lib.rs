@@ -25,14 +25,24 @@ pub fn router(state: server::state::AppState) -> axum::Router {
     server::http::router(state, app::shell, app::App)
 }
 
-/// Browser entry point: hydrates the server-rendered page.
+/// Browser entry point: hydrates the server-rendered page. Pages are lazy
+/// routes (their code arrives in split chunks), so hydration waits for the
+/// current page's chunks; this is `leptos::mount::hydrate_lazy` plus a mark
+/// once it is done.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // Lets browser tests wait for interactivity instead of guessing.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "true");
-    }
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let document = leptos::prelude::document();
+        let Some(body) = document.body() else { return };
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        // Lets browser tests wait for interactivity instead of guessing.
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }

@@ -1,26 +1,43 @@
 // Prints the size of each file of the release bundle (WASM and JS): raw,
-// gzip -9 and brotli q11, as a browser would download them.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// gzip -9 and brotli q11, as a browser would download them; then, from
+// cargo-leptos' split manifest, what each lazy route or function costs on
+// top of the main module (its own chunk plus the shared chunks it needs).
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const dir = process.argv[2];
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-const files = [];
-const walk = (d) => {
-  for (const name of readdirSync(d)) {
-    const path = join(d, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (/\.(wasm|js)$/.test(name)) files.push(path);
-  }
-};
-walk(dir);
-console.log(`${"file".padEnd(48)} ${"raw".padStart(11)} ${"gzip".padStart(11)} ${"brotli".padStart(11)}`);
-for (const path of files.sort()) {
+const sizes = new Map();
+for (const name of readdirSync(dir).sort()) {
+  const path = join(dir, name);
+  if (statSync(path).isDirectory() || !/\.(wasm|js)$/.test(name)) continue;
   const bytes = readFileSync(path);
-  const gzip = gzipSync(bytes, { level: 9 }).length;
-  const brotli = brotliCompressSync(bytes, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
-  }).length;
-  console.log(`${path.slice(dir.length + 1).padEnd(48)} ${kib(bytes.length).padStart(11)} ${kib(gzip).padStart(11)} ${kib(brotli).padStart(11)}`);
+  sizes.set(name, {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+    }).length,
+  });
+}
+const row = (label, s) => console.log(`${label.padEnd(44)} ${kib(s.raw).padStart(11)} ${kib(s.gzip).padStart(11)} ${kib(s.brotli).padStart(11)}`);
+const sum = (names) => names.reduce((t, n) => {
+  const s = sizes.get(n) ?? { raw: 0, gzip: 0, brotli: 0 };
+  return { raw: t.raw + s.raw, gzip: t.gzip + s.gzip, brotli: t.brotli + s.brotli };
+}, { raw: 0, gzip: 0, brotli: 0 });
+
+console.log(`${"".padEnd(44)} ${"raw".padStart(11)} ${"gzip".padStart(11)} ${"brotli".padStart(11)}`);
+const main = ["portico.wasm", "portico.js"].filter((n) => sizes.has(n));
+row("main module (portico.wasm + portico.js)", sum(main));
+const chunks = [...sizes.keys()].filter((n) => n.endsWith(".wasm") && !main.includes(n));
+row(`all ${chunks.length} split chunks together`, sum(chunks));
+const manifestPath = join(dir, "__wasm_split_manifest.json");
+if (existsSync(manifestPath)) {
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+  console.log("\nloaded before the page is interactive (main module + the route's chunks):");
+  for (const [name, files] of Object.entries(manifest).sort()) {
+    const label = name.replace(/^__/, "").replace(/_view_\d+$/, "").replace(/_\d+$/, "");
+    row(`  ${label}`, sum([...main, ...files.map((f) => `${f}.wasm`)]));
+  }
 }

@@ -107,8 +107,15 @@ pub fn validate_public_url(input: &str) -> Result<String, String> {
     if text.is_empty() {
         return Err("Enter a URL.".into());
     }
-    let url = url::Url::parse(text)
-        .map_err(|_| "Enter a full URL, like https://example.com/privacy.".to_owned())?;
+    let url = url::Url::parse(text).map_err(|_| {
+        if text.is_ascii() {
+            "Enter a full URL, like https://example.com/privacy.".to_owned()
+        } else {
+            // Host names are checked as ASCII (see Cargo.toml, idna_adapter).
+            "Write an international domain name in its xn-- form (e.g. https://xn--bcher-kva.example)."
+                .to_owned()
+        }
+    })?;
     let host = url.host_str().unwrap_or_default();
     let local = matches!(host, "localhost" | "127.0.0.1" | "[::1]");
     match url.scheme() {
@@ -237,6 +244,11 @@ mod tests {
             assert!(validate_public_url(bad).is_err(), "{bad}");
         }
         assert_eq!(validate_optional_url("  ").as_deref(), Ok(""));
+        assert!(validate_public_url("https://bücher.example/")
+            .unwrap_err()
+            .contains("xn--"));
+        assert!(validate_public_url("https://xn--bcher-kva.example/").is_ok());
+        assert!(validate_public_url("https://example.com/ünïcode-path").is_ok());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::AuthContext;
+use crate::api::auth::{SignIn, SignUp};
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::account::{validate_display_name, validate_email, validate_new_password};
 
@@ -18,7 +18,7 @@ fn invite_param() -> Signal<String> {
 /// Create an account.
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = expect_context::<AuthContext>().sign_up;
+    let action = ServerAction::<SignUp>::new();
     let error = action_error(action);
     let invite = invite_param();
     let pending = action.pending();
@@ -67,7 +67,7 @@ pub fn SignUpPage() -> impl IntoView {
 /// Sign in.
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = expect_context::<AuthContext>().sign_in;
+    let action = ServerAction::<SignIn>::new();
     let error = action_error(action);
     let invite = invite_param();
     let query = use_query_map();
