@@ -3,12 +3,59 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{lazy_route, path, Lazy, LazyRoute, SsrMode};
+#[cfg(not(feature = "ssr"))]
+use leptos_router::{lazy_route, Lazy, LazyRoute};
+use leptos_router::{path, SsrMode};
 
 use crate::api::auth::{current_user, SignOut, UserOut};
 use crate::components::header::SiteHeader;
 use crate::error::AppError;
 use crate::pages;
+
+/// Makes a page a lazy route in the browser: with `cargo leptos build
+/// --split` its code goes into its own WASM chunk, fetched when the page is
+/// first visited (in parallel with its data), so the module every page
+/// loads holds only the shell: the header, routing and the session.
+///
+/// On the server pages stay plain components (`page!`). Leptos 0.8.23
+/// renders a lazy route's view outside the request's reactive owner, so
+/// under concurrent load its resources could not find the request's
+/// context (seen in the benchmark as panics), or, worse, find another
+/// request's. The HTML is the same either way, so hydration matches.
+#[cfg(not(feature = "ssr"))]
+macro_rules! lazy_page {
+    ($($route:ident => $page:path),* $(,)?) => {
+        $(
+            struct $route;
+
+            #[lazy_route]
+            impl LazyRoute for $route {
+                fn data() -> Self {
+                    $route
+                }
+
+                fn view(_this: Self) -> AnyView {
+                    view! { <$page/> }.into_any()
+                }
+            }
+        )*
+    };
+}
+
+/// A route's view: the plain page on the server, its lazy route in the
+/// browser (see `lazy_page!`).
+#[cfg(feature = "ssr")]
+macro_rules! page {
+    ($route:ident, $page:path) => {
+        $page
+    };
+}
+#[cfg(not(feature = "ssr"))]
+macro_rules! page {
+    ($route:ident, $page:path) => {
+        Lazy::<$route>::new()
+    };
+}
 
 /// The document around the app (server side only renders it).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -86,17 +133,17 @@ fn Layout() -> impl IntoView {
         <SiteHeader/>
         <main id="main">
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/account/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/apps") view={Lazy::<MyAppsRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/new") view={Lazy::<BuildAppRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id") view={Lazy::<AppRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/information") view={Lazy::<InformationRoute>::new()} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/delete") view={Lazy::<DeleteAppRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/") view={page!(HomeRoute, pages::home::HomePage)} ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view={page!(SignUpRoute, pages::auth::SignUpPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view={page!(SignInRoute, pages::auth::SignInPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view={page!(ProfileRoute, pages::account::ProfilePage)} ssr=SsrMode::Async/>
+                <Route path=path!("/account/members") view={page!(MembersRoute, pages::account::MembersPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view={page!(InviteRoute, pages::account::InvitePage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps") view={page!(MyAppsRoute, pages::apps::MyAppsPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/new") view={page!(BuildAppRoute, pages::apps::BuildAppPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id") view={page!(AppRoute, pages::apps::AppPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/information") view={page!(InformationRoute, pages::apps::InformationPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/delete") view={page!(DeleteAppRoute, pages::apps::DeleteAppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=pages::placeholder::ReviewPage ssr=SsrMode::Async/>
@@ -108,29 +155,7 @@ fn Layout() -> impl IntoView {
     }
 }
 
-/// Makes a page a lazy route: with `cargo leptos build --split` its view
-/// code goes into its own WASM chunk, fetched when the page is first
-/// visited (in parallel with its data), so the bundle every page loads
-/// holds only the shell: the header, routing and the session.
-macro_rules! lazy_page {
-    ($($route:ident => $page:path),* $(,)?) => {
-        $(
-            struct $route;
-
-            #[lazy_route]
-            impl LazyRoute for $route {
-                fn data() -> Self {
-                    $route
-                }
-
-                fn view(_this: Self) -> AnyView {
-                    view! { <$page/> }.into_any()
-                }
-            }
-        )*
-    };
-}
-
+#[cfg(not(feature = "ssr"))]
 lazy_page!(
     SignInRoute => pages::auth::SignInPage,
     SignUpRoute => pages::auth::SignUpPage,
