@@ -60,3 +60,15 @@ export async function signIn(page: Page, info: TestInfo, email: string, password
 }
 
 export { expect };
+
+/** Builds an app of `type` named `name` and opens its App information page. */
+export async function openNewAppInformation(page: Page, info: TestInfo, type: string, name: string): Promise<void> {
+  await page.goto(`/apps/new?type=${type}`);
+  await waitForHydration(page, info);
+  await page.getByLabel("App name").fill(name);
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
+  await page.getByRole("navigation", { name: "App sections" }).getByRole("link", { name: "Information" }).click();
+  await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
+  await waitForHydration(page, info);
+}

@@ -1,18 +1,9 @@
-import { expect, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
+import { expect, openNewAppInformation, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 
 test("the information form saves valid fields and explains the invalid ones", async ({ page }, info) => {
   await signUp(page, info, uniqueEmail("lister", info), "Lister");
   await expect(page.getByRole("heading", { name: "Welcome back, Lister" })).toBeVisible();
-  const name = `Listing ${info.project.name} ${Date.now()}`;
-  await page.goto("/apps/new?type=marketplace.account_level");
-  await waitForHydration(page, info);
-  await page.getByLabel("App name").fill(name);
-  await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
-
-  await page.getByRole("navigation", { name: "App sections" }).getByRole("link", { name: "Information" }).click();
-  await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
-  await waitForHydration(page, info);
+  await openNewAppInformation(page, info, "marketplace.account_level", `Listing ${info.project.name} ${Date.now()}`);
   await page.getByLabel("Short description").fill("Meeting notes that write themselves.");
   await page.getByLabel("Long description").fill("It listens.\nIt writes.\nYou read.");
   await page.getByLabel("Contact name").fill("Lister");

@@ -1,20 +1,12 @@
 import { type Page, type TestInfo } from "@playwright/test";
-import { expect, hydrated, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
+import { expect, hydrated, openNewAppInformation, signUp, test, uniqueEmail } from "./helpers";
 import { png } from "./images";
 
 /** Signs up, builds an app and opens its information page. */
 async function openInformation(page: Page, info: TestInfo, who: string): Promise<void> {
   await signUp(page, info, uniqueEmail(who, info), who);
   await expect(page.getByRole("heading", { name: `Welcome back, ${who}` })).toBeVisible();
-  const name = `Media ${who} ${info.project.name} ${Date.now()}`;
-  await page.goto("/apps/new?type=marketplace.user_managed");
-  await waitForHydration(page, info);
-  await page.getByLabel("App name").fill(name);
-  await page.getByRole("button", { name: "Create" }).click();
-  await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
-  await page.getByRole("navigation", { name: "App sections" }).getByRole("link", { name: "Information" }).click();
-  await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
-  await waitForHydration(page, info);
+  await openNewAppInformation(page, info, "marketplace.user_managed", `Media ${who} ${info.project.name} ${Date.now()}`);
 }
 
 /** Picks a file; without JavaScript the form is posted with its button. */

@@ -72,7 +72,7 @@ pub async fn profile() -> Result<ProfileOut, AppError> {
         async {
             let user = context::require_user().await?;
             let rows =
-                repo::accounts::memberships_of(&context::state().db.pool, &user.user_id).await?;
+                repo::accounts::memberships_of(&context::state()?.db.pool, &user.user_id).await?;
             let accounts = rows
                 .into_iter()
                 .filter_map(|row| {
@@ -103,7 +103,7 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
             let user = context::require_user().await?;
             let name = crate::domain::account::validate_display_name(&display_name)
                 .map_err(|message| AppError::field("display_name", message))?;
-            repo::users::set_display_name(&context::state().db.pool, &user.user_id, &name).await?;
+            repo::users::set_display_name(&context::state()?.db.pool, &user.user_id, &name).await?;
             context::redirect("/profile?saved=1");
             Ok(())
         }
@@ -119,7 +119,7 @@ pub async fn switch_account(account_id: String) -> Result<(), AppError> {
         async {
             let user = context::require_user().await?;
             if !repo::users::set_current_account(
-                &context::state().db.pool,
+                &context::state()?.db.pool,
                 &user.user_id,
                 &account_id,
             )
@@ -142,7 +142,7 @@ pub async fn members() -> Result<MembersOut, AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let state = context::state();
+            let state = context::state()?;
             let pool = &state.db.pool;
             let members = repo::accounts::members(pool, &user.account_id)
                 .await?
@@ -206,7 +206,7 @@ pub async fn create_invite(role: String) -> Result<(), AppError> {
                 }
                 None => return Err(AppError::field("role", "Choose a role.")),
             };
-            let state = context::state();
+            let state = context::state()?;
             let token = ids::new_secret();
             let now = state.now_ms();
             repo::invites::create(
@@ -236,7 +236,7 @@ pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
             if !user.role.can_manage_members() {
                 return Err(AppError::Forbidden);
             }
-            let state = context::state();
+            let state = context::state()?;
             if !repo::invites::revoke(&state.db.pool, &user.account_id, &invite_id, state.now_ms())
                 .await?
             {
@@ -259,7 +259,7 @@ pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> 
             let actor = context::require_user().await?;
             let new_role =
                 Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
-            let pool = &context::state().db.pool;
+            let pool = &context::state()?.db.pool;
             let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
                 .await?
                 .and_then(|r| Role::parse(&r))
@@ -285,7 +285,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     context::finish(
         async {
             let actor = context::require_user().await?;
-            let state = context::state();
+            let state = context::state()?;
             let pool = &state.db.pool;
             let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
                 .await?
@@ -309,7 +309,7 @@ pub async fn invite_details(token: String) -> Result<Option<InviteOut>, AppError
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            let state = context::state();
+            let state = context::state()?;
             let invite = repo::invites::find_usable(
                 &state.db.pool,
                 &ids::hash_secret(&token),
@@ -336,7 +336,7 @@ pub async fn accept_invite(token: String) -> Result<(), AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let destination = join_with_invite(&context::state(), &token, &user.user_id).await?;
+            let destination = join_with_invite(&context::state()?, &token, &user.user_id).await?;
             context::redirect(&destination);
             Ok(())
         }

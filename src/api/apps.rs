@@ -47,7 +47,7 @@ pub async fn my_apps() -> Result<Vec<AppOut>, AppError> {
         async {
             let user = context::require_user().await?;
             let rows =
-                repo::apps::list_for_account(&context::state().db.pool, &user.account_id).await?;
+                repo::apps::list_for_account(&context::state()?.db.pool, &user.account_id).await?;
             Ok(rows.into_iter().filter_map(AppOut::from_row).collect())
         }
         .await,
@@ -61,7 +61,7 @@ pub async fn app_detail(id: String) -> Result<AppOut, AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            repo::apps::find_in_account(&context::state().db.pool, &user.account_id, &id)
+            repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, &id)
                 .await?
                 .and_then(AppOut::from_row)
                 .ok_or(AppError::NotFound)
@@ -92,7 +92,7 @@ pub async fn create_app(app_type: String, name: String) -> Result<(), AppError> 
                 app_type.expect("checked above"),
                 name.expect("checked above"),
             );
-            let state = context::state();
+            let state = context::state()?;
             let created = repo::apps::create(
                 &state.db.pool,
                 repo::apps::NewApp {
@@ -128,7 +128,7 @@ pub async fn delete_app(id: String) -> Result<(), AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let pool = &context::state().db.pool;
+            let pool = &context::state()?.db.pool;
             let app = repo::apps::find_in_account(pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -171,7 +171,7 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let pool = &context::state().db.pool;
+            let pool = &context::state()?.db.pool;
             let info = repo::apps::information(pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -221,7 +221,7 @@ pub async fn update_information(
     context::finish(
         async {
             let user = context::require_user().await?;
-            let state = context::state();
+            let state = context::state()?;
             let pool = &state.db.pool;
             let app = repo::apps::find_in_account(pool, &user.account_id, &id)
                 .await?

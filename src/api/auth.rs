@@ -55,7 +55,7 @@ pub async fn sign_up(
     use crate::server::{auth, context};
     context::finish(
         async {
-            let state = context::state();
+            let state = context::state()?;
             let user_id = auth::accounts::sign_up(&state, &email, &display_name, &password).await?;
             let cookie = auth::session::start(&state, &user_id).await?;
             context::set_cookie(&cookie);
@@ -84,10 +84,10 @@ pub async fn sign_in(
     use crate::server::{auth, context};
     context::finish(
         async {
-            let state = context::state();
+            let state = context::state()?;
             let user_id = auth::accounts::sign_in(&state, &email, &password).await?;
             // A fresh token at every sign-in; the old one, if any, ends.
-            auth::session::end(&state, &context::parts().headers).await?;
+            auth::session::end(&state, &context::parts()?.headers).await?;
             let cookie = auth::session::start(&state, &user_id).await?;
             context::set_cookie(&cookie);
             let destination = match invite.filter(|t| !t.is_empty()) {
@@ -109,7 +109,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::{auth, context};
     context::finish(
         async {
-            let cookie = auth::session::end(&context::state(), &context::parts().headers).await?;
+            let cookie = auth::session::end(&context::state()?, &context::parts()?.headers).await?;
             context::set_cookie(&cookie);
             context::redirect("/");
             Ok(())

@@ -48,7 +48,7 @@ impl MediaOut {
 #[cfg(feature = "ssr")]
 pub(crate) async fn media_of(app_id: &str) -> Result<Vec<MediaOut>, AppError> {
     use crate::server::{context, repo};
-    let rows = repo::media::list_for_app(&context::state().db.pool, app_id).await?;
+    let rows = repo::media::list_for_app(&context::state()?.db.pool, app_id).await?;
     Ok(rows.into_iter().filter_map(MediaOut::from_row).collect())
 }
 
@@ -59,7 +59,7 @@ pub async fn delete_media(app_id: String, media_id: String) -> Result<Vec<MediaO
     context::finish(
         async {
             let user = context::require_user().await?;
-            let state = context::state();
+            let state = context::state()?;
             let deleted = repo::media::delete(
                 &state.db.pool,
                 &user.account_id,
@@ -89,7 +89,7 @@ pub async fn move_media(
     context::finish(
         async {
             let user = context::require_user().await?;
-            let state = context::state();
+            let state = context::state()?;
             let pool = &state.db.pool;
             let earlier = match direction.as_str() {
                 "up" => true,

@@ -4,7 +4,7 @@
 use std::fmt::Display;
 
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode};
-use leptos::prelude::{expect_context, use_context};
+use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 
 use crate::error::AppError;
@@ -15,13 +15,24 @@ use crate::server::state::AppState;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The app state (provided to every server function and page render).
-pub fn state() -> AppState {
-    expect_context::<AppState>()
+///
+/// An error rather than a panic when missing: a page's resource can still
+/// be running after its request was dropped (the client went away), when
+/// the request's context is gone.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| lost_context("AppState"))
 }
 
-/// The request's head.
-pub fn parts() -> Parts {
-    expect_context::<Parts>()
+/// The request's head (see `state` on why it can be missing).
+pub fn parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or_else(|| lost_context("request parts"))
+}
+
+fn lost_context(what: &str) -> AppError {
+    tracing::debug!(what, "request context gone (request dropped?)");
+    AppError::Internal {
+        request_id: "-".to_owned(),
+    }
 }
 
 /// The current request's id, or a new one outside a request.
@@ -61,7 +72,7 @@ impl From<sqlx::Error> for AppError {
 
 /// The signed-in user, if any.
 pub async fn user() -> Result<Option<SessionUser>, AppError> {
-    Ok(session::user_from_headers(&state(), &parts().headers).await?)
+    Ok(session::user_from_headers(&state()?, &parts()?.headers).await?)
 }
 
 /// The signed-in user, or `Unauthenticated`.

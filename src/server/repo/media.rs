@@ -45,19 +45,30 @@ pub enum Inserted {
     Full,
 }
 
+/// Marks the app changed, first thing in a transaction: this locks its row
+/// (PostgreSQL) or takes the write lock (SQLite), so changes to one app's
+/// media run one after the other. False when the account has no such app.
+async fn touch_app(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account_id: &str,
+    app_id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
+        .bind(now)
+        .bind(app_id)
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(touched.rows_affected() == 1)
+}
+
 /// Adds a media item at the end of its kind's list, unless the listing is
-/// full. The app row is updated first inside the transaction, which locks
-/// it (PostgreSQL) or takes the write lock (SQLite), so two uploads racing
-/// for the last place are counted one after the other.
+/// full. Two uploads racing for the last place are counted one after the
+/// other (see `touch_app`).
 pub async fn insert(pool: &AnyPool, media: NewMedia<'_>) -> Result<Inserted, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
-        .bind(media.now)
-        .bind(media.app_id)
-        .bind(media.account_id)
-        .execute(&mut *tx)
-        .await?;
-    if touched.rows_affected() != 1 {
+    if !touch_app(&mut tx, media.account_id, media.app_id, media.now).await? {
         return Ok(Inserted::NoApp);
     }
     let id = new_id("med");
@@ -160,13 +171,7 @@ pub async fn delete(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
-        .bind(now)
-        .bind(app_id)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-    if touched.rows_affected() != 1 {
+    if !touch_app(&mut tx, account_id, app_id, now).await? {
         return Ok(false);
     }
     let deleted = sqlx::query("DELETE FROM app_media WHERE id = $1 AND app_id = $2")
@@ -189,13 +194,7 @@ pub async fn move_item(
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
-        .bind(now)
-        .bind(app_id)
-        .bind(account_id)
-        .execute(&mut *tx)
-        .await?;
-    if touched.rows_affected() != 1 {
+    if !touch_app(&mut tx, account_id, app_id, now).await? {
         return Ok(false);
     }
     let item: Option<(String, i64)> =
