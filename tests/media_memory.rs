@@ -1,4 +1,4 @@
-//! A PNG whose header claims 60000x60000 pixels (10.8 GB as RGBA) is
+//! A PNG whose header claims 60000x60000 pixels (14.4 GB as RGBA) is
 //! refused without allocating anything like its pixel size. Its own test
 //! binary, so the counting allocator sees only this test.
 
