@@ -6,3 +6,4 @@ pub mod app;
 pub mod fields;
 pub mod listing;
 pub mod media;
+pub mod oauth;
