@@ -4,4 +4,5 @@
 pub mod account;
 pub mod apps;
 pub mod auth;
+pub mod credentials;
 pub mod media;

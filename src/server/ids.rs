@@ -16,6 +16,14 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A new OAuth client id: 16 random bytes in URL-safe base64 (22
+/// characters, like Zoom's), no prefix, since clients treat it as opaque.
+pub fn new_client_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// A new 256-bit secret in URL-safe base64 (43 characters).
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];

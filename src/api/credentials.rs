@@ -1,0 +1,147 @@
+//! An app's OAuth client credentials: development and production client
+//! id and secret. A secret is shown once, when it is made; rotating keeps
+//! the previous one valid for a grace period. The Credentials page (issue
+//! 4) is not built yet: these server functions are its back end.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// How long a rotated secret keeps working: 24 hours.
+pub const ROTATION_GRACE_MS: i64 = 24 * 3_600_000;
+
+/// One environment's credentials, without the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentOut {
+    /// `development` or `production`.
+    pub environment: String,
+    pub client_id: String,
+    /// When the current secret was made (a date).
+    pub secret_created: String,
+    /// Until when the previous secret still works, if it does.
+    pub old_secret_expires: Option<String>,
+    /// Production credentials work only once the app is approved.
+    pub active: bool,
+}
+
+/// A secret just made: the only time it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSecretOut {
+    pub environment: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub old_secret_expires: Option<String>,
+}
+
+fn check_environment(environment: &str) -> Result<(), AppError> {
+    match environment {
+        "development" | "production" => Ok(()),
+        _ => Err(AppError::field(
+            "environment",
+            "Choose development or production.",
+        )),
+    }
+}
+
+/// The app of the current account that may have credentials (not a
+/// webhook-only app); returns its status.
+#[cfg(feature = "ssr")]
+async fn oauth_app(account_id: &str, id: &str) -> Result<String, AppError> {
+    use crate::server::{context, repo};
+    let app = repo::apps::find_in_account(&context::state()?.db.pool, account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if app.kind == crate::domain::app::AppKind::WebhookOnly.as_str() {
+        return Err(AppError::refused(
+            "Webhook-only apps have no OAuth credentials.",
+        ));
+    }
+    Ok(app.status)
+}
+
+/// The app's credentials per environment (those made so far).
+#[server(endpoint = "app_credentials")]
+pub async fn app_credentials(id: String) -> Result<Vec<EnvironmentOut>, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let status = oauth_app(&user.account_id, &id).await?;
+            let state = context::state()?;
+            let now = state.now_ms();
+            let rows = repo::credentials::for_app(&state.db.pool, &id).await?;
+            Ok(rows
+                .into_iter()
+                .map(|row| EnvironmentOut {
+                    active: row.environment == "development" || status == "published",
+                    environment: row.environment,
+                    client_id: row.client_id,
+                    secret_created: context::date(row.secret_created_at),
+                    old_secret_expires: row
+                        .old_secret_expires_at
+                        .filter(|at| *at > now)
+                        .map(context::date),
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// Makes the environment's first secret, or rotates it (the previous one
+/// keeps working for `ROTATION_GRACE_MS`). Answers with the secret: it is
+/// stored only as its hash and cannot be shown again.
+#[server(endpoint = "generate_secret")]
+pub async fn generate_secret(id: String, environment: String) -> Result<NewSecretOut, AppError> {
+    use crate::server::{context, ids, repo};
+    context::finish(
+        async {
+            check_environment(&environment)?;
+            let user = context::require_user().await?;
+            oauth_app(&user.account_id, &id).await?;
+            let state = context::state()?;
+            let now = state.now_ms();
+            let secret = ids::new_secret();
+            let client_id = repo::credentials::issue_secret(
+                &state.db.pool,
+                &id,
+                &environment,
+                &ids::new_client_id(),
+                &ids::hash_secret(&secret),
+                now,
+                now + ROTATION_GRACE_MS,
+            )
+            .await?;
+            let rotated = repo::credentials::for_app(&state.db.pool, &id)
+                .await?
+                .into_iter()
+                .find(|row| row.environment == environment)
+                .and_then(|row| row.old_secret_expires_at);
+            Ok(NewSecretOut {
+                environment,
+                client_id,
+                client_secret: secret,
+                old_secret_expires: rotated.map(context::date),
+            })
+        }
+        .await,
+    )
+}
+
+/// Ends the previous secret's grace period now.
+#[server(endpoint = "revoke_old_secret")]
+pub async fn revoke_old_secret(id: String, environment: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            check_environment(&environment)?;
+            let user = context::require_user().await?;
+            oauth_app(&user.account_id, &id).await?;
+            repo::credentials::revoke_old_secret(&context::state()?.db.pool, &id, &environment)
+                .await?;
+            Ok(())
+        }
+        .await,
+    )
+}

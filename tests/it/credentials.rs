@@ -1,0 +1,198 @@
+//! OAuth client credentials: made and shown once, stored hashed, rotated
+//! with a grace period, revocable; none for webhook-only apps.
+
+use axum::http::StatusCode;
+use portico::server::ids::hash_secret;
+use portico::server::repo;
+
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+const PASSWORD: &str = "correct horse battery";
+const DAY_MS: i64 = 24 * 3_600_000;
+
+on_both_databases!(
+    a_secret_is_shown_once_and_stored_hashed,
+    rotation_keeps_the_old_secret_for_the_grace_period,
+    production_is_inactive_until_published,
+    webhook_only_apps_and_other_accounts_have_none,
+);
+
+async fn app_of(app: &TestApp, email: &str, app_type: &str) -> (String, String) {
+    let cookie = app.sign_up(email, "Dev", PASSWORD).await;
+    let res = app
+        .call(
+            "create_app",
+            &[("app_type", app_type), ("name", &format!("Creds {email}"))],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let id = res
+        .header("location")
+        .trim_start_matches("/apps/")
+        .to_owned();
+    (cookie, id)
+}
+
+async fn generate(app: &TestApp, cookie: &str, id: &str, env: &str) -> serde_json::Value {
+    let res = app
+        .call(
+            "generate_secret",
+            &[("id", id), ("environment", env)],
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()
+}
+
+async fn authenticates(app: &TestApp, client_id: &str, secret: &str) -> bool {
+    repo::credentials::authenticate(
+        &app.state.db.pool,
+        client_id,
+        &hash_secret(secret),
+        app.state.now_ms(),
+    )
+    .await
+    .unwrap()
+    .is_some()
+}
+
+async fn a_secret_is_shown_once_and_stored_hashed(app: &TestApp) {
+    let (dev, id) = app_of(app, "creds1@example.com", "marketplace.user_managed").await;
+    let made = generate(app, &dev, &id, "development").await;
+    let secret = made["client_secret"].as_str().unwrap();
+    let client_id = made["client_id"].as_str().unwrap();
+    assert_eq!(secret.len(), 43, "256 bits in base64url");
+    assert_eq!(client_id.len(), 22);
+    assert!(made["old_secret_expires"].is_null());
+    assert!(authenticates(app, client_id, secret).await);
+    assert!(!authenticates(app, client_id, "not-the-secret").await);
+
+    let listed = app
+        .call("app_credentials", &[("id", &id)], Some(&dev))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK);
+    assert!(!listed.body.contains(secret), "never shown again");
+    assert_eq!(listed.json()[0]["client_id"], client_id);
+    let stored: Vec<(String,)> = sqlx::query_as("SELECT secret_hash FROM app_credentials")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, [(hash_secret(secret),)], "only the SHA-256 is kept");
+
+    let bad = app
+        .call(
+            "generate_secret",
+            &[("id", &id), ("environment", "staging")],
+            Some(&dev),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn rotation_keeps_the_old_secret_for_the_grace_period(app: &TestApp) {
+    let (dev, id) = app_of(app, "creds2@example.com", "private.account_level").await;
+    let first = generate(app, &dev, &id, "development").await;
+    let second = generate(app, &dev, &id, "development").await;
+    let client_id = first["client_id"].as_str().unwrap();
+    assert_eq!(second["client_id"], client_id, "the client id stays");
+    assert!(second["old_secret_expires"].is_string());
+    let (old, new) = (
+        first["client_secret"].as_str().unwrap(),
+        second["client_secret"].as_str().unwrap(),
+    );
+    assert_ne!(old, new);
+    assert!(authenticates(app, client_id, old).await, "old still valid");
+    assert!(authenticates(app, client_id, new).await);
+    app.clock.advance_ms(DAY_MS + 1);
+    assert!(
+        !authenticates(app, client_id, old).await,
+        "grace period over"
+    );
+    assert!(authenticates(app, client_id, new).await);
+
+    // Rotate again, then end the grace period at once.
+    let third = generate(app, &dev, &id, "development").await;
+    let newest = third["client_secret"].as_str().unwrap();
+    assert!(authenticates(app, client_id, new).await);
+    let res = app
+        .call(
+            "revoke_old_secret",
+            &[("id", &id), ("environment", "development")],
+            Some(&dev),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(!authenticates(app, client_id, new).await);
+    assert!(authenticates(app, client_id, newest).await);
+    let listed = app
+        .call("app_credentials", &[("id", &id)], Some(&dev))
+        .await
+        .json();
+    assert!(listed[0]["old_secret_expires"].is_null());
+}
+
+async fn production_is_inactive_until_published(app: &TestApp) {
+    let (dev, id) = app_of(app, "creds3@example.com", "marketplace.chat_bot").await;
+    generate(app, &dev, &id, "development").await;
+    generate(app, &dev, &id, "production").await;
+    let listed = app
+        .call("app_credentials", &[("id", &id)], Some(&dev))
+        .await
+        .json();
+    let envs: Vec<(String, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["environment"].as_str().unwrap().to_owned(),
+                e["active"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        envs,
+        [
+            ("development".to_owned(), true),
+            ("production".to_owned(), false)
+        ]
+    );
+    assert_ne!(listed[0]["client_id"], listed[1]["client_id"]);
+}
+
+async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
+    let (dev, hook) = app_of(app, "creds4@example.com", "private.webhook_only").await;
+    let res = app
+        .call(
+            "generate_secret",
+            &[("id", &hook), ("environment", "development")],
+            Some(&dev),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT);
+    assert!(res
+        .body
+        .contains("Webhook-only apps have no OAuth credentials"));
+
+    let (owner, id) = app_of(app, "creds5@example.com", "private.user_managed").await;
+    generate(app, &owner, &id, "development").await;
+    for (name, form) in [
+        ("app_credentials", vec![("id", id.as_str())]),
+        (
+            "generate_secret",
+            vec![("id", id.as_str()), ("environment", "development")],
+        ),
+        (
+            "revoke_old_secret",
+            vec![("id", id.as_str()), ("environment", "development")],
+        ),
+    ] {
+        let res = app.call(name, &form, Some(&dev)).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{name}");
+    }
+    let signed_out = app.call("app_credentials", &[("id", &id)], None).await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+}
