@@ -143,6 +143,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps/new") view={page!(BuildAppRoute, pages::apps::BuildAppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id") view={page!(AppRoute, pages::apps::AppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/information") view={page!(InformationRoute, pages::apps::InformationPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/credentials") view={page!(CredentialsRoute, pages::apps::CredentialsPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/delete") view={page!(DeleteAppRoute, pages::apps::DeleteAppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
@@ -167,5 +168,6 @@ lazy_page!(
     BuildAppRoute => pages::apps::BuildAppPage,
     AppRoute => pages::apps::AppPage,
     InformationRoute => pages::apps::InformationPage,
+    CredentialsRoute => pages::apps::CredentialsPage,
     DeleteAppRoute => pages::apps::DeleteAppPage,
 );

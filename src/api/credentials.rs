@@ -34,6 +34,7 @@ pub struct NewSecretOut {
     pub old_secret_expires: Option<String>,
 }
 
+#[cfg(feature = "ssr")]
 fn check_environment(environment: &str) -> Result<(), AppError> {
     match environment {
         "development" | "production" => Ok(()),
@@ -58,6 +59,50 @@ async fn oauth_app(account_id: &str, id: &str) -> Result<String, AppError> {
         ));
     }
     Ok(app.status)
+}
+
+/// The Credentials page: each environment's credentials (those made so
+/// far), and a secret made by a plain form post just before (see
+/// `generate_secret`), which this call shows and forgets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialsOut {
+    pub environments: Vec<EnvironmentOut>,
+    pub new_secret: Option<NewSecretOut>,
+}
+
+/// The cookie that carries a new secret from a plain form post to the page
+/// it redirects to (once; HttpOnly, SameSite=Strict, scoped to that page,
+/// two minutes). With JavaScript the secret comes in the action's answer.
+pub const NEW_SECRET_COOKIE: &str = "portico_new_secret";
+
+/// The Credentials page's data.
+#[server(endpoint = "credentials_page")]
+pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
+    use crate::server::context;
+    context::finish(
+        async {
+            let environments = app_credentials(id.clone()).await?;
+            use base64::Engine;
+            let new_secret = context::take_flash_cookie(NEW_SECRET_COOKIE, &credentials_path(&id))?
+                .and_then(|value| {
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .decode(value)
+                        .ok()
+                })
+                .and_then(|json| serde_json::from_slice::<NewSecretOut>(&json).ok())
+                .filter(|made| made.client_id.len() == 22);
+            Ok(CredentialsOut {
+                environments,
+                new_secret,
+            })
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn credentials_path(id: &str) -> String {
+    format!("/apps/{id}/credentials")
 }
 
 /// The app's credentials per environment (those made so far).
@@ -118,12 +163,20 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
                 .into_iter()
                 .find(|row| row.environment == environment)
                 .and_then(|row| row.old_secret_expires_at);
-            Ok(NewSecretOut {
+            let made = NewSecretOut {
                 environment,
                 client_id,
                 client_secret: secret,
                 old_secret_expires: rotated.map(context::date),
-            })
+            };
+            if context::is_plain_form_post()? {
+                use base64::Engine;
+                let json = serde_json::to_vec(&made).map_err(context::internal)?;
+                let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
+                context::set_flash_cookie(NEW_SECRET_COOKIE, &value, &credentials_path(&id));
+                context::redirect(&credentials_path(&id));
+            }
+            Ok(made)
         }
         .await,
     )

@@ -1,5 +1,6 @@
 //! The developer's apps: list, Build App wizard, an app's pages, delete.
 
+mod credentials;
 mod detail;
 mod information;
 mod list;
@@ -7,6 +8,7 @@ mod media;
 mod preview;
 mod wizard;
 
+pub use credentials::CredentialsPage;
 pub use detail::{AppNav, AppPage, DeleteAppPage};
 pub use information::InformationPage;
 pub use list::MyAppsPage;

@@ -115,6 +115,49 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// True when the request is a plain HTML form post (no JavaScript): the
+/// browser asked for HTML, not the JSON the Leptos client asks for.
+pub fn is_plain_form_post() -> Result<bool, AppError> {
+    Ok(parts()?
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html")))
+}
+
+/// Sets a short-lived cookie for the page at `path` to read once.
+pub fn set_flash_cookie(name: &str, value: &str, path: &str) {
+    let cookie = cookie::Cookie::build((name.to_owned(), value.to_owned()))
+        .path(path.to_owned())
+        .http_only(true)
+        .same_site(cookie::SameSite::Strict)
+        .secure(state().map(|s| s.config.cookies_secure()).unwrap_or(true))
+        .max_age(cookie::time::Duration::seconds(120))
+        .build();
+    set_cookie(&cookie.to_string());
+}
+
+/// Reads a flash cookie from the request and clears it in the response.
+pub fn take_flash_cookie(name: &str, path: &str) -> Result<Option<String>, AppError> {
+    let value = parts()?
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned());
+    if value.is_some() {
+        let clear = cookie::Cookie::build((name.to_owned(), String::new()))
+            .path(path.to_owned())
+            .max_age(cookie::time::Duration::seconds(0))
+            .build();
+        set_cookie(&clear.to_string());
+    }
+    Ok(value)
+}
+
 /// Sends the browser to `path` after the server function: a 302 for plain
 /// form posts, a header the Leptos client follows otherwise.
 pub fn redirect(path: &str) {

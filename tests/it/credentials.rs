@@ -16,6 +16,7 @@ on_both_databases!(
     rotation_keeps_the_old_secret_for_the_grace_period,
     production_is_inactive_until_published,
     webhook_only_apps_and_other_accounts_have_none,
+    without_javascript_the_secret_reaches_the_page_once,
 );
 
 async fn app_of(app: &TestApp, email: &str, app_type: &str) -> (String, String) {
@@ -195,4 +196,68 @@ async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
     }
     let signed_out = app.call("app_credentials", &[("id", &id)], None).await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn without_javascript_the_secret_reaches_the_page_once(app: &TestApp) {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    let (dev, id) = app_of(app, "creds6@example.com", "marketplace.account_level").await;
+    let page = format!("/apps/{id}/credentials");
+    let posted = app
+        .send(
+            Request::post("/api/generate_secret")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header("sec-fetch-site", "same-origin")
+                .header(header::COOKIE, &dev)
+                .body(Body::from(crate::support::form_body(&[
+                    ("id", &id),
+                    ("environment", "development"),
+                ])))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::FOUND, "{}", posted.body);
+    assert_eq!(posted.header("location"), page);
+    let flash = posted
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("portico_new_secret="))
+        .expect("a flash cookie")
+        .to_owned();
+    assert!(flash.contains("HttpOnly") && flash.contains("SameSite=Strict"));
+    assert!(flash.contains(&format!("Path={page}")));
+    let flash_pair = flash.split(';').next().unwrap().to_owned();
+
+    let shown = app.get(&page, Some(&format!("{dev}; {flash_pair}"))).await;
+    assert_eq!(shown.status, StatusCode::OK);
+    assert!(shown.body.contains("New development client secret"));
+    let cleared = shown
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("portico_new_secret=;") && v.contains("Max-Age=0"));
+    assert!(cleared, "the page forgets it");
+    // The secret on the page is the one that authenticates.
+    let listed = app
+        .call("app_credentials", &[("id", &id)], Some(&dev))
+        .await
+        .json();
+    let client_id = listed[0]["client_id"].as_str().unwrap();
+    let secret = shown
+        .body
+        .split("id=\"new-secret\"")
+        .nth(1)
+        .and_then(|rest| rest.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("the secret in the page")
+        .to_owned();
+    assert!(authenticates(app, client_id, &secret).await);
+    // Without the cookie it is not shown again.
+    let again = app.get(&page, Some(&dev)).await;
+    assert!(!again.body.contains(&secret));
+    assert!(!again.body.contains("New development client secret"));
 }

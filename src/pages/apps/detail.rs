@@ -39,7 +39,7 @@ pub fn AppPage() -> impl IntoView {
                                     <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
                                 </dl>
                                 <p class="muted">
-                                    "Credentials, Features, Install and Submit are not built yet: "
+                                    "Features, Install and Submit are not built yet: "
                                     "they arrive with the next releases. The app type cannot be changed."
                                 </p>
                                 <p class="actions">
@@ -101,6 +101,7 @@ pub fn DeleteAppPage() -> impl IntoView {
 pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView {
     let sections = [
         ("overview", "Overview", ""),
+        ("credentials", "Credentials", "/credentials"),
         ("information", "Information", "/information"),
     ];
     view! {
@@ -115,7 +116,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
                         </li>
                     }
                 }).collect_view()}
-                {["Credentials", "Features", "Install", "Submit"].into_iter().map(|label| view! {
+                {["Features", "Install", "Submit"].into_iter().map(|label| view! {
                     <li><span class="muted" title="Not built yet">{label}</span></li>
                 }).collect_view()}
             </ul>
