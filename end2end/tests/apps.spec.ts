@@ -12,6 +12,7 @@ const SIX_TYPES = [
 
 async function buildApp(page: Page, info: TestInfo, typeLabel: string, name: string): Promise<void> {
   await page.goto("/apps");
+  await waitForHydration(page, info);
   await page.getByRole("link", { name: "Build App" }).click();
   await expect(page.getByRole("heading", { name: "Do you want to publish this app on the Marketplace?" })).toBeVisible();
   await waitForHydration(page, info);
@@ -55,6 +56,7 @@ test("a taken name is refused beside the field, and an app can be deleted", asyn
   await expect(page.getByLabel("App name")).toHaveAttribute("aria-invalid", "true");
 
   await page.goto("/apps");
+  await waitForHydration(page, info);
   await page.getByRole("link", { name: `Delete ${name}` }).click();
   await page.getByRole("button", { name: `Delete ${name}` }).click();
   await expect(page.getByRole("status")).toHaveText("The app was deleted.");
