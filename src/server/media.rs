@@ -140,9 +140,6 @@ async fn store_upload(
             ("video/mp4", 0, 0)
         }
     };
-    if bytes.is_empty() {
-        return Err(problem(MediaProblem::Empty));
-    }
     let etag = hex::encode(Sha256::digest(&bytes));
     let inserted = repo::media::insert(
         pool,

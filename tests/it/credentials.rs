@@ -8,7 +8,6 @@ use portico::server::repo;
 use crate::on_both_databases;
 use crate::support::TestApp;
 
-const PASSWORD: &str = "correct horse battery";
 const DAY_MS: i64 = 24 * 3_600_000;
 
 on_both_databases!(
@@ -18,23 +17,6 @@ on_both_databases!(
     webhook_only_apps_and_other_accounts_have_none,
     without_javascript_the_secret_reaches_the_page_once,
 );
-
-async fn app_of(app: &TestApp, email: &str, app_type: &str) -> (String, String) {
-    let cookie = app.sign_up(email, "Dev", PASSWORD).await;
-    let res = app
-        .call(
-            "create_app",
-            &[("app_type", app_type), ("name", &format!("Creds {email}"))],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let id = res
-        .header("location")
-        .trim_start_matches("/apps/")
-        .to_owned();
-    (cookie, id)
-}
 
 async fn generate(app: &TestApp, cookie: &str, id: &str, env: &str) -> serde_json::Value {
     let res = app
@@ -61,7 +43,9 @@ async fn authenticates(app: &TestApp, client_id: &str, secret: &str) -> bool {
 }
 
 async fn a_secret_is_shown_once_and_stored_hashed(app: &TestApp) {
-    let (dev, id) = app_of(app, "creds1@example.com", "marketplace.user_managed").await;
+    let (dev, id) = app
+        .developer_with_app("creds1@example.com", "marketplace.user_managed")
+        .await;
     let made = generate(app, &dev, &id, "development").await;
     let secret = made["client_secret"].as_str().unwrap();
     let client_id = made["client_id"].as_str().unwrap();
@@ -94,7 +78,9 @@ async fn a_secret_is_shown_once_and_stored_hashed(app: &TestApp) {
 }
 
 async fn rotation_keeps_the_old_secret_for_the_grace_period(app: &TestApp) {
-    let (dev, id) = app_of(app, "creds2@example.com", "private.account_level").await;
+    let (dev, id) = app
+        .developer_with_app("creds2@example.com", "private.account_level")
+        .await;
     let first = generate(app, &dev, &id, "development").await;
     let second = generate(app, &dev, &id, "development").await;
     let client_id = first["client_id"].as_str().unwrap();
@@ -136,7 +122,9 @@ async fn rotation_keeps_the_old_secret_for_the_grace_period(app: &TestApp) {
 }
 
 async fn production_is_inactive_until_published(app: &TestApp) {
-    let (dev, id) = app_of(app, "creds3@example.com", "marketplace.chat_bot").await;
+    let (dev, id) = app
+        .developer_with_app("creds3@example.com", "marketplace.chat_bot")
+        .await;
     generate(app, &dev, &id, "development").await;
     generate(app, &dev, &id, "production").await;
     let listed = app
@@ -165,7 +153,9 @@ async fn production_is_inactive_until_published(app: &TestApp) {
 }
 
 async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
-    let (dev, hook) = app_of(app, "creds4@example.com", "private.webhook_only").await;
+    let (dev, hook) = app
+        .developer_with_app("creds4@example.com", "private.webhook_only")
+        .await;
     let res = app
         .call(
             "generate_secret",
@@ -178,7 +168,9 @@ async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
         .body
         .contains("Webhook-only apps have no OAuth credentials"));
 
-    let (owner, id) = app_of(app, "creds5@example.com", "private.user_managed").await;
+    let (owner, id) = app
+        .developer_with_app("creds5@example.com", "private.user_managed")
+        .await;
     generate(app, &owner, &id, "development").await;
     for (name, form) in [
         ("app_credentials", vec![("id", id.as_str())]),
@@ -201,7 +193,9 @@ async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
 async fn without_javascript_the_secret_reaches_the_page_once(app: &TestApp) {
     use axum::body::Body;
     use axum::http::{header, Request};
-    let (dev, id) = app_of(app, "creds6@example.com", "marketplace.account_level").await;
+    let (dev, id) = app
+        .developer_with_app("creds6@example.com", "marketplace.account_level")
+        .await;
     let page = format!("/apps/{id}/credentials");
     let posted = app
         .send(

@@ -22,27 +22,6 @@ on_both_databases!(
     plain_form_posts_redirect_back_with_the_outcome,
 );
 
-/// Signs up a developer with one app; returns (cookie, app id).
-async fn developer_with_app(app: &TestApp, email: &str) -> (String, String) {
-    let cookie = app.sign_up(email, "Dev", PASSWORD).await;
-    let res = app
-        .call(
-            "create_app",
-            &[
-                ("app_type", "marketplace.account_level"),
-                ("name", &format!("App of {email}")),
-            ],
-            Some(&cookie),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let id = res
-        .header("location")
-        .trim_start_matches("/apps/")
-        .to_owned();
-    (cookie, id)
-}
-
 fn multipart_body(field: &str, filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "----portico-test-boundary-7MA4YWxkTrZu0gW".to_owned();
     let mut body = Vec::new();
@@ -136,7 +115,9 @@ fn field_message(res: &TestResponse, field: &str) -> String {
 }
 
 async fn each_format_is_stored_and_served_with_its_headers(app: &TestApp) {
-    let (dev, id) = developer_with_app(app, "media1@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media1@example.com", "marketplace.account_level")
+        .await;
     for (bytes, content_type) in [
         (fixtures::png(1200, 780), "image/png"),
         (fixtures::jpeg(1200, 780), "image/jpeg"),
@@ -191,7 +172,9 @@ async fn each_format_is_stored_and_served_with_its_headers(app: &TestApp) {
 }
 
 async fn bad_files_are_refused_with_a_reason_and_nothing_changes(app: &TestApp) {
-    let (dev, id) = developer_with_app(app, "media2@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media2@example.com", "marketplace.account_level")
+        .await;
     let before = information(app, &dev, &id).await;
     let full = fixtures::png(1200, 780);
     let cases: Vec<(&str, Vec<u8>, &str, &str)> = vec![
@@ -268,7 +251,9 @@ async fn bad_files_are_refused_with_a_reason_and_nothing_changes(app: &TestApp) 
 
 async fn a_video_one_byte_over_the_limit_is_413(app: &TestApp) {
     use portico::domain::media::{MAX_IMAGE_BYTES, MAX_VIDEO_BYTES};
-    let (dev, id) = developer_with_app(app, "media3@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media3@example.com", "marketplace.account_level")
+        .await;
     let before = information(app, &dev, &id).await;
     let res = upload(
         app,
@@ -299,7 +284,9 @@ async fn a_video_one_byte_over_the_limit_is_413(app: &TestApp) {
 }
 
 async fn image_and_video_limits_hold(app: &TestApp) {
-    let (dev, id) = developer_with_app(app, "media4@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media4@example.com", "marketplace.account_level")
+        .await;
     let png = fixtures::png(1200, 780);
     for _ in 0..6 {
         assert_eq!(
@@ -337,7 +324,9 @@ async fn image_and_video_limits_hold(app: &TestApp) {
 }
 
 async fn two_uploads_racing_for_the_last_place_one_wins(app: &TestApp) {
-    let (dev, id) = developer_with_app(app, "media5@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media5@example.com", "marketplace.account_level")
+        .await;
     let png = fixtures::png(1200, 780);
     for _ in 0..5 {
         assert_eq!(
@@ -362,7 +351,9 @@ async fn two_uploads_racing_for_the_last_place_one_wins(app: &TestApp) {
 }
 
 async fn images_are_reordered_and_deleted(app: &TestApp) {
-    let (dev, id) = developer_with_app(app, "media6@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media6@example.com", "marketplace.account_level")
+        .await;
     for bytes in [
         fixtures::png(1200, 780),
         fixtures::jpeg(1200, 780),
@@ -447,7 +438,9 @@ async fn images_are_reordered_and_deleted(app: &TestApp) {
 }
 
 async fn media_of_other_accounts_do_not_exist(app: &TestApp) {
-    let (owner, id) = developer_with_app(app, "media7@example.com").await;
+    let (owner, id) = app
+        .developer_with_app("media7@example.com", "marketplace.account_level")
+        .await;
     let stranger = app
         .sign_up("stranger@example.com", "Stranger", PASSWORD)
         .await;
@@ -522,7 +515,9 @@ async fn media_of_other_accounts_do_not_exist(app: &TestApp) {
 }
 
 async fn plain_form_posts_redirect_back_with_the_outcome(app: &TestApp) {
-    let (dev, id) = developer_with_app(app, "media8@example.com").await;
+    let (dev, id) = app
+        .developer_with_app("media8@example.com", "marketplace.account_level")
+        .await;
     let page = format!("/apps/{id}/information");
     let ok = upload_accepting(
         app,

@@ -251,6 +251,25 @@ impl TestApp {
             .expect("sign-up sets the session cookie")
     }
 
+    /// Signs up a developer and builds one app of `app_type`, named after
+    /// the email; returns (session cookie, app id).
+    pub async fn developer_with_app(&self, email: &str, app_type: &str) -> (String, String) {
+        let cookie = self.sign_up(email, "Dev", "correct horse battery").await;
+        let res = self
+            .call(
+                "create_app",
+                &[("app_type", app_type), ("name", &format!("App of {email}"))],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let id = res
+            .header("location")
+            .trim_start_matches("/apps/")
+            .to_owned();
+        (cookie, id)
+    }
+
     /// The signed-in user as `current_user` reports it (JSON null when none).
     pub async fn me(&self, cookie: &str) -> serde_json::Value {
         let res = self.call("current_user", &[], Some(cookie)).await;
