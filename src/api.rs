@@ -5,4 +5,7 @@ pub mod account;
 pub mod apps;
 pub mod auth;
 pub mod credentials;
+pub mod installs;
 pub mod media;
+pub mod meetings;
+pub mod oauth;

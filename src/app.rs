@@ -144,6 +144,11 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps/:id") view={page!(AppRoute, pages::apps::AppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/information") view={page!(InformationRoute, pages::apps::InformationPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/credentials") view={page!(CredentialsRoute, pages::apps::CredentialsPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/scopes") view={page!(ScopesRoute, pages::apps::ScopesPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/oauth/authorize") view={page!(ConsentRoute, pages::oauth::ConsentPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/install/:token") view={page!(InstallLinkRoute, pages::oauth::InstallLinkPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/installed") view={page!(InstalledRoute, pages::installs::InstalledAppsPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/meetings") view={page!(MeetingsRoute, pages::meetings::MeetingsPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/delete") view={page!(DeleteAppRoute, pages::apps::DeleteAppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
@@ -170,4 +175,9 @@ lazy_page!(
     InformationRoute => pages::apps::InformationPage,
     CredentialsRoute => pages::apps::CredentialsPage,
     DeleteAppRoute => pages::apps::DeleteAppPage,
+    ScopesRoute => pages::apps::ScopesPage,
+    ConsentRoute => pages::oauth::ConsentPage,
+    InstallLinkRoute => pages::oauth::InstallLinkPage,
+    InstalledRoute => pages::installs::InstalledAppsPage,
+    MeetingsRoute => pages::meetings::MeetingsPage,
 );

@@ -6,4 +6,5 @@ pub mod app;
 pub mod fields;
 pub mod listing;
 pub mod media;
+pub mod meeting;
 pub mod oauth;

@@ -4,6 +4,9 @@ pub mod account;
 pub mod apps;
 pub mod auth;
 pub mod home;
+pub mod installs;
+pub mod meetings;
+pub mod oauth;
 pub mod placeholder;
 
 use leptos::prelude::*;
@@ -77,7 +80,16 @@ fn set_status(code: u16) {
         use_context::<leptos_axum::ResponseOptions>(),
         axum::http::StatusCode::from_u16(code),
     ) {
-        options.set_status(status);
+        // A server function that redirected (sign in first, back to the
+        // app with an error) decides the status.
+        let redirecting = options
+            .0
+            .read()
+            .map(|parts| parts.status.is_some_and(|s| s.is_redirection()))
+            .unwrap_or(false);
+        if !redirecting {
+            options.set_status(status);
+        }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = code;

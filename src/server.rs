@@ -9,5 +9,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod media;
+pub mod oauth;
 pub mod repo;
+pub mod rest;
 pub mod state;

@@ -21,6 +21,8 @@ pub fn SiteHeader() -> impl IntoView {
             <nav aria-label="Main">
                 <ul>
                     <li><A href="/apps">"My apps"</A></li>
+                    <li><A href="/meetings">"Meetings"</A></li>
+                    <li><A href="/installed">"Installed apps"</A></li>
                     <li><A href="/marketplace">"Marketplace"</A></li>
                     <li><A href="/chat">"Chat"</A></li>
                     <Transition>

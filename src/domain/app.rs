@@ -116,6 +116,16 @@ impl AppKind {
         }
     }
 
+    /// The kind's name for people (consent page, Installed apps).
+    pub fn label(self) -> &'static str {
+        match self {
+            AppKind::AccountLevel => "Account-level app",
+            AppKind::UserManaged => "User-managed app",
+            AppKind::ChatBot => "Chat bot",
+            AppKind::WebhookOnly => "Webhook-only app",
+        }
+    }
+
     /// Parses the stored name.
     pub fn parse(value: &str) -> Option<AppKind> {
         [

@@ -8,6 +8,24 @@ use serde::{Deserialize, Serialize};
 
 use super::app::AppKind;
 
+/// The query of `GET /oauth/authorize` (and the hidden fields of the
+/// consent form, which posts them back with the decision).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthorizeRequest {
+    #[serde(default)]
+    pub response_type: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub code_challenge: Option<String>,
+    #[serde(default)]
+    pub code_challenge_method: Option<String>,
+}
+
 /// True for the hosts a developer's own machine answers to, where plain
 /// http is allowed during development.
 fn is_local_host(host: &str) -> bool {
@@ -40,6 +58,52 @@ pub fn validate_redirect_url(input: &str) -> Result<String, String> {
         return Err("A redirect URL cannot contain a user name or password.".into());
     }
     Ok(text.to_owned())
+}
+
+/// The most allow-list entries an app may have.
+pub const MAX_ALLOW_LIST: usize = 20;
+
+/// The allow list as typed into its box, one URL per line: each line
+/// checked as a redirect URL, blank lines and repeats dropped.
+pub fn validate_allow_list(input: &str) -> Result<Vec<String>, String> {
+    let mut entries: Vec<String> = Vec::new();
+    for (n, line) in input.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let entry = validate_redirect_url(line).map_err(|e| format!("Line {}: {e}", n + 1))?;
+        if !entries.contains(&entry) {
+            entries.push(entry);
+        }
+    }
+    if entries.len() > MAX_ALLOW_LIST {
+        return Err(format!("At most {MAX_ALLOW_LIST} URLs."));
+    }
+    Ok(entries)
+}
+
+/// An optional redirect URL: empty means "not set yet".
+pub fn validate_optional_redirect_url(input: &str) -> Result<String, String> {
+    if input.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        validate_redirect_url(input)
+    }
+}
+
+/// Scopes as stored and sent (`"user:read meeting:read"`), parsed; unknown
+/// words are dropped.
+pub fn parse_scope_list(text: &str) -> Vec<Scope> {
+    text.split_whitespace().filter_map(Scope::parse).collect()
+}
+
+/// Scopes in their wire form, space-separated.
+pub fn scope_list(scopes: &[Scope]) -> String {
+    scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a `redirect_uri` sent to `/oauth/authorize` may be used.
@@ -300,6 +364,33 @@ mod tests {
         ] {
             assert!(!redirect_allowed(bad, &registered, &allow, false), "{bad}");
         }
+    }
+
+    #[test]
+    fn allow_lists_are_checked_line_by_line() {
+        assert_eq!(
+            validate_allow_list(
+                "https://a.example/cb\n\n  https://b.example/x  \nhttps://a.example/cb"
+            ),
+            Ok(list(&["https://a.example/cb", "https://b.example/x"]))
+        );
+        assert_eq!(validate_allow_list(""), Ok(vec![]));
+        let err = validate_allow_list("https://a.example/cb\nhttp://b.example/x").unwrap_err();
+        assert!(err.starts_with("Line 2:"), "{err}");
+        let many: String = (0..21)
+            .map(|i| format!("https://a.example/{i}\n"))
+            .collect();
+        assert!(validate_allow_list(&many).is_err());
+        assert_eq!(validate_optional_redirect_url("  "), Ok(String::new()));
+        assert!(validate_optional_redirect_url("ftp://x").is_err());
+        assert_eq!(
+            parse_scope_list("user:read bogus meeting:write"),
+            vec![Scope::UserRead, Scope::MeetingWrite]
+        );
+        assert_eq!(
+            scope_list(&[Scope::UserRead, Scope::MeetingWrite]),
+            "user:read meeting:write"
+        );
     }
 
     #[test]

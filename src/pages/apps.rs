@@ -6,10 +6,12 @@ mod information;
 mod list;
 mod media;
 mod preview;
+mod scopes;
 mod wizard;
 
 pub use credentials::CredentialsPage;
 pub use detail::{AppNav, AppPage, DeleteAppPage};
 pub use information::InformationPage;
 pub use list::MyAppsPage;
+pub use scopes::ScopesPage;
 pub use wizard::BuildAppPage;

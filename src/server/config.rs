@@ -84,6 +84,11 @@ pub struct Config {
     #[arg(long, env = "PORTICO_INVITE_HOURS", default_value_t = 24 * 7)]
     pub invite_hours: i64,
 
+    /// Platform API calls allowed per minute for one app in one account
+    /// (shared by every process on the database).
+    #[arg(long, env = "PORTICO_API_RATE_LIMIT", default_value_t = 3000)]
+    pub api_rate_limit: i64,
+
     /// With PORTICO_REVIEWER_PASSWORD: make sure this reviewer exists at start-up.
     #[arg(long, env = "PORTICO_REVIEWER_EMAIL")]
     pub reviewer_email: Option<String>,

@@ -65,6 +65,16 @@ where
             post(super::media::upload).layer(DefaultBodyLimit::max(super::media::UPLOAD_BODY_LIMIT)),
         )
         .route("/media/{id}", get(super::media::serve))
+        .route("/oauth/authorize", post(super::oauth::authorize::decide))
+        .route("/oauth/token", post(super::oauth::token::token))
+        .route("/oauth/revoke", post(super::oauth::token::revoke))
+        .route("/oauth/introspect", post(super::oauth::token::introspect))
+        .route("/oauth/data/compliance", post(super::oauth::token::compliance))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(super::oauth::token::metadata),
+        )
+        .nest("/v2", super::rest::routes(state.clone()))
         .route(
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
@@ -97,42 +107,64 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
 
 /// Context for every page render: the state, and the page's script nonce
 /// (which Leptos makes per request and puts on its hydration scripts),
-/// handed to `security_headers` through the request's `CspNonce` slot.
+/// handed to `security_headers` through the request's `PageCsp` slot.
 fn page_context(state: &AppState) {
     provide_context(state.clone());
     if let (Some(nonce), Some(parts)) = (leptos::nonce::use_nonce(), use_context::<Parts>()) {
-        if let Some(slot) = parts.extensions.get::<CspNonce>() {
-            slot.set(nonce.to_string());
+        if let Some(slot) = parts.extensions.get::<PageCsp>() {
+            slot.update(|csp| csp.nonce = Some(nonce.to_string()));
         }
     }
 }
 
-/// Where a page render leaves its script nonce for the response's CSP.
-/// (Leptos' `ResponseOptions` headers were sometimes missing from async
-/// page responses under concurrent load; this slot travels with the
-/// request itself.)
-#[derive(Clone, Default)]
-struct CspNonce(Arc<Mutex<Option<String>>>);
+/// Lets the page being rendered submit a form that ends at `origin`
+/// (`scheme://host[:port]`): the consent page's form is answered with a
+/// redirect to the app, and browsers apply `form-action` to redirects.
+pub fn allow_form_action(parts: &Parts, origin: &str) {
+    let safe = origin
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b".:/-[]".contains(&b));
+    if let (true, Some(slot)) = (safe, parts.extensions.get::<PageCsp>()) {
+        slot.update(|csp| csp.form_action.push(origin.to_owned()));
+    }
+}
 
-impl CspNonce {
-    fn set(&self, nonce: String) {
-        if let Ok(mut slot) = self.0.lock() {
-            *slot = Some(nonce);
+/// What a page render adds to the response's CSP. (Leptos'
+/// `ResponseOptions` headers were sometimes missing from async page
+/// responses under concurrent load; this slot travels with the request
+/// itself.)
+#[derive(Clone, Default)]
+struct PageCsp(Arc<Mutex<PageCspParts>>);
+
+#[derive(Default)]
+struct PageCspParts {
+    nonce: Option<String>,
+    form_action: Vec<String>,
+}
+
+impl PageCsp {
+    fn update(&self, change: impl FnOnce(&mut PageCspParts)) {
+        if let Ok(mut parts) = self.0.lock() {
+            change(&mut parts);
         }
     }
 
-    fn take(&self) -> Option<String> {
-        self.0.lock().ok().and_then(|mut slot| slot.take())
+    fn take(&self) -> PageCspParts {
+        self.0
+            .lock()
+            .map(|mut parts| std::mem::take(&mut *parts))
+            .unwrap_or_default()
     }
 }
 
 /// Adds the security headers every response carries. A rendered page
 /// gets the base CSP plus its own script nonce.
 async fn security_headers(mut req: Request, next: Next) -> Response {
-    let nonce = CspNonce::default();
-    req.extensions_mut().insert(nonce.clone());
+    let page_csp = PageCsp::default();
+    req.extensions_mut().insert(page_csp.clone());
     let mut res = next.run(req).await;
-    let policy = match nonce.take() {
+    let extra = page_csp.take();
+    let mut policy = match extra.nonce {
         Some(nonce) => BASE_CSP.replacen(
             "script-src 'self'",
             &format!("script-src 'self' 'nonce-{nonce}'"),
@@ -140,6 +172,13 @@ async fn security_headers(mut req: Request, next: Next) -> Response {
         ),
         None => BASE_CSP.to_owned(),
     };
+    if !extra.form_action.is_empty() {
+        policy = policy.replacen(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", extra.form_action.join(" ")),
+            1,
+        );
+    }
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);

@@ -6,7 +6,11 @@ pub mod apps;
 pub mod credentials;
 pub mod invites;
 pub mod media;
+pub mod meetings;
+pub mod oauth;
+pub mod rate_limits;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 /// True when `err` is a unique-constraint violation (a lost race for a

@@ -10,4 +10,5 @@ mod auth;
 mod credentials;
 mod database;
 mod media;
+mod oauth;
 mod security;

@@ -270,6 +270,35 @@ impl TestApp {
         (cookie, id)
     }
 
+    /// Signs up a new user through an invite from `owner` into the owner's
+    /// account with `role`; returns the new user's session cookie.
+    pub async fn join_as(&self, owner: &str, email: &str, role: &str) -> String {
+        let res = self
+            .call("create_invite", &[("role", role)], Some(owner))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let token = res
+            .header("location")
+            .split("new_invite=")
+            .nth(1)
+            .expect("token in the redirect")
+            .to_owned();
+        let res = self
+            .call(
+                "sign_up",
+                &[
+                    ("email", email),
+                    ("display_name", "Mo Member"),
+                    ("password", "correct horse battery"),
+                    ("invite", &token),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.session_cookie().expect("session cookie")
+    }
+
     /// The signed-in user as `current_user` reports it (JSON null when none).
     pub async fn me(&self, cookie: &str) -> serde_json::Value {
         let res = self.call("current_user", &[], Some(cookie)).await;

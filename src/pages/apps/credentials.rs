@@ -4,15 +4,18 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::credentials::{
     credentials_page, EnvironmentOut, GenerateSecret, NewSecretOut, RevokeOldSecret,
 };
-use crate::components::field::{action_error, FormError};
+use crate::api::oauth::{oauth_settings, GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
+use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::app::{AppKind, AppStatus};
+use crate::domain::oauth::{validate_allow_list, validate_optional_redirect_url};
+use crate::error::AppError;
 use crate::pages::error_view;
 
 /// `/apps/:id/credentials`.
@@ -26,6 +29,18 @@ pub fn CredentialsPage() -> impl IntoView {
     let data = Resource::new(
         move || (id(), generate.version().get(), revoke.version().get()),
         |(id, _, _)| credentials_page(id),
+    );
+    let save_redirects = ServerAction::<SaveRedirects>::new();
+    let publish = ServerAction::<GeneratePublishableUrl>::new();
+    let settings = Resource::new(
+        move || {
+            (
+                id(),
+                save_redirects.version().get(),
+                publish.version().get(),
+            )
+        },
+        |(id, _, _)| oauth_settings(id),
     );
     let error = Signal::derive(move || action_error(generate).get().or(action_error(revoke).get()));
     view! {
@@ -61,6 +76,10 @@ pub fn CredentialsPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .or(page.new_secret.clone());
                 let published = app.status == AppStatus::Published;
+                let settings = match settings.await {
+                    Ok(settings) => settings,
+                    Err(e) => return error_view(e),
+                };
                 view! {
                     <div class="app-layout">
                         {nav}
@@ -79,6 +98,8 @@ pub fn CredentialsPage() -> impl IntoView {
                                 let current = page.environments.iter().find(|e| e.environment == environment).cloned();
                                 view! { <EnvironmentCard id=app.id.clone() environment current published generate revoke/> }
                             }).collect_view()}
+                            <RedirectsCard id=app.id.clone() settings=settings.clone() save=save_redirects/>
+                            <PublishableCard id=app.id.clone() settings publish/>
                         </div>
                     </div>
                 }
@@ -160,6 +181,107 @@ fn EnvironmentCard(
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="environment" value=environment/>
                 <button type="submit" class="btn" aria-label=button_label>{button}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+fn check_redirect(value: &str) -> Result<(), String> {
+    validate_optional_redirect_url(value).map(|_| ())
+}
+
+fn check_allow_list(value: &str) -> Result<(), String> {
+    validate_allow_list(value).map(|_| ())
+}
+
+/// Redirect URLs per environment and the allow list, checked as you type
+/// with the rules the server applies.
+#[component]
+fn RedirectsCard(
+    id: String,
+    settings: OAuthSettingsOut,
+    save: ServerAction<SaveRedirects>,
+) -> impl IntoView {
+    let error = action_error(save);
+    let query = use_query_map();
+    let saved = move || {
+        matches!(save.value().get(), Some(Ok(())))
+            || (save.value().get().is_none()
+                && query.read().get("saved").as_deref() == Some("redirects"))
+    };
+    view! {
+        <section class="card" aria-labelledby="redirects-heading">
+            <h2 id="redirects-heading">"Redirect URLs and allow list"</h2>
+            <p class="muted">
+                "After someone allows your app, they are sent back to its redirect URL with an authorization code. "
+                "The URL must be https (http only for localhost), without a fragment or a user name."
+            </p>
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
+            {move || saved().then(|| view! { <p class="saved" role="status">"Redirect settings saved."</p> })}
+            <ActionForm action=save>
+                <input type="hidden" name="id" value=id/>
+                <TextField label="Development redirect URL" name="development_redirect_url" input_type="url"
+                    value=settings.development_redirect_url.clone() required=false
+                    validate=check_redirect
+                    server_error=field_error(error, "development_redirect_url")/>
+                <TextField label="Production redirect URL" name="production_redirect_url" input_type="url"
+                    value=settings.production_redirect_url.clone() required=false
+                    validate=check_redirect
+                    server_error=field_error(error, "production_redirect_url")/>
+                <TextField label="Allow list" name="allow_list" rows=4 value=settings.allow_list.clone() required=false
+                    hint="One URL per line. With strict mode off, an authorization request may use any redirect URL that starts with one of these (same scheme, host and port, at a path boundary). Redirect URLs above are always allowed."
+                    validate=check_allow_list
+                    server_error=field_error(error, "allow_list")/>
+                <div class="field checkbox">
+                    <input type="checkbox" id="strict-mode" name="strict_mode" value="on" checked=settings.strict_mode/>
+                    <label for="strict-mode">"Strict mode: accept only the exact redirect URL (recommended)"</label>
+                </div>
+                <div class="field checkbox">
+                    <input type="checkbox" id="add-to-allow-list" name="add_to_allow_list" value="on"/>
+                    <label for="add-to-allow-list">"Also add the redirect URLs to the allow list"</label>
+                </div>
+                <button type="submit" class="btn primary">"Save redirect settings"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The Publishable URL: the link that installs the app.
+#[component]
+fn PublishableCard(
+    id: String,
+    settings: OAuthSettingsOut,
+    publish: ServerAction<GeneratePublishableUrl>,
+) -> impl IntoView {
+    let error = action_error(publish);
+    let button = if settings.publishable_url.is_some() {
+        "Regenerate install link"
+    } else {
+        "Generate install link"
+    };
+    view! {
+        <section class="card" aria-labelledby="publishable-heading">
+            <h2 id="publishable-heading">"Publishable URL"</h2>
+            <p class="muted">
+                "Share this link to let people install the app: it asks them to sign in and allow the app's scopes, "
+                "then sends them to the redirect URL. Until the app is approved it works only for members of your account."
+            </p>
+            <FormError error/>
+            {settings.publishable_url.clone().map(|url| view! {
+                <div class="field">
+                    <label for="publishable-url">"Install link"</label>
+                    <input id="publishable-url" type="text" readonly=true value=url/>
+                </div>
+            })}
+            {settings.publishable_stale.then(|| view! {
+                <p class="form-error" role="status">
+                    "This link is out of date: the app name, a redirect URL or the allow list changed since it was made, "
+                    "and the link now shows “this install link has expired”. Regenerate it and share the new one."
+                </p>
+            })}
+            <ActionForm action=publish attr:class="inline">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="btn">{button}</button>
             </ActionForm>
         </section>
     }

@@ -39,7 +39,7 @@ pub fn AppPage() -> impl IntoView {
                                     <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
                                 </dl>
                                 <p class="muted">
-                                    "Features, Install and Submit are not built yet: "
+                                    "Features and Submit are not built yet: "
                                     "they arrive with the next releases. The app type cannot be changed."
                                 </p>
                                 <p class="actions">
@@ -102,6 +102,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
     let sections = [
         ("overview", "Overview", ""),
         ("credentials", "Credentials", "/credentials"),
+        ("scopes", "Scopes", "/scopes"),
         ("information", "Information", "/information"),
     ];
     view! {
@@ -116,7 +117,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
                         </li>
                     }
                 }).collect_view()}
-                {["Features", "Install", "Submit"].into_iter().map(|label| view! {
+                {["Features", "Submit"].into_iter().map(|label| view! {
                     <li><span class="muted" title="Not built yet">{label}</span></li>
                 }).collect_view()}
             </ul>

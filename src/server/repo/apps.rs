@@ -183,3 +183,13 @@ pub async fn rename(
         .await?;
     Ok(())
 }
+
+/// Records that the app changed now (its "last change" on My apps).
+pub async fn touch(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

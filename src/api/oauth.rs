@@ -1,0 +1,415 @@
+//! Server functions of the OAuth pages: the consent page's data, the
+//! Publishable URL (the install link), and an app's OAuth settings
+//! (redirect URLs, allow list, strict mode, scopes) on its Credentials and
+//! Scopes pages.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// One scope on the consent page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeOut {
+    pub scope: String,
+    pub explanation: String,
+}
+
+/// The consent page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentOut {
+    pub app_name: String,
+    pub publisher: String,
+    pub app_type: String,
+    /// `development` apps say so.
+    pub environment: String,
+    /// True: installed for the whole account, not only for this user.
+    pub account_wide: bool,
+    pub account_name: String,
+    pub user_name: String,
+    pub scopes: Vec<ScopeOut>,
+    /// The request's parameters, for the form to post back (the redirect
+    /// URI resolved to the one that will be used).
+    pub response_type: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+}
+
+/// Checks an authorization request for the consent page. A signed-out
+/// visitor is sent to sign in and back; a request the client must hear
+/// about (wrong response type, bad PKCE parameters) is redirected to it
+/// with `error=…`; an unknown client or a redirect URI it did not register
+/// is refused here, never redirected.
+#[server(endpoint = "authorize_request")]
+pub async fn authorize_request(
+    response_type: String,
+    client_id: String,
+    redirect_uri: Option<String>,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+) -> Result<ConsentOut, AppError> {
+    use crate::domain::oauth::AuthorizeRequest;
+    use crate::server::context;
+    use crate::server::oauth::authorize::{self, Refusal};
+    let req = AuthorizeRequest {
+        response_type,
+        client_id,
+        redirect_uri,
+        state,
+        code_challenge,
+        code_challenge_method,
+    };
+    let app_state = context::state()?;
+    let refuse = |refusal: Refusal| -> AppError {
+        match refusal {
+            Refusal::Page(message) => AppError::refused(message),
+            Refusal::Redirect(location) => {
+                context::redirect(&location);
+                AppError::refused("Sending you back to the app…")
+            }
+        }
+    };
+    let checked = authorize::check_client(&app_state, &req)
+        .await?
+        .map_err(refuse)?;
+    let Some(user) = context::user().await? else {
+        let back = format!("/oauth/authorize?{}", authorize::request_query(&req));
+        let next: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+        context::redirect(&format!("/signin?next={next}"));
+        return Err(AppError::Unauthenticated);
+    };
+    authorize::check_user(&checked, &user).map_err(refuse)?;
+    // The form's answer redirects to the app: let this page's CSP allow it.
+    if let Ok(url) = url::Url::parse(&checked.redirect_uri) {
+        crate::server::http::allow_form_action(
+            &context::parts()?,
+            &url.origin().ascii_serialization(),
+        );
+    }
+    let kind = checked.kind;
+    let client = checked.client.clone();
+    Ok(ConsentOut {
+        app_name: client.app_name,
+        publisher: client.publisher,
+        app_type: kind.label().to_owned(),
+        environment: client.environment,
+        account_wide: checked.account_wide(),
+        account_name: user.account_name,
+        user_name: user.display_name,
+        scopes: checked
+            .scopes
+            .iter()
+            .map(|s| ScopeOut {
+                scope: s.as_str().to_owned(),
+                explanation: s.explanation().to_owned(),
+            })
+            .collect(),
+        response_type: req.response_type,
+        client_id: req.client_id,
+        redirect_uri: checked.redirect_uri,
+        state: req.state,
+        code_challenge: req.code_challenge,
+        code_challenge_method: req.code_challenge_method,
+    })
+}
+
+/// What a Publishable URL leads to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InstallLinkOut {
+    /// Valid: the authorization URL it sends the browser to (the server
+    /// redirects there straight away).
+    Authorize { app_name: String, url: String },
+    /// The app's name, redirect URLs or allow list changed since the link
+    /// was made.
+    Expired { app_name: String },
+}
+
+/// `/install/:token`.
+#[server(endpoint = "install_link")]
+pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
+    use crate::server::oauth::authorize::{publish_fingerprint, with_query};
+    use crate::server::{context, repo};
+    let state = context::state()?;
+    let pool = &state.db.pool;
+    let app_id = repo::oauth::app_of_publish_token(pool, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let settings = repo::oauth::settings(pool, &app_id).await?;
+    let environment = {
+        let published = repo::oauth::client_of_app(pool, &app_id, "production")
+            .await?
+            .filter(|c| c.status == "published" && !c.redirect_url().is_empty());
+        if published.is_some() {
+            "production"
+        } else {
+            "development"
+        }
+    };
+    let client = repo::oauth::client_of_app(pool, &app_id, environment).await?;
+    let app_name = match &client {
+        Some(c) => c.app_name.clone(),
+        None => {
+            return Ok(InstallLinkOut::Expired {
+                app_name: String::new(),
+            })
+        }
+    };
+    let client = client.expect("checked above");
+    if settings.publish_fingerprint.as_deref() != Some(&publish_fingerprint(&app_name, &settings))
+        || client.redirect_url().is_empty()
+    {
+        return Ok(InstallLinkOut::Expired { app_name });
+    }
+    let url = with_query(
+        &format!("{}/oauth/authorize", state.config.base_url()),
+        &[
+            ("response_type", "code"),
+            ("client_id", &client.client_id),
+            ("redirect_uri", client.redirect_url()),
+        ],
+    );
+    // Relative, so the redirect stays on whatever host the visitor used.
+    let path = url
+        .split_once("/oauth/authorize")
+        .map(|(_, rest)| format!("/oauth/authorize{rest}"))
+        .unwrap_or_else(|| url.clone());
+    context::redirect(&path);
+    Ok(InstallLinkOut::Authorize {
+        app_name,
+        url: path,
+    })
+}
+
+/// An app's OAuth settings for its Credentials page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthSettingsOut {
+    pub development_redirect_url: String,
+    pub production_redirect_url: String,
+    /// One URL per line.
+    pub allow_list: String,
+    pub strict_mode: bool,
+    /// The Publishable URL, if one was made.
+    pub publishable_url: Option<String>,
+    /// True when the name, redirect URLs or allow list changed since.
+    pub publishable_stale: bool,
+    /// Saved scopes (wire form).
+    pub scopes: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+async fn oauth_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppError> {
+    use crate::server::{context, repo};
+    let user = context::require_user().await?;
+    let app = repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if app.kind == crate::domain::app::AppKind::WebhookOnly.as_str() {
+        return Err(AppError::refused(
+            "Webhook-only apps have no OAuth settings.",
+        ));
+    }
+    Ok(app)
+}
+
+/// The app's redirect URLs, allow list, scopes and Publishable URL.
+#[server(endpoint = "oauth_settings")]
+pub async fn oauth_settings(id: String) -> Result<OAuthSettingsOut, AppError> {
+    use crate::server::oauth::authorize::publish_fingerprint;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let app = oauth_app(&id).await?;
+            let state = context::state()?;
+            let s = repo::oauth::settings(&state.db.pool, &id).await?;
+            let stale = s.publish_fingerprint.is_some()
+                && s.publish_fingerprint.as_deref() != Some(&publish_fingerprint(&app.name, &s));
+            Ok(OAuthSettingsOut {
+                publishable_url: s
+                    .publish_token
+                    .as_ref()
+                    .map(|t| format!("{}/install/{t}", state.config.base_url())),
+                publishable_stale: stale,
+                scopes: s.scopes.split_whitespace().map(str::to_owned).collect(),
+                development_redirect_url: s.development_redirect_url,
+                production_redirect_url: s.production_redirect_url,
+                allow_list: s.allow_list,
+                strict_mode: s.strict_mode != 0,
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves redirect URLs, the allow list and strict mode; every invalid
+/// field gets its message and nothing is saved then. With
+/// `add_to_allow_list`, the redirect URLs join the allow list.
+#[server(endpoint = "save_redirects")]
+pub async fn save_redirects(
+    id: String,
+    development_redirect_url: String,
+    production_redirect_url: String,
+    allow_list: String,
+    strict_mode: Option<String>,
+    add_to_allow_list: Option<String>,
+) -> Result<(), AppError> {
+    use crate::domain::fields::FieldErrors;
+    use crate::domain::oauth::{
+        validate_allow_list, validate_optional_redirect_url, MAX_ALLOW_LIST,
+    };
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            oauth_app(&id).await?;
+            let mut errors = FieldErrors::new();
+            let dev = errors.check(
+                "development_redirect_url",
+                validate_optional_redirect_url(&development_redirect_url),
+            );
+            let prod = errors.check(
+                "production_redirect_url",
+                validate_optional_redirect_url(&production_redirect_url),
+            );
+            let list = errors.check("allow_list", validate_allow_list(&allow_list));
+            let (Some(dev), Some(prod), Some(mut list)) = (dev, prod, list) else {
+                return Err(errors.into());
+            };
+            if add_to_allow_list.is_some() {
+                for url in [&dev, &prod] {
+                    if !url.is_empty() && !list.contains(url) {
+                        list.push(url.clone());
+                    }
+                }
+                if list.len() > MAX_ALLOW_LIST {
+                    return Err(AppError::field(
+                        "allow_list",
+                        format!("At most {MAX_ALLOW_LIST} URLs."),
+                    ));
+                }
+            }
+            let state = context::state()?;
+            repo::oauth::save_redirects(
+                &state.db.pool,
+                &id,
+                &dev,
+                &prod,
+                &list,
+                strict_mode.is_some(),
+            )
+            .await?;
+            repo::apps::touch(&state.db.pool, &id, state.now_ms()).await?;
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/credentials?saved=redirects"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Makes a new Publishable URL (the old one stops working).
+#[server(endpoint = "generate_publishable_url")]
+pub async fn generate_publishable_url(id: String) -> Result<String, AppError> {
+    use crate::server::oauth::authorize::publish_fingerprint;
+    use crate::server::{context, ids, repo};
+    context::finish(
+        async {
+            let app = oauth_app(&id).await?;
+            let state = context::state()?;
+            let pool = &state.db.pool;
+            let settings = repo::oauth::settings(pool, &id).await?;
+            if settings.development_redirect_url.is_empty()
+                && settings.production_redirect_url.is_empty()
+            {
+                return Err(AppError::refused(
+                    "Add a redirect URL first: the install link sends people back to it.",
+                ));
+            }
+            if repo::credentials::for_app(pool, &id).await?.is_empty() {
+                return Err(AppError::refused(
+                    "Generate a client secret first: the install link uses the app's client ID.",
+                ));
+            }
+            let token = ids::new_client_id();
+            repo::oauth::save_publish_token(
+                pool,
+                &id,
+                &token,
+                &publish_fingerprint(&app.name, &settings),
+            )
+            .await?;
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/credentials?saved=publishable"));
+            }
+            Ok(format!("{}/install/{token}", state.config.base_url()))
+        }
+        .await,
+    )
+}
+
+/// The scopes an app type may take, for the Scopes page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopesOut {
+    pub available: Vec<ScopeOut>,
+    pub chosen: Vec<String>,
+}
+
+/// The Scopes page's data.
+#[server(endpoint = "app_scopes")]
+pub async fn app_scopes(id: String) -> Result<ScopesOut, AppError> {
+    use crate::domain::app::AppKind;
+    use crate::domain::oauth::scopes_for;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let app = oauth_app(&id).await?;
+            let kind = AppKind::parse(&app.kind).ok_or(AppError::NotFound)?;
+            let settings = repo::oauth::settings(&context::state()?.db.pool, &id).await?;
+            Ok(ScopesOut {
+                available: scopes_for(kind)
+                    .iter()
+                    .map(|s| ScopeOut {
+                        scope: s.as_str().to_owned(),
+                        explanation: s.explanation().to_owned(),
+                    })
+                    .collect(),
+                chosen: settings
+                    .scopes
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves the app's scopes: only those its type may take.
+#[server(endpoint = "save_scopes")]
+pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), AppError> {
+    use crate::domain::app::AppKind;
+    use crate::domain::oauth::{scope_list, validate_scopes};
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let app = oauth_app(&id).await?;
+            let kind = AppKind::parse(&app.kind).ok_or(AppError::NotFound)?;
+            let scopes = validate_scopes(kind, &scopes.unwrap_or_default())
+                .map_err(|m| AppError::field("scopes", m))?;
+            if scopes.is_empty() {
+                return Err(AppError::field("scopes", "Choose at least one scope."));
+            }
+            let state = context::state()?;
+            repo::oauth::save_scopes(&state.db.pool, &id, &scope_list(&scopes)).await?;
+            repo::apps::touch(&state.db.pool, &id, state.now_ms()).await?;
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/scopes?saved=1"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,115 @@
+//! Meetings.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::domain::meeting::ValidMeeting;
+
+/// A row of `meetings`.
+#[derive(Debug, Clone, FromRow)]
+pub struct MeetingRow {
+    pub id: i64,
+    pub account_id: String,
+    pub host_id: String,
+    pub host_email: String,
+    pub topic: String,
+    pub start_time: String,
+    pub duration: i64,
+    pub agenda: String,
+    pub created_at: i64,
+}
+
+const SELECT: &str = "SELECT m.id, m.account_id, m.host_id, u.email AS host_email, m.topic, \
+            m.start_time, m.duration, m.agenda, m.created_at \
+     FROM meetings m JOIN users u ON u.id = m.host_id";
+
+/// Creates a meeting with a random 11-digit id (retrying on the rare
+/// collision); returns it.
+pub async fn create(
+    pool: &AnyPool,
+    account_id: &str,
+    host_id: &str,
+    meeting: &ValidMeeting,
+    now: i64,
+) -> Result<MeetingRow, sqlx::Error> {
+    use rand::Rng;
+    let mut attempt = 0;
+    loop {
+        let id: i64 = rand::thread_rng().gen_range(10_000_000_000..100_000_000_000);
+        let inserted = sqlx::query(
+            "INSERT INTO meetings (id, account_id, host_id, topic, start_time, duration, agenda, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(id)
+        .bind(account_id)
+        .bind(host_id)
+        .bind(&meeting.topic)
+        .bind(&meeting.start_time)
+        .bind(meeting.duration)
+        .bind(&meeting.agenda)
+        .bind(now)
+        .execute(pool)
+        .await;
+        match inserted {
+            Ok(_) => {
+                return find_in_account(pool, account_id, id)
+                    .await?
+                    .ok_or(sqlx::Error::RowNotFound)
+            }
+            Err(err) if super::is_unique_violation(&err) && attempt < 3 => attempt += 1,
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A host's meetings, soonest first.
+pub async fn for_host(pool: &AnyPool, host_id: &str) -> Result<Vec<MeetingRow>, sqlx::Error> {
+    sqlx::query_as::<_, MeetingRow>(&format!(
+        "{SELECT} WHERE m.host_id = $1 ORDER BY m.start_time, m.id"
+    ))
+    .bind(host_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One meeting, only within the account.
+pub async fn find_in_account(
+    pool: &AnyPool,
+    account_id: &str,
+    id: i64,
+) -> Result<Option<MeetingRow>, sqlx::Error> {
+    sqlx::query_as::<_, MeetingRow>(&format!("{SELECT} WHERE m.id = $1 AND m.account_id = $2"))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// Replaces a meeting's fields.
+pub async fn update(
+    pool: &AnyPool,
+    id: i64,
+    meeting: &ValidMeeting,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE meetings SET topic = $1, start_time = $2, duration = $3, agenda = $4, updated_at = $5 \
+         WHERE id = $6",
+    )
+    .bind(&meeting.topic)
+    .bind(&meeting.start_time)
+    .bind(meeting.duration)
+    .bind(&meeting.agenda)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn delete(pool: &AnyPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM meetings WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}

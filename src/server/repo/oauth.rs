@@ -1,0 +1,318 @@
+//! An app's OAuth settings (`app_oauth`), the clients the authorization
+//! server knows (credentials joined with their app and settings), and
+//! installs.
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::server::ids::new_id;
+
+/// An app's OAuth settings; defaults when none were saved.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct SettingsRow {
+    pub development_redirect_url: String,
+    pub production_redirect_url: String,
+    pub allow_list: String,
+    pub strict_mode: i64,
+    pub scopes: String,
+    pub publish_token: Option<String>,
+    pub publish_fingerprint: Option<String>,
+}
+
+const SETTINGS_COLUMNS: &str = "development_redirect_url, production_redirect_url, allow_list, \
+     strict_mode, scopes, publish_token, publish_fingerprint";
+
+/// The app's settings (strict mode on and nothing set, when never saved).
+pub async fn settings(pool: &AnyPool, app_id: &str) -> Result<SettingsRow, sqlx::Error> {
+    let row = sqlx::query_as::<_, SettingsRow>(&format!(
+        "SELECT {SETTINGS_COLUMNS} FROM app_oauth WHERE app_id = $1"
+    ))
+    .bind(app_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.unwrap_or(SettingsRow {
+        strict_mode: 1,
+        ..SettingsRow::default()
+    }))
+}
+
+async fn ensure_row(pool: &AnyPool, app_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO app_oauth (app_id) VALUES ($1) ON CONFLICT (app_id) DO NOTHING")
+        .bind(app_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Saves redirect URLs, the allow list (one per line) and strict mode.
+pub async fn save_redirects(
+    pool: &AnyPool,
+    app_id: &str,
+    development: &str,
+    production: &str,
+    allow_list: &[String],
+    strict: bool,
+) -> Result<(), sqlx::Error> {
+    ensure_row(pool, app_id).await?;
+    sqlx::query(
+        "UPDATE app_oauth SET development_redirect_url = $1, production_redirect_url = $2, \
+                allow_list = $3, strict_mode = $4 WHERE app_id = $5",
+    )
+    .bind(development)
+    .bind(production)
+    .bind(allow_list.join("\n"))
+    .bind(i64::from(strict))
+    .bind(app_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Saves the app's scopes (space-separated wire form).
+pub async fn save_scopes(pool: &AnyPool, app_id: &str, scopes: &str) -> Result<(), sqlx::Error> {
+    ensure_row(pool, app_id).await?;
+    sqlx::query("UPDATE app_oauth SET scopes = $1 WHERE app_id = $2")
+        .bind(scopes)
+        .bind(app_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Records a new Publishable URL token and what it was made from.
+pub async fn save_publish_token(
+    pool: &AnyPool,
+    app_id: &str,
+    token: &str,
+    fingerprint: &str,
+) -> Result<(), sqlx::Error> {
+    ensure_row(pool, app_id).await?;
+    sqlx::query(
+        "UPDATE app_oauth SET publish_token = $1, publish_fingerprint = $2 WHERE app_id = $3",
+    )
+    .bind(token)
+    .bind(fingerprint)
+    .bind(app_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The app a Publishable URL token belongs to.
+pub async fn app_of_publish_token(
+    pool: &AnyPool,
+    token: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT app_id FROM app_oauth WHERE publish_token = $1")
+        .bind(token)
+        .fetch_optional(pool)
+        .await
+}
+
+/// A client as the authorization server sees it: one environment's
+/// credentials with its app and the app's settings.
+#[derive(Debug, Clone, FromRow)]
+pub struct ClientRow {
+    pub client_id: String,
+    pub environment: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub kind: String,
+    pub status: String,
+    pub account_id: String,
+    pub publisher: String,
+    pub development_redirect_url: Option<String>,
+    pub production_redirect_url: Option<String>,
+    pub allow_list: Option<String>,
+    pub strict_mode: Option<i64>,
+    pub scopes: Option<String>,
+}
+
+impl ClientRow {
+    /// The redirect URL registered for this client's environment.
+    pub fn redirect_url(&self) -> &str {
+        let url = if self.environment == "production" {
+            &self.production_redirect_url
+        } else {
+            &self.development_redirect_url
+        };
+        url.as_deref().unwrap_or_default()
+    }
+}
+
+const CLIENT_SELECT: &str = "SELECT c.client_id, c.environment, a.id AS app_id, a.name AS app_name, \
+            a.kind, a.status, a.account_id, acc.name AS publisher, \
+            o.development_redirect_url, o.production_redirect_url, o.allow_list, o.strict_mode, o.scopes \
+     FROM app_credentials c JOIN apps a ON a.id = c.app_id JOIN accounts acc ON acc.id = a.account_id \
+     LEFT JOIN app_oauth o ON o.app_id = a.id";
+
+/// The client with this id, if any.
+pub async fn client(pool: &AnyPool, client_id: &str) -> Result<Option<ClientRow>, sqlx::Error> {
+    sqlx::query_as::<_, ClientRow>(&format!("{CLIENT_SELECT} WHERE c.client_id = $1"))
+        .bind(client_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The client of an app's environment, if its credentials were made.
+pub async fn client_of_app(
+    pool: &AnyPool,
+    app_id: &str,
+    environment: &str,
+) -> Result<Option<ClientRow>, sqlx::Error> {
+    sqlx::query_as::<_, ClientRow>(&format!(
+        "{CLIENT_SELECT} WHERE a.id = $1 AND c.environment = $2"
+    ))
+    .bind(app_id)
+    .bind(environment)
+    .fetch_optional(pool)
+    .await
+}
+
+/// What an install is made of.
+pub struct NewInstall<'a> {
+    pub app_id: &'a str,
+    pub environment: &'a str,
+    pub account_id: &'a str,
+    /// `Some` for a user-managed app (installed for that user only).
+    pub user_id: Option<&'a str>,
+    pub installed_by: &'a str,
+    pub scopes: &'a str,
+    pub now: i64,
+}
+
+/// Installs an app, or updates the scopes of the existing install for the
+/// same owner; returns the install's id.
+pub async fn upsert_install(
+    pool: &AnyPool,
+    install: NewInstall<'_>,
+) -> Result<String, sqlx::Error> {
+    let owner_key = format!(
+        "{}|{}|{}|{}",
+        install.app_id,
+        install.environment,
+        install.account_id,
+        install.user_id.unwrap_or("*")
+    );
+    sqlx::query_scalar(
+        "INSERT INTO installs (id, app_id, environment, account_id, user_id, installed_by, scopes, owner_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (owner_key) DO UPDATE SET scopes = excluded.scopes \
+         RETURNING id",
+    )
+    .bind(new_id("ins"))
+    .bind(install.app_id)
+    .bind(install.environment)
+    .bind(install.account_id)
+    .bind(install.user_id)
+    .bind(install.installed_by)
+    .bind(install.scopes)
+    .bind(owner_key)
+    .bind(install.now)
+    .fetch_one(pool)
+    .await
+}
+
+/// An install, with its app, for the Installed apps page.
+#[derive(Debug, Clone, FromRow)]
+pub struct InstallRow {
+    pub id: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub kind: String,
+    pub environment: String,
+    pub account_id: String,
+    pub user_id: Option<String>,
+    pub installed_by_name: String,
+    pub scopes: String,
+    pub created_at: i64,
+}
+
+const INSTALL_SELECT: &str = "SELECT i.id, i.app_id, a.name AS app_name, a.kind, i.environment, \
+            i.account_id, i.user_id, u.display_name AS installed_by_name, i.scopes, i.created_at \
+     FROM installs i JOIN apps a ON a.id = i.app_id JOIN users u ON u.id = i.installed_by";
+
+/// What a user sees as installed: their own installs in the account and
+/// the account's account-wide ones.
+pub async fn installs_for(
+    pool: &AnyPool,
+    account_id: &str,
+    user_id: &str,
+) -> Result<Vec<InstallRow>, sqlx::Error> {
+    sqlx::query_as::<_, InstallRow>(&format!(
+        "{INSTALL_SELECT} WHERE i.account_id = $1 AND (i.user_id IS NULL OR i.user_id = $2) \
+         ORDER BY i.created_at DESC, a.name"
+    ))
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// One install in the account.
+pub async fn install_in_account(
+    pool: &AnyPool,
+    account_id: &str,
+    id: &str,
+) -> Result<Option<InstallRow>, sqlx::Error> {
+    sqlx::query_as::<_, InstallRow>(&format!(
+        "{INSTALL_SELECT} WHERE i.account_id = $1 AND i.id = $2"
+    ))
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// An install by id (for the authorization server).
+pub async fn install_by_id(pool: &AnyPool, id: &str) -> Result<Option<InstallRow>, sqlx::Error> {
+    sqlx::query_as::<_, InstallRow>(&format!("{INSTALL_SELECT} WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The account-wide install of an app's environment in an account.
+pub async fn account_install(
+    pool: &AnyPool,
+    app_id: &str,
+    environment: &str,
+    account_id: &str,
+) -> Result<Option<InstallRow>, sqlx::Error> {
+    sqlx::query_as::<_, InstallRow>(&format!(
+        "{INSTALL_SELECT} WHERE i.app_id = $1 AND i.environment = $2 AND i.account_id = $3 \
+         AND i.user_id IS NULL"
+    ))
+    .bind(app_id)
+    .bind(environment)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Removes an install: its grants, tokens and codes go with it (cascade).
+pub async fn delete_install(pool: &AnyPool, id: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Explicit deletes as well as the cascade: the grants and tokens must
+    // be gone in the same transaction whatever the database's settings.
+    sqlx::query(
+        "DELETE FROM oauth_tokens WHERE grant_id IN (SELECT id FROM oauth_grants WHERE install_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM oauth_grants WHERE install_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM oauth_codes WHERE install_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let removed = sqlx::query("DELETE FROM installs WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(removed == 1)
+}

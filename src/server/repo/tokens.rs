@@ -1,0 +1,240 @@
+//! Authorization codes, grants and tokens (`oauth_codes`, `oauth_grants`,
+//! `oauth_tokens`). Single use is decided by the database: a code or
+//! refresh token is spent by an `UPDATE … WHERE used_at IS NULL`, so of two
+//! racing requests exactly one changes the row.
+
+use sqlx::{Any, AnyPool, FromRow, Transaction};
+
+/// A stored authorization code.
+#[derive(Debug, Clone, FromRow)]
+pub struct CodeRow {
+    pub install_id: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: Option<String>,
+    pub user_id: String,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub grant_id: Option<String>,
+}
+
+/// What a code is made of.
+pub struct NewCode<'a> {
+    pub code_hash: &'a str,
+    pub install_id: &'a str,
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub code_challenge: Option<&'a str>,
+    pub user_id: &'a str,
+    pub expires_at: i64,
+}
+
+pub async fn create_code(pool: &AnyPool, code: NewCode<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO oauth_codes (code_hash, install_id, client_id, redirect_uri, code_challenge, user_id, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(code.code_hash)
+    .bind(code.install_id)
+    .bind(code.client_id)
+    .bind(code.redirect_uri)
+    .bind(code.code_challenge)
+    .bind(code.user_id)
+    .bind(code.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn find_code(pool: &AnyPool, code_hash: &str) -> Result<Option<CodeRow>, sqlx::Error> {
+    sqlx::query_as::<_, CodeRow>(
+        "SELECT install_id, client_id, redirect_uri, code_challenge, user_id, expires_at, used_at, grant_id \
+         FROM oauth_codes WHERE code_hash = $1",
+    )
+    .bind(code_hash)
+    .fetch_optional(pool)
+    .await
+}
+
+/// A new grant and the tokens it starts with.
+pub struct NewGrant<'a> {
+    pub id: &'a str,
+    pub app_id: &'a str,
+    pub install_id: Option<&'a str>,
+    pub client_id: &'a str,
+    pub account_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub scopes: &'a str,
+    pub now: i64,
+    pub access_hash: &'a str,
+    pub access_expires_at: i64,
+    /// `(hash, expires_at)` when the grant type issues a refresh token.
+    pub refresh: Option<(&'a str, i64)>,
+}
+
+async fn insert_grant(
+    tx: &mut Transaction<'_, Any>,
+    grant: &NewGrant<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO oauth_grants (id, app_id, install_id, client_id, account_id, user_id, scopes, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(grant.id)
+    .bind(grant.app_id)
+    .bind(grant.install_id)
+    .bind(grant.client_id)
+    .bind(grant.account_id)
+    .bind(grant.user_id)
+    .bind(grant.scopes)
+    .bind(grant.now)
+    .execute(&mut **tx)
+    .await?;
+    insert_tokens(
+        tx,
+        grant.id,
+        grant.now,
+        grant.access_hash,
+        grant.access_expires_at,
+        grant.refresh,
+    )
+    .await
+}
+
+async fn insert_tokens(
+    tx: &mut Transaction<'_, Any>,
+    grant_id: &str,
+    now: i64,
+    access_hash: &str,
+    access_expires_at: i64,
+    refresh: Option<(&str, i64)>,
+) -> Result<(), sqlx::Error> {
+    let tokens = std::iter::once(("access", access_hash, access_expires_at))
+        .chain(refresh.map(|(hash, at)| ("refresh", hash, at)));
+    for (kind, hash, expires_at) in tokens {
+        sqlx::query(
+            "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash)
+        .bind(grant_id)
+        .bind(kind)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Spends a code and starts its grant, in one transaction. `false` when
+/// another request spent it first (nothing is written then).
+pub async fn redeem_code(
+    pool: &AnyPool,
+    code_hash: &str,
+    grant: &NewGrant<'_>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let spent = sqlx::query(
+        "UPDATE oauth_codes SET used_at = $1, grant_id = $2 \
+         WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(grant.now)
+    .bind(grant.id)
+    .bind(code_hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if spent != 1 {
+        return Ok(false);
+    }
+    insert_grant(&mut tx, grant).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Starts a grant that no code precedes (client and account credentials).
+pub async fn create_grant(pool: &AnyPool, grant: &NewGrant<'_>) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    insert_grant(&mut tx, grant).await?;
+    tx.commit().await
+}
+
+/// The grant a code's first use made (to revoke on a second use).
+pub async fn grant_of_code(pool: &AnyPool, code_hash: &str) -> Result<Option<String>, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, Option<String>>(
+        "SELECT grant_id FROM oauth_codes WHERE code_hash = $1",
+    )
+    .bind(code_hash)
+    .fetch_optional(pool)
+    .await?
+    .flatten())
+}
+
+/// Ends a grant: every token in it stops working.
+pub async fn revoke_grant(pool: &AnyPool, grant_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(grant_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A token with its grant.
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenRow {
+    pub kind: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub grant_id: String,
+    pub app_id: String,
+    pub install_id: Option<String>,
+    pub client_id: String,
+    pub account_id: String,
+    pub user_id: Option<String>,
+    pub scopes: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// The token with this hash (of either kind), if it was ever issued and
+/// its grant still exists.
+pub async fn find_token(pool: &AnyPool, token_hash: &str) -> Result<Option<TokenRow>, sqlx::Error> {
+    sqlx::query_as::<_, TokenRow>(
+        "SELECT t.kind, t.created_at, t.expires_at, t.used_at, g.id AS grant_id, g.app_id, g.install_id, \
+                g.client_id, g.account_id, g.user_id, g.scopes, g.revoked_at \
+         FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id WHERE t.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Spends a refresh token and adds the new pair to its grant, in one
+/// transaction. `false` when another request spent it first.
+pub async fn rotate_refresh(
+    pool: &AnyPool,
+    old_hash: &str,
+    grant_id: &str,
+    now: i64,
+    access: (&str, i64),
+    refresh: (&str, i64),
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let spent = sqlx::query(
+        "UPDATE oauth_tokens SET used_at = $1 \
+         WHERE token_hash = $2 AND kind = 'refresh' AND used_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(old_hash)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if spent != 1 {
+        return Ok(false);
+    }
+    insert_tokens(&mut tx, grant_id, now, access.0, access.1, Some(refresh)).await?;
+    tx.commit().await?;
+    Ok(true)
+}

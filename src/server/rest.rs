@@ -1,0 +1,212 @@
+//! The platform REST API under `/v2` (PROTOCOL.md, "REST API"): Bearer
+//! tokens from the authorization server, scopes enforced per route, rate
+//! limits shared through the database, Zoom's error shape
+//! `{"code": <int>, "message": "…"}`.
+
+pub mod meetings;
+pub mod users;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::domain::oauth::{parse_scope_list, Scope};
+use crate::server::context::{internal_for, request_id_of};
+use crate::server::ids::hash_secret;
+use crate::server::repo;
+use crate::server::state::AppState;
+
+/// The `/v2` routes (nested by the main router).
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/users/me", get(users::me))
+        .route("/users", get(users::list))
+        .route("/users/{user_id}", get(users::one))
+        .route(
+            "/users/{user_id}/meetings",
+            get(meetings::list).post(meetings::create),
+        )
+        .route(
+            "/meetings/{meeting_id}",
+            get(meetings::get_one)
+                .patch(meetings::update)
+                .delete(meetings::delete),
+        )
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, 404, "No such API route.") })
+        .layer(axum::middleware::from_fn_with_state(state, authenticate))
+}
+
+/// Who is calling: the grant behind the Bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub app_id: String,
+    pub account_id: String,
+    /// The user the token acts as; `None` for bot and account tokens.
+    pub user_id: Option<String>,
+    pub scopes: Vec<Scope>,
+}
+
+impl Caller {
+    /// Whether the token holds `scope`.
+    pub fn has(&self, scope: Scope) -> bool {
+        self.scopes.contains(&scope)
+    }
+
+    /// `Ok` when the token holds any of `scopes`; otherwise Zoom's 4711.
+    pub fn require_any(&self, scopes: &[Scope]) -> Result<(), ApiError> {
+        if scopes.iter().any(|s| self.has(*s)) {
+            return Ok(());
+        }
+        let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            4711,
+            format!(
+                "Invalid access token, does not contain scopes:[{}].",
+                names.join(", ")
+            ),
+        ))
+    }
+}
+
+/// An API error: status, Zoom's numeric code and a message.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: i64,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: i64, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A database failure: logged with the request id, never shown.
+    pub fn internal(request_id: String, err: impl std::fmt::Display) -> Self {
+        internal_for(request_id.clone(), err);
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            500,
+            format!("Internal error; quote request id {request_id}."),
+        )
+    }
+
+    fn unauthorized(message: &str) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, 124, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({ "code": self.code, "message": self.message })),
+        )
+            .into_response()
+    }
+}
+
+/// Turns a database error into an internal API error for this request.
+pub fn db_error(parts_headers: &axum::http::HeaderMap) -> impl Fn(sqlx::Error) -> ApiError + '_ {
+    move |err| ApiError::internal(request_id_of(parts_headers), format!("database: {err}"))
+}
+
+/// Checks the Bearer token and the rate limit; hands the `Caller` to the
+/// route and adds the rate-limit headers to its answer.
+async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let request_id = request_id_of(req.headers());
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let Some(token) = token else {
+        return ApiError::unauthorized(
+            "Access token is missing: send Authorization: Bearer <token>.",
+        )
+        .into_response();
+    };
+    let now = state.now_ms();
+    let found = match repo::tokens::find_token(&state.db.pool, &hash_secret(&token)).await {
+        Ok(found) => found,
+        Err(err) => return ApiError::internal(request_id, err).into_response(),
+    };
+    let caller = match found {
+        Some(t) if t.kind != "access" => {
+            return ApiError::unauthorized("Invalid access token: this is a refresh token.")
+                .into_response()
+        }
+        Some(t) if t.revoked_at.is_some() => {
+            return ApiError::unauthorized("Invalid access token: it was revoked.").into_response()
+        }
+        Some(t) if t.expires_at <= now => {
+            return ApiError::unauthorized("Access token is expired.").into_response()
+        }
+        Some(t) => Caller {
+            app_id: t.app_id,
+            account_id: t.account_id,
+            user_id: t.user_id,
+            scopes: parse_scope_list(&t.scopes),
+        },
+        None => return ApiError::unauthorized("Invalid access token.").into_response(),
+    };
+
+    // One window per app and account, so one busy install cannot starve
+    // the app's other customers.
+    let limit = state.config.api_rate_limit;
+    let window_ms = 60_000;
+    let window_start = now - now.rem_euclid(window_ms);
+    let bucket = format!("api:{}:{}", caller.app_id, caller.account_id);
+    let hits = match repo::rate_limits::hit(&state.db.pool, &bucket, window_start).await {
+        Ok(hits) => hits,
+        Err(err) => return ApiError::internal(request_id, err).into_response(),
+    };
+    let remaining = (limit - hits).max(0);
+    let mut res = if hits > limit {
+        let retry_after = ((window_start + window_ms - now) as f64 / 1000.0)
+            .ceil()
+            .max(1.0) as i64;
+        let mut res = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            429,
+            format!("You have reached the maximum per-minute rate limit ({limit}) for this API. Try again later."),
+        )
+        .into_response();
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+        res
+    } else {
+        req.extensions_mut().insert(caller);
+        next.run(req).await
+    };
+    let headers = res.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+    headers.insert("x-ratelimit-type", HeaderValue::from_static("per-minute"));
+    res
+}
+
+/// RFC 3339 (UTC, seconds) for a time in milliseconds, as Zoom writes times.
+pub fn rfc3339(ms: i64) -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
