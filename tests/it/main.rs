@@ -9,6 +9,8 @@ mod apps;
 mod auth;
 mod credentials;
 mod database;
+mod interop;
 mod media;
 mod oauth;
+mod rest;
 mod security;

@@ -1,0 +1,415 @@
+//! The platform REST API: users and meetings with scopes enforced, other
+//! tenants' data invisible, rate limits shared by every process, and the
+//! Meetings page on the same rows.
+
+use axum::http::StatusCode;
+
+use crate::oauth::{api, authorize, exchange, oauth_app, Dev};
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+on_both_databases!(
+    meetings_crud_through_the_api_and_the_page,
+    user_scopes_reach_only_the_tokens_own_user,
+    a_token_of_one_account_cannot_touch_another_accounts_data,
+    missing_scopes_are_refused_with_4711,
+    rate_limits_are_shared_by_every_process,
+    the_meetings_page_validates_like_the_api,
+);
+
+async fn token_for(app: &TestApp, dev: &Dev, cookie: &str) -> String {
+    let code = authorize(app, cookie, &dev.client_id, None).await;
+    let res = exchange(app, dev, &code, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+const ALL_USER: &[&str] = &["user:read", "meeting:read", "meeting:write"];
+
+async fn meetings_crud_through_the_api_and_the_page(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "crud@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    let token = token_for(app, &dev, &dev.cookie).await;
+    let created = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &token,
+        Some(r#"{"topic":"Weekly sync","type":2,"start_time":"2026-12-01T09:30:00Z","duration":45,"agenda":"Plans"}"#),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let meeting = created.json();
+    let id = meeting["id"].as_i64().unwrap();
+    assert!(id >= 10_000_000_000, "an 11-digit number, as Zoom's");
+    assert_eq!(meeting["topic"], "Weekly sync");
+    assert_eq!(meeting["duration"], 45);
+    assert_eq!(meeting["host_email"], "crud@example.com");
+    assert!(meeting["join_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&id.to_string()));
+
+    let got = api(app, "GET", &format!("/v2/meetings/{id}"), &token, None).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.json()["start_time"], "2026-12-01T09:30:00Z");
+    let res = api(
+        app,
+        "PATCH",
+        &format!("/v2/meetings/{id}"),
+        &token,
+        Some(r#"{"topic":"Renamed","duration":30}"#),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let list = api(app, "GET", "/v2/users/me/meetings", &token, None).await;
+    assert_eq!(list.json()["total_records"], 1);
+    assert_eq!(list.json()["meetings"][0]["topic"], "Renamed");
+    assert_eq!(
+        list.json()["meetings"][0]["agenda"],
+        "Plans",
+        "PATCH keeps fields it was not given"
+    );
+
+    // The Meetings page shows the same rows, and what it creates the API sees.
+    let page = app.call("my_meetings", &[], Some(&dev.cookie)).await.json();
+    assert_eq!(page[0]["id"], id);
+    let res = app
+        .call(
+            "create_meeting",
+            &[
+                ("topic", "From the page"),
+                ("start_time", "2026-12-02T10:00"),
+                ("duration", "15"),
+                ("agenda", ""),
+            ],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let list = api(app, "GET", "/v2/users/me/meetings", &token, None)
+        .await
+        .json();
+    assert_eq!(list["total_records"], 2);
+    assert_eq!(list["meetings"][1]["start_time"], "2026-12-02T10:00:00Z");
+
+    let res = api(app, "DELETE", &format!("/v2/meetings/{id}"), &token, None).await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let res = api(app, "GET", &format!("/v2/meetings/{id}"), &token, None).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(res.json()["code"], 3001);
+
+    // Bad input: a JSON error with a reason, nothing stored.
+    for body in [
+        r#"{"topic":""}"#,
+        r#"{"topic":"x","duration":0}"#,
+        r#"{"topic":"x","start_time":"soon"}"#,
+        "not json",
+    ] {
+        let res = api(app, "POST", "/v2/users/me/meetings", &token, Some(body)).await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(res.json()["code"], 300);
+        assert!(!res.json()["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(
+        api(app, "GET", "/v2/users/me/meetings", &token, None)
+            .await
+            .json()["total_records"],
+        1
+    );
+    assert_eq!(
+        api(app, "GET", "/v2/nothing-here", &token, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+async fn user_scopes_reach_only_the_tokens_own_user(app: &TestApp) {
+    let dev = oauth_app(app, "own@example.com", "marketplace.user_managed", ALL_USER).await;
+    let member = app
+        .join_as(&dev.cookie, "colleague@example.com", "member")
+        .await;
+    let dev_token = token_for(app, &dev, &dev.cookie).await;
+    let member_token = token_for(app, &dev, &member).await;
+    let created = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &dev_token,
+        Some(r#"{"topic":"Dev only"}"#),
+    )
+    .await;
+    let id = created.json()["id"].as_i64().unwrap();
+    // Same account, same app, other user: a user-scoped token sees nothing.
+    assert_eq!(
+        api(
+            app,
+            "GET",
+            &format!("/v2/meetings/{id}"),
+            &member_token,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api(
+            app,
+            "DELETE",
+            &format!("/v2/meetings/{id}"),
+            &member_token,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let dev_id = api(app, "GET", "/v2/users/me", &dev_token, None)
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        api(
+            app,
+            "GET",
+            &format!("/v2/users/{dev_id}"),
+            &member_token,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api(
+            app,
+            "POST",
+            &format!("/v2/users/{dev_id}/meetings"),
+            &member_token,
+            Some(r#"{"topic":"x"}"#)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // Listing all users needs the admin scope.
+    assert_eq!(
+        api(app, "GET", "/v2/users", &member_token, None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // The meeting is still there for its host.
+    assert_eq!(
+        api(app, "GET", &format!("/v2/meetings/{id}"), &dev_token, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn a_token_of_one_account_cannot_touch_another_accounts_data(app: &TestApp) {
+    // App A, admin scopes, installed in account A.
+    let a = oauth_app(
+        app,
+        "tenant-a@example.com",
+        "marketplace.account_level",
+        &[
+            "user:read:admin",
+            "meeting:read:admin",
+            "meeting:write:admin",
+        ],
+    )
+    .await;
+    let a_token = token_for(app, &a, &a.cookie).await;
+    // App B in account B, with a meeting there.
+    let b = oauth_app(
+        app,
+        "tenant-b@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    let b_token = token_for(app, &b, &b.cookie).await;
+    let meeting = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &b_token,
+        Some(r#"{"topic":"B's"}"#),
+    )
+    .await
+    .json();
+    let id = meeting["id"].as_i64().unwrap();
+    let b_user = meeting["host_id"].as_str().unwrap();
+    for (method, path) in [
+        ("GET", format!("/v2/meetings/{id}")),
+        ("PATCH", format!("/v2/meetings/{id}")),
+        ("DELETE", format!("/v2/meetings/{id}")),
+        ("GET", format!("/v2/users/{b_user}")),
+        ("GET", format!("/v2/users/{b_user}/meetings")),
+        ("GET", "/v2/users/tenant-b@example.com".to_owned()),
+    ] {
+        let res = api(app, method, &path, &a_token, Some(r#"{"topic":"hijack"}"#)).await;
+        assert_eq!(
+            res.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            res.body
+        );
+    }
+    let users = api(app, "GET", "/v2/users", &a_token, None).await.json();
+    assert_eq!(users["total_records"], 1, "only account A's users: {users}");
+    assert_eq!(
+        api(app, "GET", &format!("/v2/meetings/{id}"), &b_token, None)
+            .await
+            .json()["topic"],
+        "B's"
+    );
+}
+
+async fn missing_scopes_are_refused_with_4711(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "narrow@example.com",
+        "marketplace.user_managed",
+        &["meeting:read"],
+    )
+    .await;
+    let token = token_for(app, &dev, &dev.cookie).await;
+    let res = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &token,
+        Some(r#"{"topic":"x"}"#),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(res.json()["code"], 4711);
+    assert!(res.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("meeting:write"));
+    let res = api(app, "GET", "/v2/users/me", &token, None).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api(app, "GET", "/v2/users/me/meetings", &token, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+async fn rate_limits_are_shared_by_every_process(app: &TestApp) {
+    let limited = app.with_config(|c| c.api_rate_limit = 3).await;
+    let other_process = app.with_config(|c| c.api_rate_limit = 3).await;
+    let dev = oauth_app(
+        &limited,
+        "limit@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    let token = token_for(&limited, &dev, &dev.cookie).await;
+    let first = api(&limited, "GET", "/v2/users/me", &token, None).await;
+    assert_eq!(first.header("x-ratelimit-limit"), "3");
+    assert_eq!(first.header("x-ratelimit-remaining"), "2");
+    assert_eq!(
+        api(&other_process, "GET", "/v2/users/me", &token, None)
+            .await
+            .header("x-ratelimit-remaining"),
+        "1"
+    );
+    assert_eq!(
+        api(&limited, "GET", "/v2/users/me", &token, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let refused = api(&other_process, "GET", "/v2/users/me", &token, None).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.json()["code"], 429);
+    let retry: i64 = refused.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(refused.header("x-ratelimit-remaining"), "0");
+    // The next window starts afresh.
+    limited.clock.advance_ms(60_000);
+    other_process.clock.advance_ms(60_000);
+    assert_eq!(
+        api(&limited, "GET", "/v2/users/me", &token, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    limited.cleanup().await;
+    other_process.cleanup().await;
+}
+
+async fn the_meetings_page_validates_like_the_api(app: &TestApp) {
+    let cookie = app
+        .sign_up("page@example.com", "Page", "correct horse battery")
+        .await;
+    let res = app
+        .call(
+            "create_meeting",
+            &[
+                ("topic", " "),
+                ("start_time", "2026-02-30T10:00"),
+                ("duration", "0"),
+                ("agenda", ""),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = res.json()["fields"].to_string();
+    for field in ["topic", "start_time", "duration"] {
+        assert!(fields.contains(field), "{fields}");
+    }
+    assert_eq!(
+        app.call("my_meetings", &[], Some(&cookie)).await.json(),
+        serde_json::json!([])
+    );
+    // Someone else's meeting cannot be deleted from the page.
+    let other = app
+        .sign_up("other-page@example.com", "Other", "correct horse battery")
+        .await;
+    app.call(
+        "create_meeting",
+        &[
+            ("topic", "Mine"),
+            ("start_time", "2026-12-02T10:00"),
+            ("duration", "15"),
+            ("agenda", ""),
+        ],
+        Some(&other),
+    )
+    .await;
+    let id = app.call("my_meetings", &[], Some(&other)).await.json()[0]["id"].to_string();
+    assert_eq!(
+        app.call("delete_meeting", &[("id", &id)], Some(&cookie))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call("delete_meeting", &[("id", &id)], Some(&other))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call("my_meetings", &[], None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
