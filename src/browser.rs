@@ -93,3 +93,32 @@ pub async fn upload(
         body: xhr.response_text().ok().flatten().unwrap_or_default(),
     })
 }
+
+/// Copies `text` with the asynchronous Clipboard API; false when the
+/// browser refuses (no permission, not a secure context).
+pub async fn copy_to_clipboard(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    // navigator.clipboard.writeText(text), through Reflect: web-sys gates
+    // its Clipboard bindings behind an unstable-API flag.
+    let Ok(navigator) = js_sys::Reflect::get(&window, &JsValue::from_str("navigator")) else {
+        return false;
+    };
+    let Ok(clipboard) = js_sys::Reflect::get(&navigator, &JsValue::from_str("clipboard")) else {
+        return false;
+    };
+    let Ok(write) = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText")) else {
+        return false;
+    };
+    let Ok(write) = write.dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    match write.call1(&clipboard, &JsValue::from_str(text)) {
+        Ok(promise) => match promise.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => JsFuture::from(promise).await.is_ok(),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}

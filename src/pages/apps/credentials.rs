@@ -128,6 +128,7 @@ fn NewSecret(made: NewSecretOut) -> impl IntoView {
         <div class="invite-panel new-invite" role="status">
             <label for="new-secret">{label}</label>
             <input id="new-secret" type="text" readonly=true value=made.client_secret.clone()/>
+            <CopyButton text=made.client_secret.clone() label="Copy client secret"/>
             <p class="hint">"Copy it now: it is stored only as a hash and cannot be shown again."</p>
             {made.old_secret_expires.map(|until| view! {
                 <p>{format!("The previous secret keeps working until {until} (UTC).")}</p>
@@ -284,5 +285,41 @@ fn PublishableCard(
                 <button type="submit" class="btn">{button}</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// A "Copy" button, shown only once the page runs its code (without
+/// JavaScript the read-only field beside it is there to select).
+#[component]
+pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let (ready, set_ready) = signal(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| set_ready.set(true));
+    let (copied, set_copied) = signal(None::<bool>);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let text = text.clone();
+            leptos::task::spawn_local(async move {
+                set_copied.set(Some(crate::browser::copy_to_clipboard(&text).await));
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&text, set_copied);
+    };
+    move || {
+        ready.get().then(|| {
+            let copy = copy.clone();
+            view! {
+                <button type="button" class="btn small" on:click=copy>{label}</button>
+                <span role="status" class="hint">
+                    {move || match copied.get() {
+                        Some(true) => "Copied.",
+                        Some(false) => "Copying was refused: select the text and copy it.",
+                        None => "",
+                    }}
+                </span>
+            }
+        })
     }
 }
