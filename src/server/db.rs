@@ -29,6 +29,22 @@ pub struct Db {
     pub pool: AnyPool,
     /// The engine behind it.
     pub dialect: Dialect,
+    /// SQLite takes one writer at a time; the others wait in its busy
+    /// handler, which sleeps in growing steps (tens of milliseconds under
+    /// load). Hot write paths queue here instead, so they wait only as
+    /// long as the write ahead of them.
+    write_gate: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Db {
+    /// Waits for this process's turn to write (SQLite only; PostgreSQL
+    /// takes concurrent writers, so there the answer is immediate).
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.dialect {
+            Dialect::Sqlite => Some(self.write_gate.lock().await),
+            Dialect::Postgres => None,
+        }
+    }
 }
 
 /// Opens (and for SQLite, creates) the database, then applies migrations.
@@ -82,5 +98,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         .await?;
 
     sqlx::migrate!("./migrations").run(&pool).await?;
-    Ok(Db { pool, dialect })
+    Ok(Db {
+        pool,
+        dialect,
+        write_gate: Default::default(),
+    })
 }

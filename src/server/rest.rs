@@ -3,6 +3,7 @@
 //! limits shared through the database, Zoom's error shape
 //! `{"code": <int>, "message": "…"}`.
 
+pub mod limits;
 pub mod meetings;
 pub mod users;
 
@@ -169,18 +170,16 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     // One window per app and account, so one busy install cannot starve
     // the app's other customers.
     let limit = state.config.api_rate_limit;
-    let window_ms = 60_000;
-    let window_start = now - now.rem_euclid(window_ms);
     let bucket = format!("api:{}:{}", caller.app_id, caller.account_id);
-    let hits = match repo::rate_limits::hit(&state.db.pool, &bucket, window_start).await {
-        Ok(hits) => hits,
+    let standing = match state.rate_limiter.hit(&state.db, &bucket, limit, now).await {
+        Ok(standing) => standing,
         Err(err) => return ApiError::internal(request_id, err).into_response(),
     };
+    let hits = standing.hits;
     let remaining = (limit - hits).max(0);
     let mut res = if hits > limit {
-        let retry_after = ((window_start + window_ms - now) as f64 / 1000.0)
-            .ceil()
-            .max(1.0) as i64;
+        let window_end = standing.window_start + limits::WINDOW_MS;
+        let retry_after = ((window_end - now) as f64 / 1000.0).ceil().max(1.0) as i64;
         let mut res = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             429,

@@ -68,6 +68,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Where the built site lives, for Leptos.
     pub leptos_options: LeptosOptions,
+    /// This process's side of the shared API rate limits.
+    pub rate_limiter: Arc<super::rest::limits::RateLimiter>,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             leptos_options,
+            rate_limiter: Arc::default(),
         }
     }
 

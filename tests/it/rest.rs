@@ -14,6 +14,7 @@ on_both_databases!(
     a_token_of_one_account_cannot_touch_another_accounts_data,
     missing_scopes_are_refused_with_4711,
     rate_limits_are_shared_by_every_process,
+    batched_counting_overshoots_by_at_most_one_percent_per_process,
     the_meetings_page_validates_like_the_api,
 );
 
@@ -412,4 +413,25 @@ async fn the_meetings_page_validates_like_the_api(app: &TestApp) {
         app.call("my_meetings", &[], None).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// Each process writes its count to the shared row in chunks of 1% of the
+/// limit: two processes together admit at least the limit and at most 2%
+/// more.
+async fn batched_counting_overshoots_by_at_most_one_percent_per_process(app: &TestApp) {
+    let a = app.with_config(|c| c.api_rate_limit = 300).await;
+    let b = app.with_config(|c| c.api_rate_limit = 300).await;
+    let dev = oauth_app(&a, "batch@example.com", "marketplace.user_managed", ALL_USER).await;
+    let token = token_for(&a, &dev, &dev.cookie).await;
+    let mut admitted = 0;
+    for i in 0..400 {
+        let process = if i % 2 == 0 { &a } else { &b };
+        let res = api(process, "GET", "/v2/users/me", &token, None).await;
+        match res.status {
+            StatusCode::OK => admitted += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("{other}: {}", res.body),
+        }
+    }
+    assert!((300..=306).contains(&admitted), "admitted {admitted} of 400 under a limit of 300");
 }

@@ -142,6 +142,7 @@ struct Client {
     app_id: String,
     kind: AppKind,
     account_id: String,
+    environment: String,
     /// False for a public client that sent no secret.
     confidential: bool,
 }
@@ -158,21 +159,12 @@ async fn authenticate(
         return Err(OAuthError::invalid_client("Unknown client or wrong client secret.").into());
     };
     let confidential = match secret {
-        Some(secret) => {
-            let valid = repo::credentials::authenticate(
-                pool,
-                &client_id,
-                &hash_secret(&secret),
-                state.now_ms(),
-            )
-            .await?
-            .is_some();
-            if !valid {
-                return Err(
-                    OAuthError::invalid_client("Unknown client or wrong client secret.").into(),
-                );
-            }
-            true
+        // One query: the secret is checked against the row's hashes.
+        Some(secret) if row.secret_matches(&hash_secret(&secret), state.now_ms()) => true,
+        Some(_) => {
+            return Err(
+                OAuthError::invalid_client("Unknown client or wrong client secret.").into(),
+            );
         }
         None if allow_public => false,
         None => {
@@ -190,6 +182,7 @@ async fn authenticate(
         kind: AppKind::parse(&row.kind).unwrap_or(AppKind::WebhookOnly),
         app_id: row.app_id,
         account_id: row.account_id,
+        environment: row.environment,
         confidential,
     })
 }
@@ -304,6 +297,7 @@ async fn issue(
     let grant_id = new_id("grt");
     let (access, refresh) = (new_secret(), new_secret());
     let (access_hash, refresh_hash) = (hash_secret(&access), hash_secret(&refresh));
+    let _turn = state.db.write_turn().await;
     repo::tokens::create_grant(
         &state.db.pool,
         &NewGrant {
@@ -424,6 +418,7 @@ async fn authorization_code(
     let grant_id = new_id("grt");
     let (access, refresh) = (new_secret(), new_secret());
     let (access_hash, refresh_hash) = (hash_secret(&access), hash_secret(&refresh));
+    let turn = state.db.write_turn().await;
     let redeemed = repo::tokens::redeem_code(
         pool,
         &code_hash,
@@ -442,6 +437,7 @@ async fn authorization_code(
         },
     )
     .await?;
+    drop(turn);
     if !redeemed {
         // Another request spent it between our read and our write.
         if let Some(first) = repo::tokens::grant_of_code(pool, &code_hash).await? {
@@ -495,6 +491,7 @@ async fn refresh_token(
         return Err(OAuthError::invalid_grant("The refresh token has expired.").into());
     }
     let (access, refresh) = (new_secret(), new_secret());
+    let turn = state.db.write_turn().await;
     let rotated = repo::tokens::rotate_refresh(
         pool,
         &old_hash,
@@ -504,6 +501,7 @@ async fn refresh_token(
         (&hash_secret(&refresh), now + REFRESH_TTL_MS),
     )
     .await?;
+    drop(turn);
     if !rotated {
         repo::tokens::revoke_grant(pool, &token.grant_id, now).await?;
         return Err(OAuthError::invalid_grant(
@@ -531,11 +529,13 @@ async fn account_credentials(
         .get("account_id")
         .filter(|a| !a.is_empty())
         .ok_or_else(|| OAuthError::invalid_request("account_id is missing."))?;
-    let row = repo::oauth::client(&state.db.pool, &client.client_id).await?;
-    let environment = row.map(|r| r.environment).unwrap_or_default();
-    let Some(install) =
-        repo::oauth::account_install(&state.db.pool, &client.app_id, &environment, account_id)
-            .await?
+    let Some(install) = repo::oauth::account_install(
+        &state.db.pool,
+        &client.app_id,
+        &client.environment,
+        account_id,
+    )
+    .await?
     else {
         return Err(OAuthError::invalid_grant("The app is not installed on that account.").into());
     };

@@ -34,6 +34,24 @@ pub async fn members(pool: &AnyPool, account_id: &str) -> Result<Vec<MemberRow>,
     .await
 }
 
+/// One member of an account, by user id or email.
+pub async fn member(
+    pool: &AnyPool,
+    account_id: &str,
+    id_or_email: &str,
+) -> Result<Option<MemberRow>, sqlx::Error> {
+    sqlx::query_as::<_, MemberRow>(
+        "SELECT u.id AS user_id, u.display_name, u.email, m.role, m.created_at \
+         FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.account_id = $1 AND (u.id = $2 OR u.email = $3)",
+    )
+    .bind(account_id)
+    .bind(id_or_email)
+    .bind(id_or_email.to_lowercase())
+    .fetch_optional(pool)
+    .await
+}
+
 /// The accounts a user belongs to.
 pub async fn memberships_of(
     pool: &AnyPool,

@@ -125,9 +125,20 @@ pub struct ClientRow {
     pub allow_list: Option<String>,
     pub strict_mode: Option<i64>,
     pub scopes: Option<String>,
+    pub secret_hash: String,
+    pub old_secret_hash: Option<String>,
+    pub old_secret_expires_at: Option<i64>,
 }
 
 impl ClientRow {
+    /// Whether `secret_hash` is the current secret's, or the previous
+    /// one's within its grace period.
+    pub fn secret_matches(&self, secret_hash: &str, now: i64) -> bool {
+        self.secret_hash == secret_hash
+            || (self.old_secret_hash.as_deref() == Some(secret_hash)
+                && self.old_secret_expires_at.is_some_and(|at| at > now))
+    }
+
     /// The redirect URL registered for this client's environment.
     pub fn redirect_url(&self) -> &str {
         let url = if self.environment == "production" {
@@ -141,7 +152,8 @@ impl ClientRow {
 
 const CLIENT_SELECT: &str = "SELECT c.client_id, c.environment, a.id AS app_id, a.name AS app_name, \
             a.kind, a.status, a.account_id, acc.name AS publisher, \
-            o.development_redirect_url, o.production_redirect_url, o.allow_list, o.strict_mode, o.scopes \
+            o.development_redirect_url, o.production_redirect_url, o.allow_list, o.strict_mode, o.scopes, \
+            c.secret_hash, c.old_secret_hash, c.old_secret_expires_at \
      FROM app_credentials c JOIN apps a ON a.id = c.app_id JOIN accounts acc ON acc.id = a.account_id \
      LEFT JOIN app_oauth o ON o.app_id = a.id";
 

@@ -53,9 +53,6 @@ pub async fn resolve_user(
 ) -> Result<repo::accounts::MemberRow, ApiError> {
     caller.require_any(&[user_scope, admin_scope])?;
     let pool = &state.db.pool;
-    let members = repo::accounts::members(pool, &caller.account_id)
-        .await
-        .map_err(db_error(headers))?;
     let wanted = if user_id == "me" {
         caller.user_id.clone().ok_or_else(|| {
             ApiError::new(
@@ -67,9 +64,9 @@ pub async fn resolve_user(
     } else {
         user_id.to_owned()
     };
-    let member = members
-        .into_iter()
-        .find(|m| m.user_id == wanted || m.email.eq_ignore_ascii_case(&wanted))
+    let member = repo::accounts::member(pool, &caller.account_id, &wanted)
+        .await
+        .map_err(db_error(headers))?
         .ok_or_else(no_such_user)?;
     let own = caller.user_id.as_deref() == Some(member.user_id.as_str());
     if (own && caller.has(user_scope)) || caller.has(admin_scope) {
