@@ -10,6 +10,7 @@ pub mod ids;
 pub mod jobs;
 pub mod media;
 pub mod oauth;
+pub mod outbound;
 pub mod repo;
 pub mod rest;
 pub mod state;

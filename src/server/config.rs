@@ -89,6 +89,12 @@ pub struct Config {
     #[arg(long, env = "PORTICO_API_RATE_LIMIT", default_value_t = 3000)]
     pub api_rate_limit: i64,
 
+    /// Let outgoing requests (webhooks) reach private, loopback and
+    /// link-local addresses. Off by default: an endpoint URL must not be a
+    /// way into the operator's network. Turn on for local development.
+    #[arg(long, env = "PORTICO_ALLOW_PRIVATE_OUTBOUND", default_value_t = false)]
+    pub allow_private_outbound: bool,
+
     /// With PORTICO_REVIEWER_PASSWORD: make sure this reviewer exists at start-up.
     #[arg(long, env = "PORTICO_REVIEWER_EMAIL")]
     pub reviewer_email: Option<String>,

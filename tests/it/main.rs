@@ -12,5 +12,6 @@ mod database;
 mod interop;
 mod media;
 mod oauth;
+mod outbound;
 mod rest;
 mod security;

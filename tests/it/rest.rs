@@ -421,7 +421,13 @@ async fn the_meetings_page_validates_like_the_api(app: &TestApp) {
 async fn batched_counting_overshoots_by_at_most_one_percent_per_process(app: &TestApp) {
     let a = app.with_config(|c| c.api_rate_limit = 300).await;
     let b = app.with_config(|c| c.api_rate_limit = 300).await;
-    let dev = oauth_app(&a, "batch@example.com", "marketplace.user_managed", ALL_USER).await;
+    let dev = oauth_app(
+        &a,
+        "batch@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
     let token = token_for(&a, &dev, &dev.cookie).await;
     let mut admitted = 0;
     for i in 0..400 {
@@ -433,5 +439,8 @@ async fn batched_counting_overshoots_by_at_most_one_percent_per_process(app: &Te
             other => panic!("{other}: {}", res.body),
         }
     }
-    assert!((300..=306).contains(&admitted), "admitted {admitted} of 400 under a limit of 300");
+    assert!(
+        (300..=306).contains(&admitted),
+        "admitted {admitted} of 400 under a limit of 300"
+    );
 }

@@ -1,0 +1,410 @@
+//! The one HTTP client for outgoing requests (webhook deliveries and
+//! endpoint checks). A developer chooses the URL, so the client must not
+//! become a way into the operator's network (SSRF):
+//!
+//! - literal IP hosts in any notation (`127.1`, `2130706433`, `0x7f.1`,
+//!   `[::ffff:127.0.0.1]`; the `url` crate normalises them as browsers do)
+//!   and `localhost` names are checked before anything is sent;
+//! - host names are resolved by our resolver, which refuses the whole
+//!   answer if any address is private, loopback, link-local, CGNAT,
+//!   multicast, unspecified, reserved or an IPv4 address embedded in IPv6
+//!   (mapped, NAT64, 6to4) of those; the connection uses exactly the
+//!   addresses checked, so a second DNS answer cannot slip in (rebinding);
+//! - redirects are never followed, and no system proxy is used.
+//!
+//! `allow_private` (PORTICO_ALLOW_PRIVATE_OUTBOUND) lifts the address
+//! rules for local development and tests.
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How much of a response body is kept (for the delivery log).
+pub const EXCERPT_BYTES: usize = 4096;
+
+/// Why a request was not made or did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutboundError {
+    /// The URL is not an absolute http(s) URL.
+    #[error("{0}")]
+    InvalidUrl(String),
+    /// The address is not allowed (private network and the like).
+    #[error("{0}")]
+    Blocked(String),
+    /// No answer within the time allowed.
+    #[error("No answer within {0} ms.")]
+    Timeout(u128),
+    /// The connection failed (refused, reset, DNS failure, TLS).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// What came back.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The first `EXCERPT_BYTES` of the body.
+    pub body: Vec<u8>,
+    pub latency_ms: i64,
+}
+
+/// True for addresses an outgoing request must not reach unless the
+/// operator allows private destinations.
+pub fn is_forbidden_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_forbidden_v4(v4),
+        IpAddr::V6(v6) => is_forbidden_v6(v6),
+    }
+}
+
+fn is_forbidden_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    ip.is_unspecified()          // 0.0.0.0
+        || a == 0                // 0.0.0.0/8 "this network"
+        || ip.is_loopback()      // 127/8
+        || ip.is_private()       // 10/8, 172.16/12, 192.168/16
+        || ip.is_link_local()    // 169.254/16 (cloud metadata)
+        || (a == 100 && (64..128).contains(&b)) // 100.64/10 CGNAT
+        || (a == 192 && b == 0 && ip.octets()[2] == 0) // 192.0.0/24 IETF
+        || (a == 198 && (b == 18 || b == 19)) // 198.18/15 benchmarking
+        || ip.is_multicast()     // 224/4
+        || a >= 240 // 240/4 reserved, broadcast
+}
+
+fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
+    let segments = ip.segments();
+    // IPv4 inside IPv6: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d,
+    // NAT64 64:ff9b::/96 and 6to4 2002::/16 reach the IPv4 address.
+    let embedded = if let Some(v4) = ip.to_ipv4_mapped() {
+        Some(v4)
+    } else if segments[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
+        Some(Ipv4Addr::new(
+            (segments[6] >> 8) as u8,
+            segments[6] as u8,
+            (segments[7] >> 8) as u8,
+            segments[7] as u8,
+        ))
+    } else if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some(Ipv4Addr::new(
+            (segments[6] >> 8) as u8,
+            segments[6] as u8,
+            (segments[7] >> 8) as u8,
+            segments[7] as u8,
+        ))
+    } else if segments[0] == 0x2002 {
+        Some(Ipv4Addr::new(
+            (segments[1] >> 8) as u8,
+            segments[1] as u8,
+            (segments[2] >> 8) as u8,
+            segments[2] as u8,
+        ))
+    } else {
+        None
+    };
+    if let Some(v4) = embedded {
+        return is_forbidden_v4(v4);
+    }
+    ip.is_unspecified()                      // ::
+        || ip.is_loopback()                  // ::1
+        || (segments[0] & 0xfe00) == 0xfc00  // fc00::/7 unique local
+        || (segments[0] & 0xffc0) == 0xfe80  // fe80::/10 link-local
+        || (segments[0] & 0xffc0) == 0xfec0  // fec0::/10 site-local (old)
+        || ip.is_multicast() // ff00::/8
+}
+
+/// Checks a URL before any request: absolute http(s), no user info, and
+/// (unless private destinations are allowed) no forbidden literal IP or
+/// `localhost` name.
+pub fn check_url(input: &str, allow_private: bool) -> Result<url::Url, OutboundError> {
+    let url = url::Url::parse(input.trim()).map_err(|_| {
+        OutboundError::InvalidUrl("Enter a full URL, like https://example.com/webhooks.".into())
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(OutboundError::InvalidUrl(
+            "Use an http:// or https:// URL.".into(),
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(OutboundError::InvalidUrl(
+            "The URL cannot contain a user name or password.".into(),
+        ));
+    }
+    if allow_private {
+        return Ok(url);
+    }
+    let blocked = || {
+        OutboundError::Blocked(
+            "That address is on a private or local network, which Portico does not send to.".into(),
+        )
+    };
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) if is_forbidden_v4(ip) => Err(blocked()),
+        Some(url::Host::Ipv6(ip)) if is_forbidden_v6(ip) => Err(blocked()),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            if name == "localhost" || name.ends_with(".localhost") {
+                Err(blocked())
+            } else {
+                Ok(url)
+            }
+        }
+        None => Err(OutboundError::InvalidUrl("The URL has no host.".into())),
+        _ => Ok(url),
+    }
+}
+
+/// Turns a host name into addresses. The system resolver in production;
+/// tests inject their own (e.g. one that answers public, then private).
+pub trait HostResolver: Send + Sync + 'static {
+    fn lookup(
+        &self,
+        host: String,
+    ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>;
+}
+
+/// The operating system's resolver (getaddrinfo, off the async threads).
+#[derive(Debug, Default)]
+pub struct SystemResolver;
+
+impl HostResolver for SystemResolver {
+    fn lookup(
+        &self,
+        host: String,
+    ) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> {
+        Box::pin(async move {
+            let addrs = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            Ok(addrs.map(|a| a.ip()).collect())
+        })
+    }
+}
+
+/// The error our resolver gives for a forbidden answer (found again in
+/// reqwest's error chain).
+#[derive(Debug)]
+struct BlockedAddress(String);
+
+impl std::fmt::Display for BlockedAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} resolves to a private or local address", self.0)
+    }
+}
+
+impl std::error::Error for BlockedAddress {}
+
+/// reqwest's resolver hook: resolve, then refuse forbidden answers.
+struct FilteringResolver {
+    inner: Arc<dyn HostResolver>,
+    allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for FilteringResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let inner = self.inner.clone();
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let ips = inner.lookup(host.clone()).await?;
+            if !allow_private && ips.iter().any(|ip| is_forbidden_ip(*ip)) {
+                return Err(
+                    Box::new(BlockedAddress(host)) as Box<dyn std::error::Error + Send + Sync>
+                );
+            }
+            let addrs: Vec<SocketAddr> = ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect();
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The outgoing HTTP client.
+#[derive(Clone)]
+pub struct Outbound {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("allow_private", &self.allow_private)
+            .finish()
+    }
+}
+
+impl Outbound {
+    /// A client using the system resolver.
+    pub fn new(allow_private: bool) -> Self {
+        Self::with_resolver(allow_private, Arc::new(SystemResolver))
+    }
+
+    /// A client with its own resolver (tests).
+    pub fn with_resolver(allow_private: bool, resolver: Arc<dyn HostResolver>) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(3))
+            .user_agent("Portico-Webhook/1")
+            .dns_resolver(Arc::new(FilteringResolver {
+                inner: resolver,
+                allow_private,
+            }))
+            .build()
+            .expect("a client with static settings builds");
+        Self {
+            client,
+            allow_private,
+        }
+    }
+
+    /// POSTs `body` as JSON with `headers`, waiting at most `timeout`.
+    /// Any HTTP answer is a `Reply` (redirects included, not followed).
+    pub async fn post_json(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: Vec<u8>,
+        timeout: Duration,
+    ) -> Result<Reply, OutboundError> {
+        let url = check_url(url, self.allow_private)?;
+        let mut request = self
+            .client
+            .post(url)
+            .timeout(timeout)
+            .header("content-type", "application/json")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let started = Instant::now();
+        let response = request.send().await.map_err(|e| classify(e, timeout))?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        let mut response = response;
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = EXCERPT_BYTES.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() >= EXCERPT_BYTES {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => return Err(classify(e, timeout)),
+            }
+        }
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            latency_ms: started.elapsed().as_millis() as i64,
+        })
+    }
+}
+
+fn classify(err: reqwest::Error, timeout: Duration) -> OutboundError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(current) = source {
+        if let Some(blocked) = current.downcast_ref::<BlockedAddress>() {
+            return OutboundError::Blocked(format!("{blocked}, which Portico does not send to."));
+        }
+        source = current.source();
+    }
+    if err.is_timeout() {
+        OutboundError::Timeout(timeout.as_millis())
+    } else if err.is_connect() {
+        OutboundError::Failed("Could not connect to the endpoint.".into())
+    } else {
+        OutboundError::Failed("The connection failed before an answer came.".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SSRF table: every notation of a forbidden address is refused
+    /// before anything is sent.
+    #[test]
+    fn literal_addresses_in_every_notation() {
+        for bad in [
+            "http://127.0.0.1/hook",
+            "http://127.1/hook",
+            "http://2130706433/hook",
+            "http://0x7f.1/hook",
+            "http://0177.0.0.1/hook",
+            "http://[::ffff:127.0.0.1]/hook",
+            "http://[::ffff:7f00:1]/hook",
+            "http://[::1]/hook",
+            "http://[::]/hook",
+            "http://0.0.0.0/hook",
+            "http://localhost:8080/hook",
+            "http://api.localhost/hook",
+            "http://LOCALHOST./hook",
+            "http://10.1.2.3/hook",
+            "http://172.16.0.1/hook",
+            "http://192.168.1.1/hook",
+            "http://169.254.169.254/latest/meta-data",
+            "http://100.64.0.1/hook",
+            "http://224.0.0.1/hook",
+            "http://255.255.255.255/hook",
+            "http://[fe80::1]/hook",
+            "http://[fc00::1]/hook",
+            "http://[fd12:3456::1]/hook",
+            "http://[ff02::1]/hook",
+            "http://[64:ff9b::7f00:1]/hook",
+            "http://[2002:7f00:1::]/hook",
+            "http://[::127.0.0.1]/hook",
+        ] {
+            assert!(
+                matches!(check_url(bad, false), Err(OutboundError::Blocked(_))),
+                "{bad} should be blocked"
+            );
+            assert!(
+                check_url(bad, true).is_ok(),
+                "{bad} allowed when private is allowed"
+            );
+        }
+        for ok in [
+            "https://hooks.example.com/zoom",
+            "http://203.0.113.10/hook",
+            "https://[2001:db8::1]/hook",
+            "https://[2606:4700::1111]/x",
+            "http://8.8.8.8/",
+        ] {
+            assert!(check_url(ok, false).is_ok(), "{ok}");
+        }
+        for invalid in [
+            "ftp://example.com/",
+            "not a url",
+            "https://user:pw@example.com/",
+            "file:///etc/passwd",
+        ] {
+            assert!(
+                matches!(check_url(invalid, false), Err(OutboundError::InvalidUrl(_))),
+                "{invalid}"
+            );
+        }
+    }
+
+    #[test]
+    fn embedded_ipv4_is_judged_by_its_ipv4_address() {
+        assert!(is_forbidden_ip("::ffff:10.0.0.1".parse().unwrap()));
+        assert!(!is_forbidden_ip("::ffff:8.8.8.8".parse().unwrap()));
+        assert!(!is_forbidden_ip("64:ff9b::808:808".parse().unwrap()));
+        assert!(is_forbidden_ip("64:ff9b::a9fe:a9fe".parse().unwrap()));
+        assert!(!is_forbidden_ip("2001:4860:4860::8888".parse().unwrap()));
+    }
+}
