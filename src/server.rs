@@ -14,3 +14,4 @@ pub mod outbound;
 pub mod repo;
 pub mod rest;
 pub mod state;
+pub mod webhooks;
