@@ -5,6 +5,7 @@ pub mod account;
 pub mod apps;
 pub mod auth;
 pub mod credentials;
+pub mod features;
 pub mod installs;
 pub mod media;
 pub mod meetings;

@@ -144,6 +144,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps/:id") view={page!(AppRoute, pages::apps::AppPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/information") view={page!(InformationRoute, pages::apps::InformationPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/credentials") view={page!(CredentialsRoute, pages::apps::CredentialsPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/features") view={page!(FeaturesRoute, pages::apps::FeaturesPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/scopes") view={page!(ScopesRoute, pages::apps::ScopesPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/oauth/authorize") view={page!(ConsentRoute, pages::oauth::ConsentPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/install/:token") view={page!(InstallLinkRoute, pages::oauth::InstallLinkPage)} ssr=SsrMode::Async/>
@@ -176,6 +177,7 @@ lazy_page!(
     CredentialsRoute => pages::apps::CredentialsPage,
     DeleteAppRoute => pages::apps::DeleteAppPage,
     ScopesRoute => pages::apps::ScopesPage,
+    FeaturesRoute => pages::apps::FeaturesPage,
     ConsentRoute => pages::oauth::ConsentPage,
     InstallLinkRoute => pages::oauth::InstallLinkPage,
     InstalledRoute => pages::installs::InstalledAppsPage,

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod app;
+pub mod events;
 pub mod fields;
 pub mod listing;
 pub mod media;

@@ -44,6 +44,23 @@ pub enum AppError {
         /// Shown as is.
         message: String,
     },
+    /// An endpoint failed the URL validation: what was sent and what came
+    /// back, for the page to show.
+    #[error("{problem}")]
+    EndpointCheck {
+        /// The endpoint.
+        url: String,
+        /// Why it failed, in words.
+        problem: String,
+        /// The request: headers, a blank line, the body.
+        sent: String,
+        /// The answer's status, when one came.
+        status: Option<u16>,
+        /// The answer's headers, one per line.
+        received_headers: String,
+        /// The first 4 KiB of the answer's body.
+        received_body: String,
+    },
     /// Our fault. The detail is in the server log under this request id.
     #[error(
         "Something went wrong on our side. If it keeps happening, quote request id {request_id}."
@@ -91,6 +108,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound => 404,
             AppError::Refused { .. } => 409,
+            AppError::EndpointCheck { .. } => 422,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 400,

@@ -38,12 +38,16 @@ async fn main() -> std::process::ExitCode {
 
 #[cfg(feature = "ssr")]
 async fn state_for(
-    config: portico::server::config::Config,
+    mut config: portico::server::config::Config,
 ) -> Result<portico::server::state::AppState, String> {
-    use portico::server::{db, state};
+    use portico::server::{db, keys, state};
+    // The database first: for SQLite it creates the folder the key file
+    // goes in.
     let db = db::connect(&config.database_url, config.db_max_connections)
         .await
         .map_err(|e| format!("cannot open the database: {e}"))?;
+    keys::ensure_key(&mut config)?;
+    keys::SecretBox::from_base64(config.secret_key.as_deref().unwrap_or_default())?;
     Ok(state::AppState::new(
         config,
         db,

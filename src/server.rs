@@ -8,6 +8,7 @@ pub mod db;
 pub mod http;
 pub mod ids;
 pub mod jobs;
+pub mod keys;
 pub mod media;
 pub mod oauth;
 pub mod outbound;

@@ -2,6 +2,7 @@
 
 mod credentials;
 mod detail;
+mod features;
 mod information;
 mod list;
 mod media;
@@ -11,6 +12,7 @@ mod wizard;
 
 pub use credentials::CredentialsPage;
 pub use detail::{AppNav, AppPage, DeleteAppPage};
+pub use features::FeaturesPage;
 pub use information::InformationPage;
 pub use list::MyAppsPage;
 pub use scopes::ScopesPage;

@@ -95,6 +95,13 @@ pub struct Config {
     #[arg(long, env = "PORTICO_ALLOW_PRIVATE_OUTBOUND", default_value_t = false)]
     pub allow_private_outbound: bool,
 
+    /// The server key (32 bytes, base64) that encrypts webhook secret
+    /// tokens at rest. Every process sharing a database needs the same
+    /// one. Unset with SQLite: made once and kept in `portico.key` beside
+    /// the database file. Required with PostgreSQL.
+    #[arg(long, env = "PORTICO_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
     /// With PORTICO_REVIEWER_PASSWORD: make sure this reviewer exists at start-up.
     #[arg(long, env = "PORTICO_REVIEWER_EMAIL")]
     pub reviewer_email: Option<String>,
@@ -112,9 +119,16 @@ impl Config {
         self.public_url.trim_end_matches('/')
     }
 
-    /// A configuration for tests: the given database, defaults elsewhere.
+    /// A configuration for tests: the given database, a fixed test server
+    /// key, defaults elsewhere.
     pub fn for_database(database_url: &str) -> Self {
-        let cli = Cli::parse_from(["portico", "--database-url", database_url]);
+        let cli = Cli::parse_from([
+            "portico",
+            "--database-url",
+            database_url,
+            "--secret-key",
+            "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE=",
+        ]);
         cli.config
     }
 }

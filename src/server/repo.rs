@@ -12,6 +12,7 @@ pub mod rate_limits;
 pub mod sessions;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 /// True when `err` is a unique-constraint violation (a lost race for a
 /// unique value, such as an email address).

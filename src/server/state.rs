@@ -70,11 +70,20 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// This process's side of the shared API rate limits.
     pub rate_limiter: Arc<super::rest::limits::RateLimiter>,
+    /// Encrypts webhook secret tokens at rest.
+    pub secrets: super::keys::SecretBox,
+    /// The one client for outgoing requests.
+    pub outbound: super::outbound::Outbound,
 }
 
 impl AppState {
-    /// State for the given configuration and database.
+    /// State for the given configuration and database. The configuration
+    /// must hold the server key (see `keys::ensure_key`).
     pub fn new(config: Config, db: Db, clock: Arc<dyn Clock>) -> Self {
+        let secrets =
+            super::keys::SecretBox::from_base64(config.secret_key.as_deref().unwrap_or_default())
+                .expect("the server key is checked at start-up (keys::ensure_key)");
+        let outbound = super::outbound::Outbound::new(config.allow_private_outbound);
         let leptos_options = LeptosOptions::builder()
             .output_name("portico")
             .site_root(config.site_root.as_str())
@@ -87,6 +96,8 @@ impl AppState {
             clock,
             leptos_options,
             rate_limiter: Arc::default(),
+            secrets,
+            outbound,
         }
     }
 

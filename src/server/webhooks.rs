@@ -2,4 +2,5 @@
 //! Webhooks receivers check them. Subscriptions, the outbox and its worker
 //! come next; outgoing requests go through `server::outbound`.
 
+pub mod challenge;
 pub mod sign;

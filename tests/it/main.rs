@@ -15,3 +15,4 @@ mod oauth;
 mod outbound;
 mod rest;
 mod security;
+mod webhooks;

@@ -39,8 +39,8 @@ pub fn AppPage() -> impl IntoView {
                                     <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
                                 </dl>
                                 <p class="muted">
-                                    "Features and Submit are not built yet: "
-                                    "they arrive with the next releases. The app type cannot be changed."
+                                    "Submit is not built yet: it arrives with a next release. "
+                                    "The app type cannot be changed."
                                 </p>
                                 <p class="actions">
                                     <A href="/apps" attr:class="btn">"Back to My apps"</A>
@@ -104,6 +104,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
         ("credentials", "Credentials", "/credentials"),
         ("scopes", "Scopes", "/scopes"),
         ("information", "Information", "/information"),
+        ("features", "Features", "/features"),
     ];
     view! {
         <nav class="app-nav" aria-label="App sections">
@@ -117,7 +118,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
                         </li>
                     }
                 }).collect_view()}
-                {["Features", "Submit"].into_iter().map(|label| view! {
+                {["Submit"].into_iter().map(|label| view! {
                     <li><span class="muted" title="Not built yet">{label}</span></li>
                 }).collect_view()}
             </ul>

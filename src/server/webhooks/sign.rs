@@ -89,6 +89,32 @@ pub fn standard_signature_header(
         .join(" ")
 }
 
+/// The headers every delivery carries (PROTOCOL.md): Zoom's signature
+/// with the current Secret Token, and the Standard Webhooks headers signed
+/// with every token given (current first, then one in its grace period).
+pub fn delivery_headers(
+    tokens: &[&str],
+    msg_id: &str,
+    timestamp: i64,
+    body: &str,
+) -> Vec<(String, String)> {
+    let current = tokens.first().copied().unwrap_or_default();
+    vec![
+        ("x-zm-request-timestamp".into(), timestamp.to_string()),
+        (
+            "x-zm-signature".into(),
+            zoom_signature(current, timestamp, body),
+        ),
+        ("x-zm-trackingid".into(), msg_id.to_owned()),
+        ("webhook-id".into(), msg_id.to_owned()),
+        ("webhook-timestamp".into(), timestamp.to_string()),
+        (
+            "webhook-signature".into(),
+            standard_signature_header(tokens, msg_id, timestamp, body),
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,264 @@
+//! The Features page: the app's Secret Token, its event subscriptions
+//! (saved only after their endpoints pass the URL validation challenge)
+//! and its deauthorization endpoint.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// How long a rotated Secret Token keeps signing deliveries: 24 hours.
+pub const TOKEN_GRACE_MS: i64 = 24 * 3_600_000;
+
+/// One subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionOut {
+    pub id: String,
+    pub name: String,
+    pub development_url: String,
+    pub production_url: String,
+    pub events: Vec<String>,
+    /// When the endpoints last passed the challenge (a date).
+    pub validated: String,
+    pub disabled: bool,
+}
+
+/// The Features page's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeaturesOut {
+    /// The Secret Token (shown behind "Reveal").
+    pub secret_token: String,
+    /// Until when the previous token still signs deliveries, if it does.
+    pub old_token_expires: Option<String>,
+    pub deauthorization_url: String,
+    pub subscriptions: Vec<SubscriptionOut>,
+}
+
+/// The app of the current account, when it can have webhooks (every type
+/// but a chat bot's own events come through the same subscriptions).
+#[cfg(feature = "ssr")]
+async fn account_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppError> {
+    use crate::server::{context, repo};
+    let user = context::require_user().await?;
+    repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The Secret Tokens that sign now (current first), opened.
+#[cfg(feature = "ssr")]
+async fn tokens_of(
+    app_id: &str,
+) -> Result<(Vec<String>, crate::server::repo::webhooks::WebhookRow), AppError> {
+    use crate::server::{context, repo, webhooks::sign::new_secret_token};
+    let state = context::state()?;
+    let row = repo::webhooks::settings_or_create(
+        &state.db.pool,
+        app_id,
+        &state.secrets.seal(&new_secret_token()),
+    )
+    .await?;
+    let open = |sealed: &str| {
+        state
+            .secrets
+            .open(sealed)
+            .ok_or_else(|| context::internal("a Secret Token does not open under the server key"))
+    };
+    let mut tokens = vec![open(&row.secret_token_enc)?];
+    if let (Some(old), Some(until)) = (&row.old_secret_token_enc, row.old_secret_expires_at) {
+        if until > state.now_ms() {
+            tokens.push(open(old)?);
+        }
+    }
+    Ok((tokens, row))
+}
+
+/// `/apps/:id/features`.
+#[server(endpoint = "features_page")]
+pub async fn features_page(id: String) -> Result<FeaturesOut, AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            let (tokens, row) = tokens_of(&id).await?;
+            let state = context::state()?;
+            let subscriptions = repo::webhooks::subscriptions(&state.db.pool, &id).await?;
+            Ok(FeaturesOut {
+                secret_token: tokens[0].clone(),
+                old_token_expires: (tokens.len() > 1)
+                    .then(|| row.old_secret_expires_at.map(context::date))
+                    .flatten(),
+                deauthorization_url: row.deauthorization_url,
+                subscriptions: subscriptions
+                    .into_iter()
+                    .map(|s| SubscriptionOut {
+                        id: s.id,
+                        name: s.name,
+                        development_url: s.development_url,
+                        production_url: s.production_url,
+                        events: s.events.split_whitespace().map(str::to_owned).collect(),
+                        validated: context::date(s.validated_at),
+                        disabled: s.disabled_at.is_some(),
+                    })
+                    .collect(),
+            })
+        }
+        .await,
+    )
+}
+
+/// A new Secret Token; the previous one keeps signing for 24 hours.
+#[server(endpoint = "rotate_secret_token")]
+pub async fn rotate_secret_token(id: String) -> Result<(), AppError> {
+    use crate::server::{context, repo, webhooks::sign::new_secret_token};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            tokens_of(&id).await?;
+            let state = context::state()?;
+            let now = state.now_ms();
+            repo::webhooks::rotate_secret(
+                &state.db.pool,
+                &id,
+                &state.secrets.seal(&new_secret_token()),
+                now + TOKEN_GRACE_MS,
+            )
+            .await?;
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/features?rotated=1"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Adds (or, with `subscription_id`, replaces) a subscription. Each
+/// endpoint given first gets the URL validation challenge; if one fails,
+/// nothing is saved and the error carries the whole exchange.
+#[server(endpoint = "save_subscription")]
+pub async fn save_subscription(
+    id: String,
+    subscription_id: Option<String>,
+    name: String,
+    development_url: String,
+    production_url: String,
+    events: Option<Vec<String>>,
+) -> Result<(), AppError> {
+    use crate::domain::events::validate_subscription;
+    use crate::server::webhooks::challenge::validate_endpoint;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            let valid = validate_subscription(
+                &name,
+                &development_url,
+                &production_url,
+                &events.unwrap_or_default(),
+            )?;
+            let (tokens, _) = tokens_of(&id).await?;
+            let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+            let state = context::state()?;
+            for url in [&valid.development_url, &valid.production_url] {
+                if url.is_empty() {
+                    continue;
+                }
+                let check =
+                    validate_endpoint(&state.outbound, &token_refs, url, state.now_ms()).await;
+                if let Some(problem) = check.problem {
+                    let lines = |headers: &[(String, String)]| {
+                        headers
+                            .iter()
+                            .map(|(k, v)| format!("{k}: {v}"))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    };
+                    return Err(AppError::EndpointCheck {
+                        url: check.url.clone(),
+                        problem,
+                        sent: format!(
+                            "POST {}\n{}\n\n{}",
+                            check.url,
+                            lines(&check.sent_headers),
+                            check.sent_body
+                        ),
+                        status: check.status,
+                        received_headers: lines(&check.received_headers),
+                        received_body: check.received_body,
+                    });
+                }
+            }
+            let saved = repo::webhooks::save_subscription(
+                &state.db.pool,
+                &id,
+                subscription_id.as_deref().filter(|s| !s.is_empty()),
+                repo::webhooks::SubscriptionFields {
+                    name: &valid.name,
+                    development_url: &valid.development_url,
+                    production_url: &valid.production_url,
+                    events: &valid.events.join(" "),
+                },
+                state.now_ms(),
+            )
+            .await?;
+            if !saved {
+                return Err(AppError::NotFound);
+            }
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/features?saved=1"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Removes a subscription.
+#[server(endpoint = "delete_subscription")]
+pub async fn delete_subscription(id: String, subscription_id: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            if !repo::webhooks::delete_subscription(
+                &context::state()?.db.pool,
+                &id,
+                &subscription_id,
+            )
+            .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/features"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Saves where `app_deauthorized` goes (empty: nowhere).
+#[server(endpoint = "save_deauthorization_url")]
+pub async fn save_deauthorization_url(
+    id: String,
+    deauthorization_url: String,
+) -> Result<(), AppError> {
+    use crate::domain::events::validate_endpoint_url;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            let url = validate_endpoint_url(&deauthorization_url)
+                .map_err(|m| AppError::field("deauthorization_url", m))?;
+            tokens_of(&id).await?;
+            repo::webhooks::save_deauthorization_url(&context::state()?.db.pool, &id, &url).await?;
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/features?saved=1"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}

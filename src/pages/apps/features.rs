@@ -1,0 +1,227 @@
+//! "Features": the app's Secret Token, event subscriptions and
+//! deauthorization endpoint. A subscription is saved only once its
+//! endpoints answer the URL validation challenge; when one does not, the
+//! page shows exactly what was sent and what came back.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::credentials::CopyButton;
+use super::AppNav;
+use crate::api::apps::app_detail;
+use crate::api::features::{
+    features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
+    SaveSubscription,
+};
+use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::domain::events::{validate_endpoint_url, validate_subscription_name, EVENT_GROUPS};
+use crate::error::AppError;
+use crate::pages::error_view;
+
+fn check_endpoint(value: &str) -> Result<(), String> {
+    validate_endpoint_url(value).map(|_| ())
+}
+
+/// `/apps/:id/features`.
+#[component]
+pub fn FeaturesPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let save = ServerAction::<SaveSubscription>::new();
+    let delete = ServerAction::<DeleteSubscription>::new();
+    let rotate = ServerAction::<RotateSecretToken>::new();
+    let deauth = ServerAction::<SaveDeauthorizationUrl>::new();
+    let app = Resource::new(id, app_detail);
+    let data = Resource::new(
+        move || {
+            (
+                id(),
+                save.version().get(),
+                delete.version().get(),
+                rotate.version().get(),
+                deauth.version().get(),
+            )
+        },
+        |(id, ..)| features_page(id),
+    );
+    view! {
+        <Title text="Features"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                let app = match app.await {
+                    Ok(app) => app,
+                    Err(e) => return error_view(e),
+                };
+                let data = match data.await {
+                    Ok(data) => data,
+                    Err(e) => return error_view(e),
+                };
+                view! {
+                    <div class="app-layout">
+                        <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
+                        <div class="information-main">
+                            <SecretTokenCard id=app.id.clone() data=data.clone() rotate/>
+                            <SubscriptionsCard id=app.id.clone() data=data.clone() save delete/>
+                            <DeauthorizationCard id=app.id.clone() url=data.deauthorization_url.clone() deauth/>
+                        </div>
+                    </div>
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SecretTokenCard(
+    id: String,
+    data: FeaturesOut,
+    rotate: ServerAction<RotateSecretToken>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="token-heading">
+            <h1 id="token-heading">"Features"</h1>
+            <h2>"Secret Token"</h2>
+            <p class="muted">
+                "Every delivery is signed with it: x-zm-signature (HMAC-SHA256 of v0:timestamp:body) and the "
+                "Standard Webhooks webhook-signature. Your endpoint also uses it to answer the URL validation challenge."
+            </p>
+            <details class="reveal">
+                <summary>"Reveal Secret Token"</summary>
+                <div class="field">
+                    <label for="secret-token">"Secret Token"</label>
+                    <input id="secret-token" type="text" readonly=true value=data.secret_token.clone()/>
+                    <CopyButton text=data.secret_token.clone() label="Copy Secret Token"/>
+                </div>
+            </details>
+            {data.old_token_expires.map(|until| view! {
+                <p>{format!("The previous token also signs deliveries until {until} (UTC).")}</p>
+            })}
+            <FormError error=action_error(rotate)/>
+            <ActionForm action=rotate attr:class="inline">
+                <input type="hidden" name="id" value=id/>
+                <button type="submit" class="btn">"Rotate Secret Token"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn SubscriptionsCard(
+    id: String,
+    data: FeaturesOut,
+    save: ServerAction<SaveSubscription>,
+    delete: ServerAction<DeleteSubscription>,
+) -> impl IntoView {
+    let error = action_error(save);
+    let query = use_query_map();
+    let saved = move || {
+        matches!(save.value().get(), Some(Ok(())))
+            || (save.value().get().is_none() && query.read().get("saved").is_some())
+    };
+    let events_error = field_error(error, "events");
+    let delete_id = id.clone();
+    view! {
+        <section class="card" aria-labelledby="subscriptions-heading">
+            <h2 id="subscriptions-heading">"Event subscriptions"</h2>
+            {if data.subscriptions.is_empty() {
+                view! { <p class="muted">"No subscriptions yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="subscription-list">
+                        {data.subscriptions.into_iter().map(|s| {
+                            let delete_id = delete_id.clone();
+                            let label = format!("Delete subscription {}", s.name);
+                            view! {
+                                <li>
+                                    <strong>{s.name}</strong>
+                                    {s.disabled.then(|| view! { " " <span class="status status-rejected">"Disabled (410)"</span> })}
+                                    <br/>
+                                    {(!s.development_url.is_empty()).then(|| view! { <span class="muted">"Development: "</span><code>{s.development_url}</code><br/> })}
+                                    {(!s.production_url.is_empty()).then(|| view! { <span class="muted">"Production: "</span><code>{s.production_url}</code><br/> })}
+                                    <span class="muted">"Events: "</span>{s.events.join(", ")}
+                                    <br/><span class="hint">{format!("Endpoints validated {}", s.validated)}</span>
+                                    <ActionForm action=delete attr:class="inline">
+                                        <input type="hidden" name="id" value=delete_id/>
+                                        <input type="hidden" name="subscription_id" value=s.id/>
+                                        <button type="submit" class="btn small danger" aria-label=label>"Delete"</button>
+                                    </ActionForm>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            <h3>"Add a subscription"</h3>
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. } | AppError::EndpointCheck { .. })))/>
+            {move || error.get().and_then(|e| match e {
+                AppError::EndpointCheck { url, problem, sent, status, received_headers, received_body } => Some(view! {
+                    <div class="form-error endpoint-check" role="alert">
+                        <p><strong>{format!("{url} failed the URL validation: {problem}")}</strong>" Nothing was saved."</p>
+                        <p>"Sent:"</p>
+                        <pre>{sent}</pre>
+                        <p>{match status { Some(code) => format!("Received: HTTP {code}"), None => "Received: no answer".to_owned() }}</p>
+                        <pre>{received_headers}"\n\n"{received_body}</pre>
+                    </div>
+                }),
+                _ => None,
+            })}
+            {move || saved().then(|| view! { <p class="saved" role="status">"Subscription saved: its endpoints passed the URL validation."</p> })}
+            <ActionForm action=save>
+                <input type="hidden" name="id" value=id/>
+                <TextField label="Subscription name" name="name" validate=|v| validate_subscription_name(v).map(|_| ())
+                    server_error=field_error(error, "name")/>
+                <TextField label="Development endpoint URL" name="development_url" input_type="url" required=false
+                    hint="Must answer the endpoint.url_validation challenge within 3 seconds."
+                    validate=check_endpoint server_error=field_error(error, "development_url")/>
+                <TextField label="Production endpoint URL" name="production_url" input_type="url" required=false
+                    validate=check_endpoint server_error=field_error(error, "production_url")/>
+                <fieldset class="group">
+                    <legend>"Event types"</legend>
+                    {EVENT_GROUPS.iter().scan(0usize, |next, (group, events)| {
+                        let first = *next;
+                        *next += events.len();
+                        Some(view! {
+                            <p class="event-group">{*group}</p>
+                            {events.iter().enumerate().map(|(i, (event, about))| {
+                                let input_id = format!("event-{}", event.replace('.', "-"));
+                                view! {
+                                    <div class="field checkbox">
+                                        <input type="checkbox" id=input_id.clone() name=format!("events[{}]", first + i) value=*event/>
+                                        <label for=input_id><code>{*event}</code>" — "{*about}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        })
+                    }).collect_view()}
+                    {move || events_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                </fieldset>
+                <button type="submit" class="btn primary">"Save subscription"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn DeauthorizationCard(
+    id: String,
+    url: String,
+    deauth: ServerAction<SaveDeauthorizationUrl>,
+) -> impl IntoView {
+    let error = action_error(deauth);
+    view! {
+        <section class="card" aria-labelledby="deauth-heading">
+            <h2 id="deauth-heading">"Deauthorization endpoint"</h2>
+            <p class="muted">"When someone uninstalls the app, app_deauthorized is sent here so you can delete their data."</p>
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
+            <ActionForm action=deauth>
+                <input type="hidden" name="id" value=id/>
+                <TextField label="Deauthorization endpoint URL" name="deauthorization_url" input_type="url" value=url required=false
+                    validate=check_endpoint server_error=field_error(error, "deauthorization_url")/>
+                <button type="submit" class="btn">"Save endpoint"</button>
+            </ActionForm>
+        </section>
+    }
+}

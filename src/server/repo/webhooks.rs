@@ -1,0 +1,157 @@
+//! Webhook settings and event subscriptions.
+
+use sqlx::{AnyPool, FromRow};
+
+/// An app's Secret Token(s) (sealed) and deauthorization URL.
+#[derive(Debug, Clone, FromRow)]
+pub struct WebhookRow {
+    pub secret_token_enc: String,
+    pub old_secret_token_enc: Option<String>,
+    pub old_secret_expires_at: Option<i64>,
+    pub deauthorization_url: String,
+}
+
+/// The app's webhook settings, made with `sealed_new` as the first Secret
+/// Token if it has none yet.
+pub async fn settings_or_create(
+    pool: &AnyPool,
+    app_id: &str,
+    sealed_new: &str,
+) -> Result<WebhookRow, sqlx::Error> {
+    sqlx::query("INSERT INTO app_webhooks (app_id, secret_token_enc) VALUES ($1, $2) ON CONFLICT (app_id) DO NOTHING")
+        .bind(app_id)
+        .bind(sealed_new)
+        .execute(pool)
+        .await?;
+    sqlx::query_as::<_, WebhookRow>(
+        "SELECT secret_token_enc, old_secret_token_enc, old_secret_expires_at, deauthorization_url \
+         FROM app_webhooks WHERE app_id = $1",
+    )
+    .bind(app_id)
+    .fetch_one(pool)
+    .await
+}
+
+/// Replaces the Secret Token; the current one stays valid (deliveries
+/// carry both signatures) until `old_expires_at`.
+pub async fn rotate_secret(
+    pool: &AnyPool,
+    app_id: &str,
+    sealed_new: &str,
+    old_expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE app_webhooks SET old_secret_token_enc = secret_token_enc, old_secret_expires_at = $1, \
+                secret_token_enc = $2 WHERE app_id = $3",
+    )
+    .bind(old_expires_at)
+    .bind(sealed_new)
+    .bind(app_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn save_deauthorization_url(
+    pool: &AnyPool,
+    app_id: &str,
+    url: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE app_webhooks SET deauthorization_url = $1 WHERE app_id = $2")
+        .bind(url)
+        .bind(app_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// A row of `event_subscriptions`.
+#[derive(Debug, Clone, FromRow)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub name: String,
+    pub development_url: String,
+    pub production_url: String,
+    pub events: String,
+    pub validated_at: i64,
+    pub disabled_at: Option<i64>,
+}
+
+pub async fn subscriptions(
+    pool: &AnyPool,
+    app_id: &str,
+) -> Result<Vec<SubscriptionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SubscriptionRow>(
+        "SELECT id, name, development_url, production_url, events, validated_at, disabled_at \
+         FROM event_subscriptions WHERE app_id = $1 ORDER BY created_at, id",
+    )
+    .bind(app_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// What a subscription holds.
+pub struct SubscriptionFields<'a> {
+    pub name: &'a str,
+    pub development_url: &'a str,
+    pub production_url: &'a str,
+    pub events: &'a str,
+}
+
+/// Adds a subscription (`id` new) or replaces one of the app's; false when
+/// `existing` names no subscription of this app.
+pub async fn save_subscription(
+    pool: &AnyPool,
+    app_id: &str,
+    existing: Option<&str>,
+    fields: SubscriptionFields<'_>,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let changed = match existing {
+        Some(id) => sqlx::query(
+            "UPDATE event_subscriptions SET name = $1, development_url = $2, production_url = $3, events = $4, \
+                    validated_at = $5, disabled_at = NULL WHERE id = $6 AND app_id = $7",
+        )
+        .bind(fields.name)
+        .bind(fields.development_url)
+        .bind(fields.production_url)
+        .bind(fields.events)
+        .bind(now)
+        .bind(id)
+        .bind(app_id)
+        .execute(pool)
+        .await?
+        .rows_affected(),
+        None => sqlx::query(
+            "INSERT INTO event_subscriptions (id, app_id, name, development_url, production_url, events, validated_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        )
+        .bind(crate::server::ids::new_id("sub"))
+        .bind(app_id)
+        .bind(fields.name)
+        .bind(fields.development_url)
+        .bind(fields.production_url)
+        .bind(fields.events)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected(),
+    };
+    Ok(changed == 1)
+}
+
+pub async fn delete_subscription(
+    pool: &AnyPool,
+    app_id: &str,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM event_subscriptions WHERE id = $1 AND app_id = $2")
+            .bind(id)
+            .bind(app_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}

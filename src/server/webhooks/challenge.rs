@@ -1,0 +1,97 @@
+//! The `endpoint.url_validation` challenge: before an endpoint URL is
+//! saved (and again every 72 hours) Portico posts a random `plainToken`;
+//! the endpoint must answer 200 within 3 seconds with it and its
+//! `encryptedToken`. Everything sent and received is kept, so that the
+//! Features page can show a failing endpoint exactly what happened.
+
+use std::time::Duration;
+
+use rand::RngCore;
+use serde_json::json;
+
+use super::sign::{delivery_headers, validation_token};
+use crate::server::outbound::{Outbound, OutboundError};
+
+/// How long an endpoint has to answer.
+pub const TIMEOUT: Duration = Duration::from_secs(3);
+
+/// One challenge: what went out, what came back, and the verdict.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    pub url: String,
+    pub sent_headers: Vec<(String, String)>,
+    pub sent_body: String,
+    pub status: Option<u16>,
+    pub received_headers: Vec<(String, String)>,
+    /// The first 4 KiB of the answer (lossy UTF-8).
+    pub received_body: String,
+    /// `None` when the endpoint passed; otherwise why not, in words.
+    pub problem: Option<String>,
+}
+
+/// Challenges `url`, signing with `tokens` (current first).
+pub async fn validate_endpoint(
+    outbound: &Outbound,
+    tokens: &[&str],
+    url: &str,
+    now_ms: i64,
+) -> Challenge {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let plain = hex::encode(bytes);
+    let body = json!({
+        "event": "endpoint.url_validation",
+        "payload": { "plainToken": plain },
+        "event_ts": now_ms,
+    })
+    .to_string();
+    let msg_id = crate::server::ids::new_id("msg");
+    let headers = delivery_headers(tokens, &msg_id, now_ms / 1000, &body);
+    let mut challenge = Challenge {
+        url: url.to_owned(),
+        sent_headers: headers.clone(),
+        sent_body: body.clone(),
+        status: None,
+        received_headers: Vec::new(),
+        received_body: String::new(),
+        problem: None,
+    };
+    // The signature headers are shown on the page, but not the secret.
+    let reply = match outbound
+        .post_json(url, &headers, body.into_bytes(), TIMEOUT)
+        .await
+    {
+        Ok(reply) => reply,
+        Err(err) => {
+            challenge.problem = Some(match err {
+                OutboundError::Timeout(_) => {
+                    "The endpoint did not answer within 3 seconds.".to_owned()
+                }
+                other => other.to_string(),
+            });
+            return challenge;
+        }
+    };
+    challenge.status = Some(reply.status);
+    challenge.received_headers = reply.headers;
+    challenge.received_body = String::from_utf8_lossy(&reply.body).into_owned();
+    let expected = validation_token(tokens.first().copied().unwrap_or_default(), &plain);
+    challenge.problem = if reply.status != 200 {
+        Some(format!(
+            "The endpoint answered {} instead of 200.",
+            reply.status
+        ))
+    } else {
+        match serde_json::from_slice::<serde_json::Value>(&reply.body) {
+            Err(_) => Some("The answer is not JSON: expected {\"plainToken\", \"encryptedToken\"}.".into()),
+            Ok(answer) if answer["plainToken"] != plain.as_str() => {
+                Some("The answer's plainToken is not the one sent.".into())
+            }
+            Ok(answer) if answer["encryptedToken"] != expected.as_str() => Some(
+                "The answer's encryptedToken is wrong: it must be the hex HMAC-SHA256 of plainToken keyed with the app's Secret Token.".into(),
+            ),
+            Ok(_) => None,
+        }
+    };
+    challenge
+}
