@@ -70,6 +70,7 @@ async fn serve(config: portico::server::config::Config) -> Result<(), String> {
         tracing::info!(%email, "reviewer account ready");
     }
     portico::server::jobs::spawn(state.clone());
+    portico::server::webhooks::worker::spawn(state.clone());
     let app = portico::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod jobs;
 pub mod keys;
 pub mod media;
+pub mod meetings;
 pub mod oauth;
 pub mod outbound;
 pub mod repo;

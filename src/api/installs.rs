@@ -65,8 +65,8 @@ pub async fn uninstall(id: String) -> Result<(), AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let pool = &context::state()?.db.pool;
-            let install = repo::oauth::install_in_account(pool, &user.account_id, &id)
+            let state = context::state()?;
+            let install = repo::oauth::install_in_account(&state.db.pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
             match install.user_id.as_deref() {
@@ -74,7 +74,7 @@ pub async fn uninstall(id: String) -> Result<(), AppError> {
                 None if !user.role.can_manage_members() => return Err(AppError::Forbidden),
                 _ => {}
             }
-            repo::oauth::delete_install(pool, &id).await?;
+            crate::server::webhooks::events::uninstall(&state, &install, &user.user_id).await?;
             if context::is_plain_form_post()? {
                 context::redirect("/installed?uninstalled=1");
             }

@@ -49,7 +49,7 @@ pub async fn create_meeting(
     agenda: String,
 ) -> Result<i64, AppError> {
     use crate::domain::meeting::{validate_meeting, MeetingInput};
-    use crate::server::{context, repo};
+    use crate::server::context;
     context::finish(
         async {
             let user = context::require_user().await?;
@@ -60,14 +60,7 @@ pub async fn create_meeting(
                 agenda,
             })?;
             let state = context::state()?;
-            let row = repo::meetings::create(
-                &state.db.pool,
-                &user.account_id,
-                &user.user_id,
-                &valid,
-                state.now_ms(),
-            )
-            .await?;
+            let row = crate::server::meetings::create(&state, &user.account_id, &user.user_id, &valid).await?;
             if context::is_plain_form_post()? {
                 context::redirect("/meetings?created=1");
             }
@@ -89,7 +82,7 @@ pub async fn delete_meeting(id: i64) -> Result<(), AppError> {
                 .await?
                 .filter(|m| m.host_id == user.user_id)
                 .ok_or(AppError::NotFound)?;
-            repo::meetings::delete(pool, meeting.id).await?;
+            crate::server::meetings::delete(&context::state()?, &meeting).await?;
             if context::is_plain_form_post()? {
                 context::redirect("/meetings");
             }

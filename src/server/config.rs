@@ -102,6 +102,24 @@ pub struct Config {
     #[arg(long, env = "PORTICO_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
 
+    /// Webhook retries after a failed attempt, in seconds after it
+    /// (comma-separated); after the last the event is marked failed.
+    #[arg(long, env = "PORTICO_WEBHOOK_RETRY_SCHEDULE", value_delimiter = ',', default_value = "0,300,1200,3600")]
+    pub webhook_retry_schedule: Vec<i64>,
+
+    /// How long an endpoint has to answer a delivery (ms).
+    #[arg(long, env = "PORTICO_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+
+    /// Deliveries in flight at once, per process.
+    #[arg(long, env = "PORTICO_WEBHOOK_CONCURRENCY", default_value_t = 16)]
+    pub webhook_concurrency: usize,
+
+    /// How often an idle worker looks for due events (ms); changes made in
+    /// the same process wake it at once.
+    #[arg(long, env = "PORTICO_WEBHOOK_POLL_MS", default_value_t = 250)]
+    pub webhook_poll_ms: u64,
+
     /// With PORTICO_REVIEWER_PASSWORD: make sure this reviewer exists at start-up.
     #[arg(long, env = "PORTICO_REVIEWER_EMAIL")]
     pub reviewer_email: Option<String>,

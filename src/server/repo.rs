@@ -8,6 +8,7 @@ pub mod invites;
 pub mod media;
 pub mod meetings;
 pub mod oauth;
+pub mod outbox;
 pub mod rate_limits;
 pub mod sessions;
 pub mod tokens;

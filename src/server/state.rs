@@ -74,6 +74,8 @@ pub struct AppState {
     pub secrets: super::keys::SecretBox,
     /// The one client for outgoing requests.
     pub outbound: super::outbound::Outbound,
+    /// Wakes this process's webhook worker when events were written.
+    pub webhook_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -98,6 +100,7 @@ impl AppState {
             rate_limiter: Arc::default(),
             secrets,
             outbound,
+            webhook_wakeup: Arc::default(),
         }
     }
 

@@ -301,30 +301,39 @@ pub async fn account_install(
     .await
 }
 
-/// Removes an install: its grants, tokens and codes go with it (cascade).
-pub async fn delete_install(pool: &AnyPool, id: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+/// Removes an install inside the caller's transaction (its
+/// `app_deauthorized` event commits with it): its grants, tokens and codes
+/// go at once.
+pub async fn delete_install(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<bool, sqlx::Error> {
     // Explicit deletes as well as the cascade: the grants and tokens must
     // be gone in the same transaction whatever the database's settings.
     sqlx::query(
         "DELETE FROM oauth_tokens WHERE grant_id IN (SELECT id FROM oauth_grants WHERE install_id = $1)",
     )
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM oauth_grants WHERE install_id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("DELETE FROM oauth_codes WHERE install_id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let removed = sqlx::query("DELETE FROM installs WHERE id = $1")
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
-    tx.commit().await?;
     Ok(removed == 1)
+}
+
+/// Where an app's `app_deauthorized` goes (empty: nowhere).
+pub async fn deauthorization_url(tx: &mut sqlx::Transaction<'_, sqlx::Any>, app_id: &str) -> Result<String, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, String>("SELECT deauthorization_url FROM app_webhooks WHERE app_id = $1")
+        .bind(app_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .unwrap_or_default())
 }

@@ -84,15 +84,9 @@ pub async fn create(
         agenda: body.agenda.unwrap_or_default(),
     };
     let valid = validate_meeting(&input).map_err(validation_error)?;
-    let row = repo::meetings::create(
-        &state.db.pool,
-        &caller.account_id,
-        &host.user_id,
-        &valid,
-        now,
-    )
-    .await
-    .map_err(db_error(&headers))?;
+    let row = crate::server::meetings::create(&state, &caller.account_id, &host.user_id, &valid)
+        .await
+        .map_err(db_error(&headers))?;
     Ok((
         StatusCode::CREATED,
         Json(meeting_json(state.config.base_url(), &row)),
@@ -201,13 +195,13 @@ pub async fn update(
     .await?;
     let body = parse_body(&body)?;
     let input = MeetingInput {
-        topic: body.topic.unwrap_or(row.topic),
-        start_time: body.start_time.unwrap_or(row.start_time),
+        topic: body.topic.unwrap_or_else(|| row.topic.clone()),
+        start_time: body.start_time.unwrap_or_else(|| row.start_time.clone()),
         duration: body.duration.unwrap_or(row.duration).to_string(),
-        agenda: body.agenda.unwrap_or(row.agenda),
+        agenda: body.agenda.unwrap_or_else(|| row.agenda.clone()),
     };
     let valid = validate_meeting(&input).map_err(validation_error)?;
-    repo::meetings::update(&state.db.pool, row.id, &valid, state.now_ms())
+    crate::server::meetings::update(&state, &row, &valid)
         .await
         .map_err(db_error(&headers))?;
     Ok(StatusCode::NO_CONTENT)
@@ -229,7 +223,7 @@ pub async fn delete(
         Scope::MeetingWriteAdmin,
     )
     .await?;
-    repo::meetings::delete(&state.db.pool, row.id)
+    crate::server::meetings::delete(&state, &row)
         .await
         .map_err(db_error(&headers))?;
     Ok(StatusCode::NO_CONTENT)

@@ -1,0 +1,257 @@
+//! The webhook outbox (`webhook_events`) and its attempts.
+//!
+//! Claiming is one `UPDATE … WHERE` that re-checks the lease, so of two
+//! workers (in one process or several sharing PostgreSQL) exactly one
+//! takes an event, and the attempt number it takes is handed out once.
+
+use sqlx::{Any, AnyPool, FromRow, Transaction};
+
+/// An event to write.
+pub struct NewEvent<'a> {
+    pub id: &'a str,
+    pub app_id: &'a str,
+    pub subscription_id: Option<&'a str>,
+    pub event_type: &'a str,
+    pub url: &'a str,
+    pub body: &'a str,
+    pub now: i64,
+}
+
+/// Writes an event inside the caller's transaction (the change it reports
+/// commits with it, or neither does).
+pub async fn insert(tx: &mut Transaction<'_, Any>, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_events (id, app_id, subscription_id, event_type, url, body, status, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
+    )
+    .bind(event.id)
+    .bind(event.app_id)
+    .bind(event.subscription_id)
+    .bind(event.event_type)
+    .bind(event.url)
+    .bind(event.body)
+    .bind(event.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Who should hear about an event in an account: each subscribed endpoint
+/// of each app installed there (for the whole account, or for `user_id`),
+/// with the install's environment and scopes.
+#[derive(Debug, Clone, FromRow)]
+pub struct Listener {
+    pub app_id: String,
+    pub subscription_id: String,
+    pub environment: String,
+    pub development_url: String,
+    pub production_url: String,
+    pub events: String,
+    pub scopes: String,
+    /// NULL for an account-wide install.
+    pub user_id: Option<String>,
+}
+
+pub async fn listeners(
+    tx: &mut Transaction<'_, Any>,
+    account_id: &str,
+    user_id: &str,
+) -> Result<Vec<Listener>, sqlx::Error> {
+    sqlx::query_as::<_, Listener>(
+        "SELECT i.app_id, s.id AS subscription_id, i.environment, s.development_url, s.production_url, \
+                s.events, i.scopes, i.user_id \
+         FROM installs i JOIN event_subscriptions s ON s.app_id = i.app_id \
+         WHERE i.account_id = $1 AND (i.user_id IS NULL OR i.user_id = $2) AND s.disabled_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// A claimed event, ready to send.
+#[derive(Debug, Clone, FromRow)]
+pub struct Claimed {
+    pub id: String,
+    pub app_id: String,
+    pub subscription_id: Option<String>,
+    pub url: String,
+    pub body: String,
+    /// This attempt's number (1 for the first).
+    pub attempts: i64,
+}
+
+/// Takes the next due event for `owner` until `lease_until`, if any.
+pub async fn claim(pool: &AnyPool, owner: &str, now: i64, lease_until: i64) -> Result<Option<Claimed>, sqlx::Error> {
+    for _ in 0..5 {
+        let candidate: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM webhook_events \
+             WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) \
+             ORDER BY next_attempt_at, id LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
+        let Some(id) = candidate else {
+            return Ok(None);
+        };
+        let claimed = sqlx::query_as::<_, Claimed>(
+            "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id = $3 AND status = 'pending' AND next_attempt_at <= $4 \
+               AND (lease_until IS NULL OR lease_until < $4) \
+             RETURNING id, app_id, subscription_id, url, body, attempts",
+        )
+        .bind(owner)
+        .bind(lease_until)
+        .bind(&id)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
+        if claimed.is_some() {
+            return Ok(claimed);
+        }
+        // Another worker took it between our read and our write: next one.
+    }
+    Ok(None)
+}
+
+/// An attempt's outcome.
+pub struct AttemptRecord<'a> {
+    pub event_id: &'a str,
+    pub attempt: i64,
+    pub started_at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub error: Option<&'a str>,
+    pub response_excerpt: &'a str,
+}
+
+/// What becomes of the event after an attempt.
+pub enum Next {
+    Delivered,
+    RetryAt(i64),
+    Failed,
+}
+
+/// Records an attempt and moves the event on, only while `owner` still
+/// holds its lease (a worker whose lease ran out must not overwrite the
+/// worker that took over).
+pub async fn finish_attempt(
+    pool: &AnyPool,
+    owner: &str,
+    record: AttemptRecord<'_>,
+    next: Next,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let (status, next_at) = match next {
+        Next::Delivered => ("delivered", record.started_at),
+        Next::RetryAt(at) => ("pending", at),
+        Next::Failed => ("failed", record.started_at),
+    };
+    let moved = sqlx::query(
+        "UPDATE webhook_events SET status = $1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, \
+                last_status = $3 \
+         WHERE id = $4 AND lease_owner = $5 AND attempts = $6",
+    )
+    .bind(status)
+    .bind(next_at)
+    .bind(record.status_code)
+    .bind(record.event_id)
+    .bind(owner)
+    .bind(record.attempt)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "INSERT INTO webhook_attempts (event_id, attempt, started_at, status_code, latency_ms, error, response_excerpt) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(record.event_id)
+    .bind(record.attempt)
+    .bind(record.started_at)
+    .bind(record.status_code)
+    .bind(record.latency_ms)
+    .bind(record.error)
+    .bind(record.response_excerpt)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(moved == 1)
+}
+
+/// Turns a subscription off (its endpoint answered 410 Gone).
+pub async fn disable_subscription(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE event_subscriptions SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Queues an event again ("Redeliver"): same id, next attempt now.
+pub async fn redeliver(pool: &AnyPool, app_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1 \
+         WHERE id = $2 AND app_id = $3 AND (lease_until IS NULL OR lease_until < $1)",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(app_id)
+    .execute(pool)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// An event in the delivery log.
+#[derive(Debug, Clone, FromRow)]
+pub struct EventRow {
+    pub id: String,
+    pub event_type: String,
+    pub url: String,
+    pub status: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub next_attempt_at: i64,
+    pub created_at: i64,
+}
+
+/// The app's most recent events, optionally of one status.
+pub async fn log(pool: &AnyPool, app_id: &str, status: Option<&str>, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as::<_, EventRow>(
+        "SELECT id, event_type, url, status, attempts, last_status, next_attempt_at, created_at \
+         FROM webhook_events WHERE app_id = $1 AND ($2 = '' OR status = $2) \
+         ORDER BY created_at DESC, id DESC LIMIT $3",
+    )
+    .bind(app_id)
+    .bind(status.unwrap_or_default())
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// An attempt in the delivery log.
+#[derive(Debug, Clone, FromRow)]
+pub struct AttemptRow {
+    pub event_id: String,
+    pub attempt: i64,
+    pub started_at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    pub response_excerpt: String,
+}
+
+/// The attempts of the app's recent events.
+pub async fn attempts(pool: &AnyPool, app_id: &str, limit: i64) -> Result<Vec<AttemptRow>, sqlx::Error> {
+    sqlx::query_as::<_, AttemptRow>(
+        "SELECT a.event_id, a.attempt, a.started_at, a.status_code, a.latency_ms, a.error, a.response_excerpt \
+         FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
+         WHERE e.app_id = $1 ORDER BY a.started_at DESC LIMIT $2",
+    )
+    .bind(app_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,136 @@
+//! Raising events: a change writes one outbox row per interested endpoint
+//! in its own transaction. An endpoint is interested when its app is
+//! installed where the change happened (for the whole account, or for the
+//! user concerned), it subscribed to the event type, and the install holds
+//! a scope that may read the object (`meeting:read` for the host's own
+//! install, `meeting:read:admin` for an account-wide one; likewise
+//! `user:read`).
+
+use serde_json::{json, Value};
+use sqlx::{Any, Transaction};
+
+use crate::domain::oauth::{parse_scope_list, Scope};
+use crate::server::ids::new_id;
+use crate::server::repo::{self, outbox::NewEvent};
+
+/// The compact JSON body of an event (what `JSON.stringify` would give).
+pub fn body(event_type: &str, now_ms: i64, account_id: &str, object: &Value) -> String {
+    json!({
+        "event": event_type,
+        "event_ts": now_ms,
+        "payload": { "account_id": account_id, "object": object },
+    })
+    .to_string()
+}
+
+/// Writes `event_type` about `object` (concerning `user_id` in
+/// `account_id`) for every interested endpoint. Returns how many.
+pub async fn raise(
+    tx: &mut Transaction<'_, Any>,
+    event_type: &str,
+    account_id: &str,
+    user_id: &str,
+    object: &Value,
+    now_ms: i64,
+) -> Result<usize, sqlx::Error> {
+    let (user_scope, admin_scope) = if event_type.starts_with("user.") {
+        (Scope::UserRead, Scope::UserReadAdmin)
+    } else {
+        (Scope::MeetingRead, Scope::MeetingReadAdmin)
+    };
+    let listeners = repo::outbox::listeners(tx, account_id, user_id).await?;
+    let body = body(event_type, now_ms, account_id, object);
+    let mut raised = 0;
+    for listener in listeners {
+        if !listener.events.split_whitespace().any(|e| e == event_type) {
+            continue;
+        }
+        let scopes = parse_scope_list(&listener.scopes);
+        let allowed = match listener.user_id {
+            Some(_) => scopes.contains(&user_scope) || scopes.contains(&admin_scope),
+            None => scopes.contains(&admin_scope),
+        };
+        let url = if listener.environment == "production" {
+            &listener.production_url
+        } else {
+            &listener.development_url
+        };
+        if !allowed || url.is_empty() {
+            continue;
+        }
+        repo::outbox::insert(
+            tx,
+            NewEvent {
+                id: &new_id("evt"),
+                app_id: &listener.app_id,
+                subscription_id: Some(&listener.subscription_id),
+                event_type,
+                url,
+                body: &body,
+                now: now_ms,
+            },
+        )
+        .await?;
+        raised += 1;
+    }
+    Ok(raised)
+}
+
+/// Removes an install and, when the app has a deauthorization endpoint,
+/// writes its `app_deauthorized` event in the same transaction.
+/// `signature` is the hex HMAC-SHA256 of `client_id:user_id:deauthorization_time`
+/// keyed with the app's Secret Token. Returns false when no such install.
+pub async fn uninstall(
+    state: &crate::server::state::AppState,
+    install: &repo::oauth::InstallRow,
+    acting_user_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let now = state.now_ms();
+    let client_id = repo::oauth::client_of_app(&state.db.pool, &install.app_id, &install.environment)
+        .await?
+        .map(|c| c.client_id)
+        .unwrap_or_default();
+    let tokens = super::worker::signing_tokens(state, &install.app_id, now).await?;
+    let mut tx = state.db.pool.begin().await?;
+    if !repo::oauth::delete_install(&mut tx, &install.id).await? {
+        return Ok(false);
+    }
+    let url = repo::oauth::deauthorization_url(&mut tx, &install.app_id).await?;
+    let raised = !url.is_empty();
+    if raised {
+        let user_id = install.user_id.as_deref().unwrap_or(acting_user_id);
+        let time = crate::server::rest::rfc3339(now);
+        let signed = format!("{client_id}:{user_id}:{time}");
+        let signature = super::sign::validation_token(tokens.first().map(String::as_str).unwrap_or_default(), &signed);
+        let body = json!({
+            "event": "app_deauthorized",
+            "event_ts": now,
+            "payload": {
+                "account_id": install.account_id,
+                "user_id": user_id,
+                "signature": signature,
+                "deauthorization_time": time,
+                "client_id": client_id,
+            },
+        })
+        .to_string();
+        repo::outbox::insert(
+            &mut tx,
+            NewEvent {
+                id: &new_id("evt"),
+                app_id: &install.app_id,
+                subscription_id: None,
+                event_type: "app_deauthorized",
+                url: &url,
+                body: &body,
+                now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if raised {
+        state.webhook_wakeup.notify_one();
+    }
+    Ok(true)
+}

@@ -1,0 +1,173 @@
+//! The delivery worker, inside every Portico process. It claims due events
+//! from the outbox with a lease (so a crashed worker's event is picked up
+//! again once the lease runs out, and two workers never take the same
+//! attempt), signs and sends each, records the attempt, and either marks
+//! the event delivered, schedules the next retry (with jitter, and never
+//! sooner than a `Retry-After`), or gives up. A 410 disables the
+//! subscription. Delivery is at least once: the event id (the tracking id
+//! receivers see) stays the same across retries.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+
+use super::sign::delivery_headers;
+use crate::server::ids::new_id;
+use crate::server::outbound::OutboundError;
+use crate::server::repo::{self, outbox::{AttemptRecord, Claimed, Next}};
+use crate::server::state::AppState;
+
+/// How long a claimed event stays with its worker: longer than any
+/// delivery may take.
+pub const LEASE_MS: i64 = 60_000;
+
+/// The delay before the retry that follows attempt `attempt` (1-based),
+/// or `None` when the schedule is used up. Jitter of up to ±10% spreads
+/// retries of many failing events.
+pub fn retry_delay_ms(schedule_secs: &[i64], attempt: i64) -> Option<i64> {
+    let base = *schedule_secs.get(usize::try_from(attempt - 1).ok()?)? * 1000;
+    if base == 0 {
+        return Some(0);
+    }
+    let jitter = rand::thread_rng().gen_range(-(base / 10)..=(base / 10));
+    Some(base + jitter)
+}
+
+/// Delivers every event due now, `concurrency` at a time, as worker
+/// `owner`; returns how many attempts were made.
+pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::Error> {
+    let concurrency = state.config.webhook_concurrency.max(1);
+    let mut running = tokio::task::JoinSet::new();
+    let mut made = 0;
+    loop {
+        while running.len() < concurrency {
+            let now = state.now_ms();
+            let Some(event) = repo::outbox::claim(&state.db.pool, owner, now, now + LEASE_MS).await? else {
+                break;
+            };
+            let (state, owner) = (state.clone(), owner.to_owned());
+            running.spawn(async move { attempt(&state, &owner, event).await });
+        }
+        match running.join_next().await {
+            None => return Ok(made),
+            Some(Ok(Ok(()))) => made += 1,
+            Some(Ok(Err(err))) => return Err(err),
+            Some(Err(join)) => tracing::error!(error = %join, "a delivery task failed"),
+        }
+    }
+}
+
+/// One attempt at one event.
+async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sqlx::Error> {
+    let started_at = state.now_ms();
+    let tokens = signing_tokens(state, &event.app_id, started_at).await?;
+    let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    let headers = delivery_headers(&token_refs, &event.id, started_at / 1000, &event.body);
+    let timeout = Duration::from_millis(state.config.webhook_timeout_ms);
+    let result = state
+        .outbound
+        .post_json(&event.url, &headers, event.body.clone().into_bytes(), timeout)
+        .await;
+    let schedule = &state.config.webhook_retry_schedule;
+    let now = state.now_ms();
+    let retry = |not_before: i64| match retry_delay_ms(schedule, event.attempts) {
+        Some(delay) => Next::RetryAt((now + delay).max(not_before)),
+        None => Next::Failed,
+    };
+    let (status_code, latency_ms, error, excerpt, next) = match &result {
+        Ok(reply) => {
+            let next = if (200..300).contains(&reply.status) {
+                Next::Delivered
+            } else if reply.status == 410 {
+                if let Some(subscription) = &event.subscription_id {
+                    repo::outbox::disable_subscription(&state.db.pool, subscription, now).await?;
+                }
+                Next::Failed
+            } else {
+                let retry_after = reply
+                    .headers
+                    .iter()
+                    .find(|(k, _)| k == "retry-after")
+                    .and_then(|(_, v)| v.trim().parse::<i64>().ok())
+                    .map(|secs| now + secs.clamp(0, 24 * 3600) * 1000)
+                    .unwrap_or(0);
+                retry(retry_after)
+            };
+            (Some(i64::from(reply.status)), reply.latency_ms, None, String::from_utf8_lossy(&reply.body).into_owned(), next)
+        }
+        Err(err) => {
+            let message = match err {
+                OutboundError::Timeout(ms) => format!("No answer within {ms} ms."),
+                other => other.to_string(),
+            };
+            (None, now - started_at, Some(message), String::new(), retry(0))
+        }
+    };
+    let kept = repo::outbox::finish_attempt(
+        &state.db.pool,
+        owner,
+        AttemptRecord {
+            event_id: &event.id,
+            attempt: event.attempts,
+            started_at,
+            status_code,
+            latency_ms,
+            error: error.as_deref(),
+            response_excerpt: &excerpt,
+        },
+        next,
+    )
+    .await?;
+    if !kept {
+        tracing::warn!(event = %event.id, "lease lost before the attempt was recorded; another worker has it");
+    }
+    Ok(())
+}
+
+/// The app's Secret Tokens that sign now: the current one, and the
+/// previous one during its grace period.
+pub async fn signing_tokens(state: &AppState, app_id: &str, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    let sealed = state.secrets.seal(&super::sign::new_secret_token());
+    let row = repo::webhooks::settings_or_create(&state.db.pool, app_id, &sealed).await?;
+    let mut tokens: Vec<String> = state.secrets.open(&row.secret_token_enc).into_iter().collect();
+    if let (Some(old), Some(until)) = (&row.old_secret_token_enc, row.old_secret_expires_at) {
+        if until > now {
+            tokens.extend(state.secrets.open(old));
+        }
+    }
+    Ok(tokens)
+}
+
+/// Runs the worker until the process ends: delivers what is due, then
+/// waits for new events (woken at once by this process's changes, and
+/// polling for other processes' and for retries).
+pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
+    let owner = new_id("wrk");
+    let wakeup: Arc<tokio::sync::Notify> = state.webhook_wakeup.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = deliver_due(&state, &owner).await {
+                tracing::error!(error = %err, "webhook worker: database error; retrying shortly");
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(state.config.webhook_poll_ms), wakeup.notified()).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_retry_schedule_with_jitter() {
+        let schedule = [0, 300, 1200, 3600];
+        assert_eq!(retry_delay_ms(&schedule, 1), Some(0), "first retry at once");
+        for _ in 0..50 {
+            let d = retry_delay_ms(&schedule, 2).unwrap();
+            assert!((270_000..=330_000).contains(&d), "{d}");
+        }
+        assert!((3_240_000..=3_960_000).contains(&retry_delay_ms(&schedule, 4).unwrap()));
+        assert_eq!(retry_delay_ms(&schedule, 5), None, "then failed");
+    }
+}
