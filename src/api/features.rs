@@ -262,3 +262,154 @@ pub async fn save_deauthorization_url(
         .await,
     )
 }
+
+/// One attempt in the delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptOut {
+    pub attempt: i64,
+    /// When (UTC, to the second).
+    pub at: String,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub error: Option<String>,
+    /// The first 4 KiB of the answer.
+    pub response_excerpt: String,
+}
+
+/// One event in the delivery log, with its attempts (latest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryOut {
+    /// The tracking id.
+    pub id: String,
+    pub event_type: String,
+    pub url: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub created: String,
+    /// For pending events: when the next attempt is due.
+    pub next_attempt: Option<String>,
+    pub attempts: Vec<AttemptOut>,
+}
+
+/// The app's latest 100 events, optionally only those of one status.
+#[server(endpoint = "delivery_log")]
+pub async fn delivery_log(
+    id: String,
+    status: Option<String>,
+) -> Result<Vec<DeliveryOut>, AppError> {
+    use crate::server::rest::rfc3339;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            let status =
+                status.filter(|s| matches!(s.as_str(), "pending" | "delivered" | "failed"));
+            let pool = &context::state()?.db.pool;
+            let events = repo::outbox::log(pool, &id, status.as_deref(), 100).await?;
+            let mut attempts = repo::outbox::attempts(pool, &id, 1000).await?;
+            Ok(events
+                .into_iter()
+                .map(|e| {
+                    let mine: Vec<AttemptOut> = attempts
+                        .extract_if(.., |a| a.event_id == e.id)
+                        .map(|a| AttemptOut {
+                            attempt: a.attempt,
+                            at: rfc3339(a.started_at),
+                            status_code: a.status_code,
+                            latency_ms: a.latency_ms,
+                            error: a.error,
+                            response_excerpt: a.response_excerpt,
+                        })
+                        .collect();
+                    DeliveryOut {
+                        next_attempt: (e.status == "pending").then(|| rfc3339(e.next_attempt_at)),
+                        id: e.id,
+                        event_type: e.event_type,
+                        url: e.url,
+                        status: e.status,
+                        created: rfc3339(e.created_at),
+                        attempts: mine,
+                    }
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// Sends an event again now, with its original tracking id.
+#[server(endpoint = "redeliver")]
+pub async fn redeliver(id: String, event_id: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            account_app(&id).await?;
+            let state = context::state()?;
+            if !repo::outbox::redeliver(&state.db.pool, &id, &event_id, state.now_ms()).await? {
+                return Err(AppError::refused(
+                    "That event is being delivered right now, or does not exist.",
+                ));
+            }
+            state.webhook_wakeup.notify_one();
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/deliveries"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Sends a sample of the subscription's first event type to its
+/// development endpoint (or its production one when it has only that).
+#[server(endpoint = "send_test_event")]
+pub async fn send_test_event(id: String, subscription_id: String) -> Result<(), AppError> {
+    use crate::server::webhooks::events::body;
+    use crate::server::{context, ids, repo};
+    context::finish(
+        async {
+            let app = account_app(&id).await?;
+            let state = context::state()?;
+            let subscription = repo::webhooks::subscriptions(&state.db.pool, &id)
+                .await?
+                .into_iter()
+                .find(|s| s.id == subscription_id)
+                .ok_or(AppError::NotFound)?;
+            let event_type = subscription
+                .events
+                .split_whitespace()
+                .next()
+                .unwrap_or("meeting.created")
+                .to_owned();
+            let url = if subscription.development_url.is_empty() {
+                subscription.production_url.clone()
+            } else {
+                subscription.development_url.clone()
+            };
+            let now = state.now_ms();
+            let object =
+                serde_json::json!({ "id": 0, "topic": "Test event from Portico", "test": true });
+            let mut tx = state.db.pool.begin().await?;
+            repo::outbox::insert(
+                &mut tx,
+                repo::outbox::NewEvent {
+                    id: &ids::new_id("evt"),
+                    app_id: &id,
+                    subscription_id: Some(&subscription.id),
+                    event_type: &event_type,
+                    url: &url,
+                    body: &body(&event_type, now, &app.account_id, &object),
+                    now,
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            state.webhook_wakeup.notify_one();
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/deliveries"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}

@@ -60,7 +60,9 @@ pub async fn create_meeting(
                 agenda,
             })?;
             let state = context::state()?;
-            let row = crate::server::meetings::create(&state, &user.account_id, &user.user_id, &valid).await?;
+            let row =
+                crate::server::meetings::create(&state, &user.account_id, &user.user_id, &valid)
+                    .await?;
             if context::is_plain_form_post()? {
                 context::redirect("/meetings?created=1");
             }

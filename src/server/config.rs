@@ -104,7 +104,12 @@ pub struct Config {
 
     /// Webhook retries after a failed attempt, in seconds after it
     /// (comma-separated); after the last the event is marked failed.
-    #[arg(long, env = "PORTICO_WEBHOOK_RETRY_SCHEDULE", value_delimiter = ',', default_value = "0,300,1200,3600")]
+    #[arg(
+        long,
+        env = "PORTICO_WEBHOOK_RETRY_SCHEDULE",
+        value_delimiter = ',',
+        default_value = "0,300,1200,3600"
+    )]
     pub webhook_retry_schedule: Vec<i64>,
 
     /// How long an endpoint has to answer a delivery (ms).

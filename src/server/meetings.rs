@@ -12,7 +12,9 @@ use crate::server::webhooks::events;
 
 async fn with_events<T>(
     state: &AppState,
-    change: impl AsyncFnOnce(&mut sqlx::Transaction<'_, sqlx::Any>) -> Result<(T, &'static str, String, String, Value), sqlx::Error>,
+    change: impl AsyncFnOnce(
+        &mut sqlx::Transaction<'_, sqlx::Any>,
+    ) -> Result<(T, &'static str, String, String, Value), sqlx::Error>,
 ) -> Result<T, sqlx::Error> {
     let now = state.now_ms();
     let mut tx = state.db.pool.begin().await?;
@@ -44,7 +46,11 @@ pub async fn create(
 }
 
 /// Changes a meeting; raises `meeting.updated`.
-pub async fn update(state: &AppState, row: &MeetingRow, meeting: &ValidMeeting) -> Result<(), sqlx::Error> {
+pub async fn update(
+    state: &AppState,
+    row: &MeetingRow,
+    meeting: &ValidMeeting,
+) -> Result<(), sqlx::Error> {
     let now = state.now_ms();
     let mut changed = row.clone();
     changed.topic = meeting.topic.clone();
@@ -54,7 +60,13 @@ pub async fn update(state: &AppState, row: &MeetingRow, meeting: &ValidMeeting) 
     let object = meeting_json(state.config.base_url(), &changed);
     with_events(state, async |tx| {
         repo::meetings::update(tx, row.id, meeting, now).await?;
-        Ok(((), "meeting.updated", row.account_id.clone(), row.host_id.clone(), object))
+        Ok((
+            (),
+            "meeting.updated",
+            row.account_id.clone(),
+            row.host_id.clone(),
+            object,
+        ))
     })
     .await
 }
@@ -64,7 +76,13 @@ pub async fn delete(state: &AppState, row: &MeetingRow) -> Result<(), sqlx::Erro
     let object = meeting_json(state.config.base_url(), row);
     with_events(state, async |tx| {
         repo::meetings::delete(tx, row.id).await?;
-        Ok(((), "meeting.deleted", row.account_id.clone(), row.host_id.clone(), object))
+        Ok((
+            (),
+            "meeting.deleted",
+            row.account_id.clone(),
+            row.host_id.clone(),
+            object,
+        ))
     })
     .await
 }

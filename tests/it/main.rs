@@ -9,6 +9,7 @@ mod apps;
 mod auth;
 mod credentials;
 mod database;
+mod deliveries;
 mod interop;
 mod media;
 mod oauth;

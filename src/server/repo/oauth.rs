@@ -304,7 +304,10 @@ pub async fn account_install(
 /// Removes an install inside the caller's transaction (its
 /// `app_deauthorized` event commits with it): its grants, tokens and codes
 /// go at once.
-pub async fn delete_install(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete_install(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<bool, sqlx::Error> {
     // Explicit deletes as well as the cascade: the grants and tokens must
     // be gone in the same transaction whatever the database's settings.
     sqlx::query(
@@ -330,10 +333,15 @@ pub async fn delete_install(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str)
 }
 
 /// Where an app's `app_deauthorized` goes (empty: nowhere).
-pub async fn deauthorization_url(tx: &mut sqlx::Transaction<'_, sqlx::Any>, app_id: &str) -> Result<String, sqlx::Error> {
-    Ok(sqlx::query_scalar::<_, String>("SELECT deauthorization_url FROM app_webhooks WHERE app_id = $1")
-        .bind(app_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .unwrap_or_default())
+pub async fn deauthorization_url(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+) -> Result<String, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT deauthorization_url FROM app_webhooks WHERE app_id = $1",
+    )
+    .bind(app_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .unwrap_or_default())
 }

@@ -82,7 +82,12 @@ pub struct Claimed {
 }
 
 /// Takes the next due event for `owner` until `lease_until`, if any.
-pub async fn claim(pool: &AnyPool, owner: &str, now: i64, lease_until: i64) -> Result<Option<Claimed>, sqlx::Error> {
+pub async fn claim(
+    pool: &AnyPool,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+) -> Result<Option<Claimed>, sqlx::Error> {
     for _ in 0..5 {
         let candidate: Option<String> = sqlx::query_scalar(
             "SELECT id FROM webhook_events \
@@ -181,16 +186,23 @@ pub async fn finish_attempt(
 
 /// Turns a subscription off (its endpoint answered 410 Gone).
 pub async fn disable_subscription(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE event_subscriptions SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE event_subscriptions SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
 /// Queues an event again ("Redeliver"): same id, next attempt now.
-pub async fn redeliver(pool: &AnyPool, app_id: &str, id: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn redeliver(
+    pool: &AnyPool,
+    app_id: &str,
+    id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE webhook_events SET status = 'pending', next_attempt_at = $1 \
          WHERE id = $2 AND app_id = $3 AND (lease_until IS NULL OR lease_until < $1)",
@@ -218,7 +230,12 @@ pub struct EventRow {
 }
 
 /// The app's most recent events, optionally of one status.
-pub async fn log(pool: &AnyPool, app_id: &str, status: Option<&str>, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn log(
+    pool: &AnyPool,
+    app_id: &str,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as::<_, EventRow>(
         "SELECT id, event_type, url, status, attempts, last_status, next_attempt_at, created_at \
          FROM webhook_events WHERE app_id = $1 AND ($2 = '' OR status = $2) \
@@ -244,7 +261,11 @@ pub struct AttemptRow {
 }
 
 /// The attempts of the app's recent events.
-pub async fn attempts(pool: &AnyPool, app_id: &str, limit: i64) -> Result<Vec<AttemptRow>, sqlx::Error> {
+pub async fn attempts(
+    pool: &AnyPool,
+    app_id: &str,
+    limit: i64,
+) -> Result<Vec<AttemptRow>, sqlx::Error> {
     sqlx::query_as::<_, AttemptRow>(
         "SELECT a.event_id, a.attempt, a.started_at, a.status_code, a.latency_ms, a.error, a.response_excerpt \
          FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \

@@ -86,10 +86,11 @@ pub async fn uninstall(
     acting_user_id: &str,
 ) -> Result<bool, sqlx::Error> {
     let now = state.now_ms();
-    let client_id = repo::oauth::client_of_app(&state.db.pool, &install.app_id, &install.environment)
-        .await?
-        .map(|c| c.client_id)
-        .unwrap_or_default();
+    let client_id =
+        repo::oauth::client_of_app(&state.db.pool, &install.app_id, &install.environment)
+            .await?
+            .map(|c| c.client_id)
+            .unwrap_or_default();
     let tokens = super::worker::signing_tokens(state, &install.app_id, now).await?;
     let mut tx = state.db.pool.begin().await?;
     if !repo::oauth::delete_install(&mut tx, &install.id).await? {
@@ -101,7 +102,10 @@ pub async fn uninstall(
         let user_id = install.user_id.as_deref().unwrap_or(acting_user_id);
         let time = crate::server::rest::rfc3339(now);
         let signed = format!("{client_id}:{user_id}:{time}");
-        let signature = super::sign::validation_token(tokens.first().map(String::as_str).unwrap_or_default(), &signed);
+        let signature = super::sign::validation_token(
+            tokens.first().map(String::as_str).unwrap_or_default(),
+            &signed,
+        );
         let body = json!({
             "event": "app_deauthorized",
             "event_ts": now,

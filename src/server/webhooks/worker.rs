@@ -15,7 +15,10 @@ use rand::Rng;
 use super::sign::delivery_headers;
 use crate::server::ids::new_id;
 use crate::server::outbound::OutboundError;
-use crate::server::repo::{self, outbox::{AttemptRecord, Claimed, Next}};
+use crate::server::repo::{
+    self,
+    outbox::{AttemptRecord, Claimed, Next},
+};
 use crate::server::state::AppState;
 
 /// How long a claimed event stays with its worker: longer than any
@@ -43,7 +46,9 @@ pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::E
     loop {
         while running.len() < concurrency {
             let now = state.now_ms();
-            let Some(event) = repo::outbox::claim(&state.db.pool, owner, now, now + LEASE_MS).await? else {
+            let Some(event) =
+                repo::outbox::claim(&state.db.pool, owner, now, now + LEASE_MS).await?
+            else {
                 break;
             };
             let (state, owner) = (state.clone(), owner.to_owned());
@@ -67,7 +72,12 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
     let timeout = Duration::from_millis(state.config.webhook_timeout_ms);
     let result = state
         .outbound
-        .post_json(&event.url, &headers, event.body.clone().into_bytes(), timeout)
+        .post_json(
+            &event.url,
+            &headers,
+            event.body.clone().into_bytes(),
+            timeout,
+        )
         .await;
     let schedule = &state.config.webhook_retry_schedule;
     let now = state.now_ms();
@@ -94,14 +104,26 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
                     .unwrap_or(0);
                 retry(retry_after)
             };
-            (Some(i64::from(reply.status)), reply.latency_ms, None, String::from_utf8_lossy(&reply.body).into_owned(), next)
+            (
+                Some(i64::from(reply.status)),
+                reply.latency_ms,
+                None,
+                String::from_utf8_lossy(&reply.body).into_owned(),
+                next,
+            )
         }
         Err(err) => {
             let message = match err {
                 OutboundError::Timeout(ms) => format!("No answer within {ms} ms."),
                 other => other.to_string(),
             };
-            (None, now - started_at, Some(message), String::new(), retry(0))
+            (
+                None,
+                now - started_at,
+                Some(message),
+                String::new(),
+                retry(0),
+            )
         }
     };
     let kept = repo::outbox::finish_attempt(
@@ -127,10 +149,18 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
 
 /// The app's Secret Tokens that sign now: the current one, and the
 /// previous one during its grace period.
-pub async fn signing_tokens(state: &AppState, app_id: &str, now: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn signing_tokens(
+    state: &AppState,
+    app_id: &str,
+    now: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     let sealed = state.secrets.seal(&super::sign::new_secret_token());
     let row = repo::webhooks::settings_or_create(&state.db.pool, app_id, &sealed).await?;
-    let mut tokens: Vec<String> = state.secrets.open(&row.secret_token_enc).into_iter().collect();
+    let mut tokens: Vec<String> = state
+        .secrets
+        .open(&row.secret_token_enc)
+        .into_iter()
+        .collect();
     if let (Some(old), Some(until)) = (&row.old_secret_token_enc, row.old_secret_expires_at) {
         if until > now {
             tokens.extend(state.secrets.open(old));
@@ -150,7 +180,11 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(err) = deliver_due(&state, &owner).await {
                 tracing::error!(error = %err, "webhook worker: database error; retrying shortly");
             }
-            let _ = tokio::time::timeout(Duration::from_millis(state.config.webhook_poll_ms), wakeup.notified()).await;
+            let _ = tokio::time::timeout(
+                Duration::from_millis(state.config.webhook_poll_ms),
+                wakeup.notified(),
+            )
+            .await;
         }
     })
 }

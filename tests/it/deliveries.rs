@@ -1,0 +1,469 @@
+//! Webhook delivery: events raised by real changes, signed deliveries,
+//! retries on schedule (a manual clock, no sleeps), Retry-After, 410,
+//! leases, two processes sharing one database, and app_deauthorized.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use portico::server::webhooks::sign::{validation_token, zoom_signature};
+use portico::server::webhooks::worker::deliver_due;
+
+use crate::oauth::{api, authorize, exchange, oauth_app, Dev};
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+on_both_databases!(
+    a_meeting_change_is_delivered_signed,
+    failures_are_retried_on_schedule_with_the_same_tracking_id,
+    retry_after_and_410_are_honoured,
+    a_crashed_workers_lease_runs_out_and_another_takes_over,
+    two_processes_never_make_the_same_attempt,
+    only_installs_with_the_scope_hear_about_meetings,
+    uninstalling_sends_app_deauthorized,
+);
+
+/// One request as the receiver saw it.
+#[derive(Debug, Clone)]
+struct Hit {
+    headers: HeaderMap,
+    body: String,
+}
+
+/// A receiver that answers the URL validation (with `token`) and then,
+/// for deliveries, the statuses in `script` in turn (the last repeats),
+/// optionally after a delay.
+struct Receiver {
+    url: String,
+    hits: Arc<Mutex<Vec<Hit>>>,
+}
+
+async fn receiver(
+    token: String,
+    script: Vec<(u16, Option<&'static str>)>,
+    delay_ms: u64,
+) -> Receiver {
+    let hits = Arc::new(Mutex::new(Vec::<Hit>::new()));
+    let record = hits.clone();
+    let script = Arc::new(script);
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let record = record.clone();
+            let token = token.clone();
+            let script = script.clone();
+            async move {
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                if json["event"] == "endpoint.url_validation" {
+                    let plain = json["payload"]["plainToken"].as_str().unwrap_or_default().to_owned();
+                    let answer = serde_json::json!({"plainToken": plain, "encryptedToken": validation_token(&token, &plain)});
+                    return (StatusCode::OK, HeaderMap::new(), answer.to_string());
+                }
+                if delay_ms > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+                }
+                let n = {
+                    let mut hits = record.lock().unwrap();
+                    hits.push(Hit { headers, body });
+                    hits.len()
+                };
+                let (status, retry_after) = script[(n - 1).min(script.len() - 1)];
+                let mut headers = HeaderMap::new();
+                if let Some(value) = retry_after {
+                    headers.insert("retry-after", value.parse().unwrap());
+                }
+                (StatusCode::from_u16(status).unwrap(), headers, format!("answer {n}"))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Receiver { url, hits }
+}
+
+const SCOPES: &[&str] = &["user:read", "meeting:read", "meeting:write"];
+
+/// An installed user-managed app subscribed to meeting events at a local
+/// receiver; returns (instance allowing private endpoints, app, access
+/// token, receiver).
+async fn subscribed(
+    app: &TestApp,
+    email: &str,
+    scopes: &[&str],
+    script: Vec<(u16, Option<&'static str>)>,
+    delay_ms: u64,
+) -> (TestApp, Dev, String, Receiver) {
+    let open = app
+        .with_config(|c| {
+            c.allow_private_outbound = true;
+            c.webhook_timeout_ms = 2000;
+        })
+        .await;
+    let dev = oauth_app(&open, email, "marketplace.user_managed", scopes).await;
+    let token_res = open
+        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json();
+    let secret_token = token_res["secret_token"].as_str().unwrap().to_owned();
+    let rx = receiver(secret_token, script, delay_ms).await;
+    let res = open
+        .call(
+            "save_subscription",
+            &[
+                ("id", &dev.app_id),
+                ("name", "Meetings"),
+                ("development_url", &rx.url),
+                ("production_url", ""),
+                ("events[0]", "meeting.created"),
+                ("events[1]", "meeting.updated"),
+                ("events[2]", "meeting.deleted"),
+            ],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let code = authorize(&open, &dev.cookie, &dev.client_id, None).await;
+    let access = exchange(&open, &dev, &code, None).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (open, dev, access, rx)
+}
+
+async fn create_meeting(app: &TestApp, access: &str, topic: &str) -> i64 {
+    let res = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        access,
+        Some(&format!(
+            r#"{{"topic":"{topic}","start_time":"2026-12-01T09:00:00Z","duration":30}}"#
+        )),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    res.json()["id"].as_i64().unwrap()
+}
+
+async fn events(app: &TestApp) -> Vec<(String, String, i64)> {
+    sqlx::query_as("SELECT id, status, attempts FROM webhook_events ORDER BY created_at, id")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn a_meeting_change_is_delivered_signed(app: &TestApp) {
+    let (open, dev, access, rx) =
+        subscribed(app, "deliver@example.com", SCOPES, vec![(200, None)], 0).await;
+    let id = create_meeting(&open, &access, "Kickoff").await;
+    api(
+        &open,
+        "PATCH",
+        &format!("/v2/meetings/{id}"),
+        &access,
+        Some(r#"{"topic":"Kickoff 2"}"#),
+    )
+    .await;
+    // The page's changes raise events too.
+    open.call(
+        "delete_meeting",
+        &[("id", &id.to_string())],
+        Some(&dev.cookie),
+    )
+    .await;
+    assert_eq!(
+        events(&open).await.len(),
+        3,
+        "one per change, written with it"
+    );
+    assert_eq!(deliver_due(&open.state, "w1").await.unwrap(), 3);
+
+    let hits = rx.hits.lock().unwrap().clone();
+    let mut kinds: Vec<String> = hits
+        .iter()
+        .map(|h| {
+            serde_json::from_str::<serde_json::Value>(&h.body).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        ["meeting.created", "meeting.deleted", "meeting.updated"]
+    );
+    let token = open
+        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json()["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for hit in &hits {
+        let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
+        assert_eq!(hit.body, body.to_string(), "compact JSON");
+        assert_eq!(body["payload"]["object"]["id"], id);
+        assert!(body["payload"]["account_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("acct_"));
+        let ts: i64 = hit.headers["x-zm-request-timestamp"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            hit.headers["x-zm-signature"].to_str().unwrap(),
+            zoom_signature(&token, ts, &hit.body)
+        );
+        assert!(hit.headers["webhook-signature"]
+            .to_str()
+            .unwrap()
+            .starts_with("v1,"));
+        assert_eq!(hit.headers["x-zm-trackingid"], hit.headers["webhook-id"]);
+        assert_eq!(hit.headers["user-agent"], "Portico-Webhook/1");
+    }
+    assert!(events(&open)
+        .await
+        .iter()
+        .all(|(_, status, attempts)| status == "delivered" && *attempts == 1));
+    let log = open
+        .call("delivery_log", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    assert_eq!(log.json().as_array().unwrap().len(), 3);
+    assert_eq!(log.json()[0]["attempts"][0]["status_code"], 200);
+}
+
+async fn failures_are_retried_on_schedule_with_the_same_tracking_id(app: &TestApp) {
+    let (open, _dev, access, rx) =
+        subscribed(app, "retry@example.com", SCOPES, vec![(500, None)], 0).await;
+    create_meeting(&open, &access, "Flaky").await;
+    // Attempt 1, then at once the immediate retry (the same pass).
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 2);
+    // Next: +5 min (±10%). Nothing is due before that.
+    open.clock.advance_ms(4 * 60_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 0);
+    open.clock.advance_ms(2 * 60_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 1);
+    open.clock.advance_ms(23 * 60_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 1);
+    open.clock.advance_ms(67 * 60_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 1);
+    // Five attempts: the schedule is used up.
+    open.clock.advance_ms(24 * 3_600_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 0);
+    let all = events(&open).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!((all[0].1.as_str(), all[0].2), ("failed", 5));
+    let hits = rx.hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 5);
+    assert!(
+        hits.iter()
+            .all(|h| h.headers["x-zm-trackingid"] == all[0].0.as_str()),
+        "same tracking id on every retry"
+    );
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM webhook_attempts WHERE status_code = 500")
+            .fetch_one(&open.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 5);
+}
+
+async fn retry_after_and_410_are_honoured(app: &TestApp) {
+    let (open, dev, access, _rx) = subscribed(
+        app,
+        "after@example.com",
+        SCOPES,
+        vec![(503, Some("3600")), (410, None)],
+        0,
+    )
+    .await;
+    create_meeting(&open, &access, "Later").await;
+    deliver_due(&open.state, "w").await.unwrap();
+    let next: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM webhook_events")
+        .fetch_one(&open.state.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        next >= open.state.now_ms() + 3_600_000 - 1000,
+        "Retry-After 3600 beats the immediate retry"
+    );
+    open.clock.advance_ms(3_600_000);
+    deliver_due(&open.state, "w").await.unwrap();
+    assert_eq!(events(&open).await[0].1, "failed", "410 ends it");
+    let page = open
+        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json();
+    assert_eq!(
+        page["subscriptions"][0]["disabled"], true,
+        "410 disables the subscription"
+    );
+    // A disabled subscription hears nothing more (the access token has
+    // expired meanwhile: the page makes the meeting).
+    let res = open
+        .call(
+            "create_meeting",
+            &[
+                ("topic", "Ignored"),
+                ("start_time", "2026-12-02T10:00"),
+                ("duration", "15"),
+                ("agenda", ""),
+            ],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(events(&open).await.len(), 1);
+}
+
+async fn a_crashed_workers_lease_runs_out_and_another_takes_over(app: &TestApp) {
+    let (open, _dev, access, rx) =
+        subscribed(app, "lease@example.com", SCOPES, vec![(200, None)], 0).await;
+    create_meeting(&open, &access, "Crash").await;
+    // Worker A claims the event and dies before sending it.
+    let now = open.state.now_ms();
+    let claimed =
+        portico::server::repo::outbox::claim(&open.state.db.pool, "worker-a", now, now + 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(claimed.attempts, 1);
+    assert_eq!(
+        deliver_due(&open.state, "worker-b").await.unwrap(),
+        0,
+        "leased: B must not take it"
+    );
+    open.clock.advance_ms(60_001);
+    assert_eq!(deliver_due(&open.state, "worker-b").await.unwrap(), 1);
+    let hits = rx.hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].headers["x-zm-trackingid"],
+        claimed.id.as_str(),
+        "the original tracking id"
+    );
+    assert_eq!(events(&open).await[0].1, "delivered");
+}
+
+async fn two_processes_never_make_the_same_attempt(app: &TestApp) {
+    let (open, _dev, access, rx) =
+        subscribed(app, "two@example.com", SCOPES, vec![(200, None)], 150).await;
+    let second = open
+        .with_config(|c| {
+            c.allow_private_outbound = true;
+            c.webhook_concurrency = 4;
+        })
+        .await;
+    for i in 0..12 {
+        create_meeting(&open, &access, &format!("M{i}")).await;
+    }
+    let (a, b) = tokio::join!(
+        deliver_due(&open.state, "process-a"),
+        deliver_due(&second.state, "process-b")
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a + b,
+        12,
+        "every event attempted once between them ({a} + {b})"
+    );
+    let hits = rx.hits.lock().unwrap().clone();
+    let mut ids: Vec<String> = hits
+        .iter()
+        .map(|h| h.headers["x-zm-trackingid"].to_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((hits.len(), ids.len()), (12, 12), "none twice, none lost");
+    assert!(events(&open)
+        .await
+        .iter()
+        .all(|(_, status, attempts)| status == "delivered" && *attempts == 1));
+}
+
+async fn only_installs_with_the_scope_hear_about_meetings(app: &TestApp) {
+    let (open, dev, _access, rx) = subscribed(
+        app,
+        "noscope@example.com",
+        &["user:read"],
+        vec![(200, None)],
+        0,
+    )
+    .await;
+    // The developer creates a meeting on the page: the app may not read meetings.
+    open.call(
+        "create_meeting",
+        &[
+            ("topic", "Secret"),
+            ("start_time", "2026-12-02T10:00"),
+            ("duration", "15"),
+            ("agenda", ""),
+        ],
+        Some(&dev.cookie),
+    )
+    .await;
+    assert_eq!(events(&open).await.len(), 0);
+    // Another user's meeting in another account: nobody of this app hears.
+    let stranger = open
+        .sign_up("stranger2@example.com", "S", "correct horse battery")
+        .await;
+    open.call(
+        "create_meeting",
+        &[
+            ("topic", "Theirs"),
+            ("start_time", "2026-12-02T10:00"),
+            ("duration", "15"),
+            ("agenda", ""),
+        ],
+        Some(&stranger),
+    )
+    .await;
+    assert_eq!(events(&open).await.len(), 0);
+    assert!(rx.hits.lock().unwrap().is_empty());
+}
+
+async fn uninstalling_sends_app_deauthorized(app: &TestApp) {
+    let (open, dev, _access, rx) =
+        subscribed(app, "deauth@example.com", SCOPES, vec![(200, None)], 0).await;
+    let res = open
+        .call(
+            "save_deauthorization_url",
+            &[("id", &dev.app_id), ("deauthorization_url", &rx.url)],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let install = open
+        .call("installed_apps", &[], Some(&dev.cookie))
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    open.call("uninstall", &[("id", &install)], Some(&dev.cookie))
+        .await;
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 1);
+    let hit = rx.hits.lock().unwrap()[0].clone();
+    let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
+    assert_eq!(body["event"], "app_deauthorized");
+    let payload = &body["payload"];
+    assert_eq!(payload["client_id"], dev.client_id.as_str());
+    assert!(payload["user_id"].as_str().unwrap().starts_with("usr_"));
+    assert!(payload["account_id"].as_str().unwrap().starts_with("acct_"));
+    assert!(payload["deauthorization_time"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+    assert_eq!(payload["signature"].as_str().unwrap().len(), 64);
+}
