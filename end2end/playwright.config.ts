@@ -50,6 +50,8 @@ export default defineConfig({
       PORTICO_PUBLIC_URL: baseURL,
       PORTICO_REVIEWER_EMAIL: REVIEWER.email,
       PORTICO_REVIEWER_PASSWORD: REVIEWER.password,
+      // The webhook specs run their receiver on this machine.
+      PORTICO_ALLOW_PRIVATE_OUTBOUND: "true",
       RUST_LOG: "warn",
     },
   },

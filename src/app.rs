@@ -145,6 +145,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps/:id/information") view={page!(InformationRoute, pages::apps::InformationPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/credentials") view={page!(CredentialsRoute, pages::apps::CredentialsPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/features") view={page!(FeaturesRoute, pages::apps::FeaturesPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/deliveries") view={page!(DeliveriesRoute, pages::apps::DeliveriesPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/scopes") view={page!(ScopesRoute, pages::apps::ScopesPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/oauth/authorize") view={page!(ConsentRoute, pages::oauth::ConsentPage)} ssr=SsrMode::Async/>
                 <Route path=path!("/install/:token") view={page!(InstallLinkRoute, pages::oauth::InstallLinkPage)} ssr=SsrMode::Async/>
@@ -178,6 +179,7 @@ lazy_page!(
     DeleteAppRoute => pages::apps::DeleteAppPage,
     ScopesRoute => pages::apps::ScopesPage,
     FeaturesRoute => pages::apps::FeaturesPage,
+    DeliveriesRoute => pages::apps::DeliveriesPage,
     ConsentRoute => pages::oauth::ConsentPage,
     InstallLinkRoute => pages::oauth::InstallLinkPage,
     InstalledRoute => pages::installs::InstalledAppsPage,

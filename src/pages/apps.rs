@@ -1,6 +1,7 @@
 //! The developer's apps: list, Build App wizard, an app's pages, delete.
 
 mod credentials;
+mod deliveries;
 mod detail;
 mod features;
 mod information;
@@ -11,6 +12,7 @@ mod scopes;
 mod wizard;
 
 pub use credentials::CredentialsPage;
+pub use deliveries::DeliveriesPage;
 pub use detail::{AppNav, AppPage, DeleteAppPage};
 pub use features::FeaturesPage;
 pub use information::InformationPage;

@@ -105,6 +105,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
         ("scopes", "Scopes", "/scopes"),
         ("information", "Information", "/information"),
         ("features", "Features", "/features"),
+        ("deliveries", "Delivery log", "/deliveries"),
     ];
     view! {
         <nav class="app-nav" aria-label="App sections">

@@ -1,0 +1,162 @@
+//! "Delivery log": every event sent to the app's endpoints and each
+//! attempt (time, status, latency, the start of the answer), filterable by
+//! status, with Redeliver and Send test event. With JavaScript the log
+//! refreshes itself every two seconds; without, reloading shows the same.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::AppNav;
+use crate::api::apps::app_detail;
+use crate::api::features::{delivery_log, features_page, DeliveryOut, Redeliver, SendTestEvent};
+use crate::components::field::{action_error, FormError};
+use crate::pages::error_view;
+
+/// `/apps/:id/deliveries`.
+#[component]
+pub fn DeliveriesPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let status = move || query.read().get("status").filter(|s| !s.is_empty());
+    let redeliver = ServerAction::<Redeliver>::new();
+    let test_event = ServerAction::<SendTestEvent>::new();
+    let (tick, set_tick) = signal(0u32);
+    // Live updates: effects run only in the browser.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || set_tick.update(|t| *t += 1),
+            std::time::Duration::from_secs(2),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let app = Resource::new(id, app_detail);
+    let subscriptions = Resource::new(id, features_page);
+    let log = Resource::new(
+        move || {
+            (
+                id(),
+                status(),
+                tick.get(),
+                redeliver.version().get(),
+                test_event.version().get(),
+            )
+        },
+        |(id, status, ..)| delivery_log(id, status),
+    );
+    let error = Signal::derive(move || {
+        action_error(redeliver)
+            .get()
+            .or(action_error(test_event).get())
+    });
+    view! {
+        <Title text="Delivery log"/>
+        <Transition>
+            {move || Suspend::new(async move {
+                let app = match app.await {
+                    Ok(app) => app,
+                    Err(e) => return error_view(e),
+                };
+                let subscriptions = match subscriptions.await {
+                    Ok(features) => features.subscriptions,
+                    Err(e) => return error_view(e),
+                };
+                let base = format!("/apps/{}/deliveries", app.id);
+                let current = status().unwrap_or_default();
+                view! {
+                    <div class="app-layout">
+                        <AppNav id=app.id.clone() name=app.name.clone() current="deliveries"/>
+                        <section class="card">
+                            <h1>"Delivery log"</h1>
+                            <FormError error/>
+                            {(!subscriptions.is_empty()).then(|| view! {
+                                <div class="actions">
+                                    {subscriptions.into_iter().map(|s| {
+                                        let app_id = app.id.clone();
+                                        let label = format!("Send test event to {}", s.name);
+                                        view! {
+                                            <ActionForm action=test_event attr:class="inline">
+                                                <input type="hidden" name="id" value=app_id/>
+                                                <input type="hidden" name="subscription_id" value=s.id/>
+                                                <button type="submit" class="btn small">{label}</button>
+                                            </ActionForm>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            })}
+                            <nav class="filters" aria-label="Filter by status">
+                                {[("", "All"), ("pending", "Pending"), ("delivered", "Delivered"), ("failed", "Failed")].into_iter().map(|(value, label)| {
+                                    let href = if value.is_empty() { base.clone() } else { format!("{base}?status={value}") };
+                                    view! { <A href=href attr:aria-current=(current == value).then_some("page")>{label}</A>" " }
+                                }).collect_view()}
+                            </nav>
+                            <Transition>
+                                {move || Suspend::new(async move {
+                                    match log.await {
+                                        Err(e) => error_view(e),
+                                        Ok(events) if events.is_empty() => view! { <p class="muted">"No deliveries yet."</p> }.into_any(),
+                                        Ok(events) => view! {
+                                            <ul class="delivery-list">
+                                                {events.into_iter().map(|e| view! { <Delivery event=e redeliver/> }).collect_view()}
+                                            </ul>
+                                        }.into_any(),
+                                    }
+                                })}
+                            </Transition>
+                        </section>
+                    </div>
+                }
+                .into_any()
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Delivery(event: DeliveryOut, redeliver: ServerAction<Redeliver>) -> impl IntoView {
+    let params = use_params_map();
+    let app_id = params.read_untracked().get("id").unwrap_or_default();
+    let label = format!("Redeliver {}", event.id);
+    let status_class = format!(
+        "status status-{}",
+        match event.status.as_str() {
+            "delivered" => "published",
+            "failed" => "rejected",
+            _ => "in_review",
+        }
+    );
+    view! {
+        <li class="delivery">
+            <p>
+                <strong>{event.event_type.clone()}</strong>" "
+                <span class=status_class>{event.status.clone()}</span>" "
+                <span class="muted">{format!("{} → {}", event.created, event.url)}</span>
+            </p>
+            <p class="hint">"Tracking id "<code>{event.id.clone()}</code>
+                {event.next_attempt.clone().map(|at| format!(" · next attempt {at}"))}</p>
+            <table class="table">
+                <caption class="sr-only">{format!("Attempts of {}", event.id)}</caption>
+                <thead><tr><th scope="col">"#"</th><th scope="col">"Time"</th><th scope="col">"Status"</th><th scope="col">"Latency"</th><th scope="col">"Answer"</th></tr></thead>
+                <tbody>
+                    {event.attempts.into_iter().map(|a| view! {
+                        <tr>
+                            <td>{a.attempt}</td>
+                            <td>{a.at}</td>
+                            <td>{a.status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</td>
+                            <td>{format!("{} ms", a.latency_ms)}</td>
+                            <td><code class="excerpt">{a.error.unwrap_or(a.response_excerpt)}</code></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <ActionForm action=redeliver attr:class="inline">
+                <input type="hidden" name="id" value=app_id/>
+                <input type="hidden" name="event_id" value=event.id.clone()/>
+                <button type="submit" class="btn small" aria-label=label>"Redeliver"</button>
+            </ActionForm>
+        </li>
+    }
+}
