@@ -17,6 +17,8 @@ async fn with_events<T>(
     ) -> Result<(T, &'static str, String, String, Value), sqlx::Error>,
 ) -> Result<T, sqlx::Error> {
     let now = state.now_ms();
+    // SQLite: queue for the single writer rather than spin in its busy handler.
+    let _turn = state.db.write_turn().await;
     let mut tx = state.db.pool.begin().await?;
     let (out, event_type, account_id, user_id, object) = change(&mut tx).await?;
     let raised = events::raise(&mut tx, event_type, &account_id, &user_id, &object, now).await?;

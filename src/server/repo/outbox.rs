@@ -81,6 +81,34 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
+/// Takes up to `limit` due events for `owner` until `lease_until`. The
+/// outer `WHERE` repeats the subquery's conditions: PostgreSQL re-checks
+/// them on each row after locking it, so rows another worker leased in
+/// the meantime drop out (and SQLite runs one writer at a time anyway).
+pub async fn claim_batch(
+    pool: &AnyPool,
+    owner: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    sqlx::query_as::<_, Claimed>(
+        "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM webhook_events \
+                      WHERE status = 'pending' AND next_attempt_at <= $3 \
+                        AND (lease_until IS NULL OR lease_until < $3) \
+                      ORDER BY next_attempt_at, id LIMIT $4) \
+           AND status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+         RETURNING id, app_id, subscription_id, url, body, attempts",
+    )
+    .bind(owner)
+    .bind(lease_until)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
 /// Takes the next due event for `owner` until `lease_until`, if any.
 pub async fn claim(
     pool: &AnyPool,
@@ -88,36 +116,10 @@ pub async fn claim(
     now: i64,
     lease_until: i64,
 ) -> Result<Option<Claimed>, sqlx::Error> {
-    for _ in 0..5 {
-        let candidate: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM webhook_events \
-             WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until < $1) \
-             ORDER BY next_attempt_at, id LIMIT 1",
-        )
-        .bind(now)
-        .fetch_optional(pool)
-        .await?;
-        let Some(id) = candidate else {
-            return Ok(None);
-        };
-        let claimed = sqlx::query_as::<_, Claimed>(
-            "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-             WHERE id = $3 AND status = 'pending' AND next_attempt_at <= $4 \
-               AND (lease_until IS NULL OR lease_until < $4) \
-             RETURNING id, app_id, subscription_id, url, body, attempts",
-        )
-        .bind(owner)
-        .bind(lease_until)
-        .bind(&id)
-        .bind(now)
-        .fetch_optional(pool)
-        .await?;
-        if claimed.is_some() {
-            return Ok(claimed);
-        }
-        // Another worker took it between our read and our write: next one.
-    }
-    Ok(None)
+    Ok(claim_batch(pool, owner, now, lease_until, 1)
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// An attempt's outcome.

@@ -11,6 +11,17 @@ pub struct WebhookRow {
     pub deauthorization_url: String,
 }
 
+/// The app's webhook settings, if it has any yet (a read only).
+pub async fn settings(pool: &AnyPool, app_id: &str) -> Result<Option<WebhookRow>, sqlx::Error> {
+    sqlx::query_as::<_, WebhookRow>(
+        "SELECT secret_token_enc, old_secret_token_enc, old_secret_expires_at, deauthorization_url \
+         FROM app_webhooks WHERE app_id = $1",
+    )
+    .bind(app_id)
+    .fetch_optional(pool)
+    .await
+}
+
 /// The app's webhook settings, made with `sealed_new` as the first Secret
 /// Token if it has none yet.
 pub async fn settings_or_create(

@@ -44,15 +44,19 @@ pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::E
     let mut running = tokio::task::JoinSet::new();
     let mut made = 0;
     loop {
-        while running.len() < concurrency {
+        // Claim in batches: when idle, or once half the slots are free.
+        let room = concurrency - running.len();
+        if running.is_empty() || room * 2 >= concurrency {
             let now = state.now_ms();
-            let Some(event) =
-                repo::outbox::claim(&state.db.pool, owner, now, now + LEASE_MS).await?
-            else {
-                break;
+            let claimed = {
+                let _turn = state.db.write_turn().await;
+                repo::outbox::claim_batch(&state.db.pool, owner, now, now + LEASE_MS, room as i64)
+                    .await?
             };
-            let (state, owner) = (state.clone(), owner.to_owned());
-            running.spawn(async move { attempt(&state, &owner, event).await });
+            for event in claimed {
+                let (state, owner) = (state.clone(), owner.to_owned());
+                running.spawn(async move { attempt(&state, &owner, event).await });
+            }
         }
         match running.join_next().await {
             None => return Ok(made),
@@ -126,6 +130,7 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
             )
         }
     };
+    let turn = state.db.write_turn().await;
     let kept = repo::outbox::finish_attempt(
         &state.db.pool,
         owner,
@@ -141,6 +146,7 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
         next,
     )
     .await?;
+    drop(turn);
     if !kept {
         tracing::warn!(event = %event.id, "lease lost before the attempt was recorded; another worker has it");
     }
