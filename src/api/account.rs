@@ -103,7 +103,30 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
             let user = context::require_user().await?;
             let name = crate::domain::account::validate_display_name(&display_name)
                 .map_err(|message| AppError::field("display_name", message))?;
-            repo::users::set_display_name(&context::state()?.db.pool, &user.user_id, &name).await?;
+            let state = context::state()?;
+            let accounts = repo::accounts::memberships_of(&state.db.pool, &user.user_id).await?;
+            let object =
+                crate::server::webhooks::events::user_object(&user.user_id, &name, &user.email);
+            let now = state.now_ms();
+            let _turn = state.db.write_turn().await;
+            let mut tx = state.db.pool.begin().await?;
+            repo::users::set_display_name(&mut tx, &user.user_id, &name).await?;
+            let mut raised = 0;
+            for account in &accounts {
+                raised += crate::server::webhooks::events::raise(
+                    &mut tx,
+                    "user.updated",
+                    &account.account_id,
+                    &user.user_id,
+                    &object,
+                    now,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            if raised > 0 {
+                state.webhook_wakeup.notify_one();
+            }
             context::redirect("/profile?saved=1");
             Ok(())
         }
@@ -361,11 +384,34 @@ pub async fn join_with_invite(
     else {
         return Ok(expired);
     };
-    if repo::invites::accept(&state.db.pool, &invite, user_id, now).await? {
-        Ok("/account/members".to_owned())
-    } else {
-        Ok(expired)
+    let joiner = repo::users::find_by_id(&state.db.pool, user_id).await?;
+    let _turn = state.db.write_turn().await;
+    let mut tx = state.db.pool.begin().await?;
+    if !repo::invites::accept(&mut tx, &invite, user_id, now).await? {
+        return Ok(expired);
     }
+    let mut raised = 0;
+    if let Some(joiner) = joiner {
+        let object = crate::server::webhooks::events::user_object(
+            user_id,
+            &joiner.display_name,
+            &joiner.email,
+        );
+        raised = crate::server::webhooks::events::raise(
+            &mut tx,
+            "user.created",
+            &invite.account_id,
+            user_id,
+            &object,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    if raised > 0 {
+        state.webhook_wakeup.notify_one();
+    }
+    Ok("/account/members".to_owned())
 }
 
 /// Every user keeps at least one account: one removed from their last gets

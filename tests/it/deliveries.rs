@@ -22,6 +22,7 @@ on_both_databases!(
     two_processes_never_make_the_same_attempt,
     only_installs_with_the_scope_hear_about_meetings,
     uninstalling_sends_app_deauthorized,
+    users_joining_and_changing_raise_user_events,
 );
 
 /// One request as the receiver saw it.
@@ -466,4 +467,69 @@ async fn uninstalling_sends_app_deauthorized(app: &TestApp) {
         .unwrap()
         .ends_with('Z'));
     assert_eq!(payload["signature"].as_str().unwrap().len(), 64);
+}
+
+async fn users_joining_and_changing_raise_user_events(app: &TestApp) {
+    let open = app.with_config(|c| c.allow_private_outbound = true).await;
+    let dev = oauth_app(
+        &open,
+        "users-events@example.com",
+        "marketplace.account_level",
+        &["user:read:admin"],
+    )
+    .await;
+    let token = open
+        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json()["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rx = receiver(token, vec![(200, None)], 0).await;
+    let res = open
+        .call(
+            "save_subscription",
+            &[
+                ("id", &dev.app_id),
+                ("name", "Users"),
+                ("development_url", &rx.url),
+                ("production_url", ""),
+                ("events[0]", "user.created"),
+                ("events[1]", "user.updated"),
+            ],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    authorize(&open, &dev.cookie, &dev.client_id, None).await;
+    let member = open
+        .join_as(&dev.cookie, "joiner@example.com", "member")
+        .await;
+    let res = open
+        .call(
+            "update_profile",
+            &[("display_name", "Jo Renamed")],
+            Some(&member),
+        )
+        .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 2);
+    let hits = rx.hits.lock().unwrap().clone();
+    let mut bodies: Vec<serde_json::Value> = hits
+        .iter()
+        .map(|h| serde_json::from_str(&h.body).unwrap())
+        .collect();
+    // Delivered concurrently: compare in a fixed order.
+    bodies.sort_by_key(|b| b["event"].as_str().unwrap().to_owned());
+    assert_eq!(bodies[0]["event"], "user.created");
+    assert_eq!(
+        bodies[0]["payload"]["object"]["email"],
+        "joiner@example.com"
+    );
+    assert_eq!(bodies[1]["event"], "user.updated");
+    assert_eq!(bodies[1]["payload"]["object"]["display_name"], "Jo Renamed");
 }

@@ -74,13 +74,14 @@ pub async fn find_usable(
 /// Uses the invite for `user_id`: they join the account with the invite's
 /// role (keeping a higher role they already have) and it becomes their
 /// current account. Returns false if the invite was used meanwhile.
+/// The join is written in the caller's transaction (with its
+/// `user.created` event).
 pub async fn accept(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     invite: &InviteRow,
     user_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let claimed = sqlx::query(
         "UPDATE invites SET accepted_by = $1, accepted_at = $2 \
          WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
@@ -88,7 +89,7 @@ pub async fn accept(
     .bind(user_id)
     .bind(now)
     .bind(&invite.id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if claimed.rows_affected() != 1 {
         return Ok(false);
@@ -101,14 +102,13 @@ pub async fn accept(
     .bind(user_id)
     .bind(&invite.role)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query("UPDATE users SET current_account_id = $1 WHERE id = $2")
         .bind(&invite.account_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(true)
 }
 

@@ -166,12 +166,17 @@ pub async fn set_reviewer(pool: &AnyPool, id: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Changes a user's display name.
-pub async fn set_display_name(pool: &AnyPool, id: &str, name: &str) -> Result<(), sqlx::Error> {
+/// Changes a user's display name (in the caller's transaction, with its
+/// `user.updated` events).
+pub async fn set_display_name(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    name: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
         .bind(name)
         .bind(id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }

@@ -23,6 +23,19 @@ pub fn body(event_type: &str, now_ms: i64, account_id: &str, object: &Value) -> 
     .to_string()
 }
 
+/// The user object of `user.*` events (Zoom's shape, abridged).
+pub fn user_object(id: &str, display_name: &str, email: &str) -> Value {
+    let (first, last) = display_name.split_once(' ').unwrap_or((display_name, ""));
+    json!({
+        "id": id,
+        "first_name": first,
+        "last_name": last,
+        "display_name": display_name,
+        "email": email,
+        "type": 1,
+    })
+}
+
 /// Writes `event_type` about `object` (concerning `user_id` in
 /// `account_id`) for every interested endpoint. Returns how many.
 pub async fn raise(
