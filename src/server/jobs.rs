@@ -5,8 +5,23 @@ use std::time::Duration;
 use super::repo;
 use super::state::AppState;
 
-/// Starts the periodic jobs (expired-session clean-up).
+/// Starts the periodic jobs: expired-session clean-up (hourly) and the
+/// 72-hour re-validation of webhook endpoints (checked every 10 minutes).
 pub fn spawn(state: AppState) {
+    let revalidation = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match super::webhooks::challenge::revalidate_due(&revalidation).await {
+                Ok((0, 0)) => {}
+                Ok((passed, disabled)) => {
+                    tracing::info!(passed, disabled, "webhook endpoints re-validated")
+                }
+                Err(err) => tracing::warn!(error = %err, "webhook re-validation failed"),
+            }
+        }
+    });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {

@@ -23,6 +23,7 @@ on_both_databases!(
     only_installs_with_the_scope_hear_about_meetings,
     uninstalling_sends_app_deauthorized,
     users_joining_and_changing_raise_user_events,
+    endpoints_are_challenged_again_every_72_hours,
 );
 
 /// One request as the receiver saw it.
@@ -532,4 +533,40 @@ async fn users_joining_and_changing_raise_user_events(app: &TestApp) {
     );
     assert_eq!(bodies[1]["event"], "user.updated");
     assert_eq!(bodies[1]["payload"]["object"]["display_name"], "Jo Renamed");
+}
+
+async fn endpoints_are_challenged_again_every_72_hours(app: &TestApp) {
+    use portico::server::webhooks::challenge::revalidate_due;
+    let (open, dev, _access, _rx) =
+        subscribed(app, "revalidate@example.com", SCOPES, vec![(200, None)], 0).await;
+    assert_eq!(
+        revalidate_due(&open.state).await.unwrap(),
+        (0, 0),
+        "not due yet"
+    );
+    open.clock.advance_ms(72 * 3_600_000 + 1);
+    assert_eq!(
+        revalidate_due(&open.state).await.unwrap(),
+        (1, 0),
+        "the receiver answers: still valid"
+    );
+    assert_eq!(
+        revalidate_due(&open.state).await.unwrap(),
+        (0, 0),
+        "validated again just now"
+    );
+    // The endpoint stops answering correctly: rotate the token behind its back.
+    open.call(
+        "rotate_secret_token",
+        &[("id", &dev.app_id)],
+        Some(&dev.cookie),
+    )
+    .await;
+    open.clock.advance_ms(72 * 3_600_000 + 1);
+    assert_eq!(revalidate_due(&open.state).await.unwrap(), (0, 1));
+    let page = open
+        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json();
+    assert_eq!(page["subscriptions"][0]["disabled"], true);
 }

@@ -136,7 +136,7 @@ fn SubscriptionsCard(
                             view! {
                                 <li>
                                     <strong>{s.name}</strong>
-                                    {s.disabled.then(|| view! { " " <span class="status status-rejected">"Disabled (410)"</span> })}
+                                    {s.disabled.then(|| view! { " " <span class="status status-rejected">"Disabled: save it again to re-enable"</span> })}
                                     <br/>
                                     {(!s.development_url.is_empty()).then(|| view! { <span class="muted">"Development: "</span><code>{s.development_url}</code><br/> })}
                                     {(!s.production_url.is_empty()).then(|| view! { <span class="muted">"Production: "</span><code>{s.production_url}</code><br/> })}

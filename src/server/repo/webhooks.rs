@@ -166,3 +166,44 @@ pub async fn delete_subscription(
             == 1,
     )
 }
+
+/// A subscription whose endpoints are due for their periodic challenge.
+#[derive(Debug, Clone, FromRow)]
+pub struct DueSubscription {
+    pub id: String,
+    pub app_id: String,
+    pub development_url: String,
+    pub production_url: String,
+}
+
+/// Enabled subscriptions last validated before `before`.
+pub async fn due_for_revalidation(
+    pool: &AnyPool,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<DueSubscription>, sqlx::Error> {
+    sqlx::query_as::<_, DueSubscription>(
+        "SELECT id, app_id, development_url, production_url FROM event_subscriptions \
+         WHERE disabled_at IS NULL AND validated_at < $1 ORDER BY validated_at LIMIT $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Records the outcome of a periodic challenge: validated now, or disabled.
+pub async fn record_revalidation(
+    pool: &AnyPool,
+    id: &str,
+    passed: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let sql = if passed {
+        "UPDATE event_subscriptions SET validated_at = $1 WHERE id = $2"
+    } else {
+        "UPDATE event_subscriptions SET disabled_at = $1 WHERE id = $2"
+    };
+    sqlx::query(sql).bind(now).bind(id).execute(pool).await?;
+    Ok(())
+}

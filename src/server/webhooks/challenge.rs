@@ -95,3 +95,43 @@ pub async fn validate_endpoint(
     };
     challenge
 }
+
+/// How often endpoints must pass the challenge again: 72 hours.
+pub const REVALIDATE_EVERY_MS: i64 = 72 * 3_600_000;
+
+/// Challenges every subscription whose endpoints were last validated more
+/// than 72 hours ago; one that fails is disabled (the Features page says
+/// so; saving it again re-enables it). Returns (passed, disabled).
+pub async fn revalidate_due(
+    state: &crate::server::state::AppState,
+) -> Result<(usize, usize), sqlx::Error> {
+    use crate::server::repo;
+    let now = state.now_ms();
+    let due = repo::webhooks::due_for_revalidation(&state.db.pool, now - REVALIDATE_EVERY_MS, 100)
+        .await?;
+    let (mut passed, mut disabled) = (0, 0);
+    for subscription in due {
+        let tokens = super::worker::signing_tokens(state, &subscription.app_id, now).await?;
+        let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        let mut ok = true;
+        for url in [&subscription.development_url, &subscription.production_url] {
+            if !url.is_empty()
+                && validate_endpoint(&state.outbound, &token_refs, url, now)
+                    .await
+                    .problem
+                    .is_some()
+            {
+                ok = false;
+            }
+        }
+        repo::webhooks::record_revalidation(&state.db.pool, &subscription.id, ok, state.now_ms())
+            .await?;
+        if ok {
+            passed += 1;
+        } else {
+            tracing::warn!(subscription = %subscription.id, "endpoint failed its 72-hour validation; subscription disabled");
+            disabled += 1;
+        }
+    }
+    Ok((passed, disabled))
+}
