@@ -157,9 +157,25 @@ pub async fn save_subscription(
                 &production_url,
                 &events.unwrap_or_default(),
             )?;
+            let state = context::state()?;
+            // Portico itself is never an endpoint: a delivery must not be a
+            // way to make Portico call its own routes.
+            let own = url::Url::parse(state.config.base_url()).map(|u| u.origin());
+            for (field, url) in [
+                ("development_url", &valid.development_url),
+                ("production_url", &valid.production_url),
+            ] {
+                if let (Ok(endpoint), Ok(own)) = (url::Url::parse(url), &own) {
+                    if endpoint.origin() == *own {
+                        return Err(AppError::field(
+                            field,
+                            "An endpoint cannot be Portico itself.",
+                        ));
+                    }
+                }
+            }
             let (tokens, _) = tokens_of(&id).await?;
             let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-            let state = context::state()?;
             for url in [&valid.development_url, &valid.production_url] {
                 if url.is_empty() {
                     continue;

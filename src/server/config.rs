@@ -116,6 +116,12 @@ pub struct Config {
     #[arg(long, env = "PORTICO_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
     pub webhook_timeout_ms: u64,
 
+    /// How long a worker holds a claimed delivery (ms): after that another
+    /// process may take it over (when the first crashed). Must exceed the
+    /// delivery timeout.
+    #[arg(long, env = "PORTICO_WEBHOOK_LEASE_MS", default_value_t = 60_000)]
+    pub webhook_lease_ms: i64,
+
     /// Deliveries in flight at once, per process.
     #[arg(long, env = "PORTICO_WEBHOOK_CONCURRENCY", default_value_t = 16)]
     pub webhook_concurrency: usize,

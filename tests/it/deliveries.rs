@@ -28,17 +28,17 @@ on_both_databases!(
 
 /// One request as the receiver saw it.
 #[derive(Debug, Clone)]
-struct Hit {
-    headers: HeaderMap,
-    body: String,
+pub struct Hit {
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 /// A receiver that answers the URL validation (with `token`) and then,
 /// for deliveries, the statuses in `script` in turn (the last repeats),
 /// optionally after a delay.
-struct Receiver {
-    url: String,
-    hits: Arc<Mutex<Vec<Hit>>>,
+pub struct Receiver {
+    pub url: String,
+    pub hits: Arc<Mutex<Vec<Hit>>>,
 }
 
 async fn receiver(
@@ -95,7 +95,7 @@ const SCOPES: &[&str] = &["user:read", "meeting:read", "meeting:write"];
 /// An installed user-managed app subscribed to meeting events at a local
 /// receiver; returns (instance allowing private endpoints, app, access
 /// token, receiver).
-async fn subscribed(
+pub async fn subscribed(
     app: &TestApp,
     email: &str,
     scopes: &[&str],
@@ -139,7 +139,7 @@ async fn subscribed(
     (open, dev, access, rx)
 }
 
-async fn create_meeting(app: &TestApp, access: &str, topic: &str) -> i64 {
+pub async fn create_meeting(app: &TestApp, access: &str, topic: &str) -> i64 {
     let res = api(
         app,
         "POST",
@@ -154,7 +154,7 @@ async fn create_meeting(app: &TestApp, access: &str, topic: &str) -> i64 {
     res.json()["id"].as_i64().unwrap()
 }
 
-async fn events(app: &TestApp) -> Vec<(String, String, i64)> {
+pub async fn events(app: &TestApp) -> Vec<(String, String, i64)> {
     sqlx::query_as("SELECT id, status, attempts FROM webhook_events ORDER BY created_at, id")
         .fetch_all(&app.state.db.pool)
         .await

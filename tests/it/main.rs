@@ -7,6 +7,7 @@ mod support;
 mod accounts;
 mod apps;
 mod auth;
+mod crash;
 mod credentials;
 mod database;
 mod deliveries;

@@ -170,6 +170,11 @@ impl TestApp {
         Self::start(&self.database_url, config).await
     }
 
+    /// The database this app runs on (for a second process).
+    pub fn database_url(&self) -> &str {
+        &self.database_url
+    }
+
     /// Drops the PostgreSQL database (SQLite's goes with its temp dir).
     pub async fn cleanup(self) {
         use sqlx::Connection;

@@ -21,10 +21,6 @@ use crate::server::repo::{
 };
 use crate::server::state::AppState;
 
-/// How long a claimed event stays with its worker: longer than any
-/// delivery may take.
-pub const LEASE_MS: i64 = 60_000;
-
 /// The delay before the retry that follows attempt `attempt` (1-based),
 /// or `None` when the schedule is used up. Jitter of up to ±10% spreads
 /// retries of many failing events.
@@ -48,9 +44,14 @@ pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::E
         let room = concurrency - running.len();
         if running.is_empty() || room * 2 >= concurrency {
             let now = state.now_ms();
+            // The lease outlasts the longest delivery.
+            let lease_ms = state
+                .config
+                .webhook_lease_ms
+                .max(state.config.webhook_timeout_ms as i64 + 1000);
             let claimed = {
                 let _turn = state.db.write_turn().await;
-                repo::outbox::claim_batch(&state.db.pool, owner, now, now + LEASE_MS, room as i64)
+                repo::outbox::claim_batch(&state.db.pool, owner, now, now + lease_ms, room as i64)
                     .await?
             };
             for event in claimed {
