@@ -78,29 +78,17 @@ fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
     let segments = ip.segments();
     // IPv4 inside IPv6: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d,
     // NAT64 64:ff9b::/96 and 6to4 2002::/16 reach the IPv4 address.
+    let v4_from =
+        |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let compatible =
+        segments[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified();
+    let nat64 = segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
     let embedded = if let Some(v4) = ip.to_ipv4_mapped() {
         Some(v4)
-    } else if segments[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified() {
-        Some(Ipv4Addr::new(
-            (segments[6] >> 8) as u8,
-            segments[6] as u8,
-            (segments[7] >> 8) as u8,
-            segments[7] as u8,
-        ))
-    } else if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        Some(Ipv4Addr::new(
-            (segments[6] >> 8) as u8,
-            segments[6] as u8,
-            (segments[7] >> 8) as u8,
-            segments[7] as u8,
-        ))
+    } else if compatible || nat64 {
+        Some(v4_from(segments[6], segments[7]))
     } else if segments[0] == 0x2002 {
-        Some(Ipv4Addr::new(
-            (segments[1] >> 8) as u8,
-            segments[1] as u8,
-            (segments[2] >> 8) as u8,
-            segments[2] as u8,
-        ))
+        Some(v4_from(segments[1], segments[2]))
     } else {
         None
     };
