@@ -67,12 +67,12 @@ where
         .route("/media/{id}", get(super::media::serve))
         .route("/oauth/authorize", post(super::oauth::authorize::decide))
         .route("/oauth/token", post(super::oauth::token::token))
-        .route("/oauth/revoke", post(super::oauth::token::revoke))
-        .route("/oauth/introspect", post(super::oauth::token::introspect))
-        .route("/oauth/data/compliance", post(super::oauth::token::compliance))
+        .route("/oauth/revoke", post(super::oauth::token_admin::revoke))
+        .route("/oauth/introspect", post(super::oauth::token_admin::introspect))
+        .route("/oauth/data/compliance", post(super::oauth::token_admin::compliance))
         .route(
             "/.well-known/oauth-authorization-server",
-            get(super::oauth::token::metadata),
+            get(super::oauth::token_admin::metadata),
         )
         .nest("/v2", super::rest::routes(state.clone()))
         .route(

@@ -46,7 +46,7 @@ impl CheckedClient {
 }
 
 /// `uri` with `pairs` added to its query.
-pub fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
+fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
     match url::Url::parse(uri) {
         Ok(mut url) => {
             url.query_pairs_mut().extend_pairs(pairs);

@@ -1,230 +1,24 @@
-//! `/oauth/token`, `/oauth/revoke`, `/oauth/introspect`,
-//! `/oauth/data/compliance` and `/.well-known/oauth-authorization-server`.
-//!
-//! Parameters come from the query string or a form body (real clients do
-//! both; the body wins when a name is in both). Clients authenticate with
-//! HTTP Basic or `client_id`/`client_secret` in the parameters; a public
-//! client may send only `client_id` when it proves a PKCE challenge.
+//! `POST /oauth/token`: the authorization_code (with PKCE), rotating
+//! refresh_token, client_credentials and account_credentials grants.
 
 use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::client::{
+    answer, authenticate, no_store, parameters, required, Client, Failure, OAuthError,
+};
 use super::{pkce_challenge, ACCESS_TTL_MS, REFRESH_TTL_MS};
 use crate::domain::app::AppKind;
 use crate::domain::oauth::Scope;
-use crate::server::context::{internal_for, request_id_of};
 use crate::server::ids::{hash_secret, new_id, new_secret};
 use crate::server::repo::{self, tokens::NewGrant};
 use crate::server::state::AppState;
-
-/// An OAuth error answer: `{"reason", "error"}` with its status.
-#[derive(Debug)]
-pub struct OAuthError {
-    status: StatusCode,
-    error: &'static str,
-    reason: String,
-}
-
-impl OAuthError {
-    fn new(status: StatusCode, error: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            status,
-            error,
-            reason: reason.into(),
-        }
-    }
-
-    fn invalid_grant(reason: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_grant", reason)
-    }
-
-    fn invalid_request(reason: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", reason)
-    }
-
-    fn invalid_client(reason: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "invalid_client", reason)
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let mut res = (
-            self.status,
-            Json(json!({ "reason": self.reason, "error": self.error })),
-        )
-            .into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"oauth\""),
-            );
-        }
-        no_store(res)
-    }
-}
-
-/// Token answers must not be cached (RFC 6749 §5.1).
-fn no_store(mut res: Response) -> Response {
-    let headers = res.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    res
-}
-
-/// Query-string and form-body parameters together.
-fn parameters(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
-    let mut params: HashMap<String, String> = query
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    params.extend(url::form_urlencoded::parse(body).into_owned());
-    params
-}
-
-/// The client id and secret from HTTP Basic (RFC 6749 §2.3.1: each part
-/// form-encoded, then base64), or from the parameters.
-fn client_credentials(
-    headers: &HeaderMap,
-    params: &HashMap<String, String>,
-) -> Result<(String, Option<String>), OAuthError> {
-    if let Some(value) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        if let Some(encoded) = value
-            .strip_prefix("Basic ")
-            .or_else(|| value.strip_prefix("basic "))
-        {
-            use base64::Engine;
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    OAuthError::invalid_client("The Basic authorization header is malformed.")
-                })?;
-            let (id, secret) = decoded.split_once(':').ok_or_else(|| {
-                OAuthError::invalid_client("The Basic authorization header is malformed.")
-            })?;
-            let decode = |part: &str| -> String {
-                url::form_urlencoded::parse(format!("v={part}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default()
-            };
-            return Ok((decode(id), Some(decode(secret))));
-        }
-    }
-    let id = params
-        .get("client_id")
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| {
-            OAuthError::invalid_client(
-                "Client authentication is required: HTTP Basic with the client ID and secret.",
-            )
-        })?;
-    Ok((id.clone(), params.get("client_secret").cloned()))
-}
-
-/// An authenticated (or, for PKCE, identified public) client.
-struct Client {
-    client_id: String,
-    app_id: String,
-    kind: AppKind,
-    account_id: String,
-    environment: String,
-    /// False for a public client that sent no secret.
-    confidential: bool,
-}
-
-async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    params: &HashMap<String, String>,
-    allow_public: bool,
-) -> Result<Client, Failure> {
-    let (client_id, secret) = client_credentials(headers, params)?;
-    let pool = &state.db.pool;
-    let Some(row) = repo::oauth::client(pool, &client_id).await? else {
-        return Err(OAuthError::invalid_client("Unknown client or wrong client secret.").into());
-    };
-    let confidential = match secret {
-        // One query: the secret is checked against the row's hashes.
-        Some(secret) if row.secret_matches(&hash_secret(&secret), state.now_ms()) => true,
-        Some(_) => {
-            return Err(
-                OAuthError::invalid_client("Unknown client or wrong client secret.").into(),
-            );
-        }
-        None if allow_public => false,
-        None => {
-            return Err(OAuthError::invalid_client("The client secret is missing.").into());
-        }
-    };
-    if row.environment == "production" && row.status != "published" {
-        return Err(OAuthError::invalid_client(
-            "Production credentials are inactive until the app is approved.",
-        )
-        .into());
-    }
-    Ok(Client {
-        client_id,
-        kind: AppKind::parse(&row.kind).unwrap_or(AppKind::WebhookOnly),
-        app_id: row.app_id,
-        account_id: row.account_id,
-        environment: row.environment,
-        confidential,
-    })
-}
-
-/// An OAuth error, or an internal failure (logged, never shown).
-enum Failure {
-    OAuth(OAuthError),
-    Internal(sqlx::Error),
-}
-
-impl From<OAuthError> for Failure {
-    fn from(err: OAuthError) -> Self {
-        Failure::OAuth(err)
-    }
-}
-
-impl From<sqlx::Error> for Failure {
-    fn from(err: sqlx::Error) -> Self {
-        Failure::Internal(err)
-    }
-}
-
-fn answer(headers: &HeaderMap, result: Result<Response, Failure>) -> Response {
-    match result {
-        Ok(res) => res,
-        Err(Failure::OAuth(err)) => err.into_response(),
-        Err(Failure::Internal(err)) => {
-            let request_id = request_id_of(headers);
-            internal_for(request_id.clone(), err);
-            no_store(
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({
-                        "reason": format!("Internal error; quote request id {request_id}."),
-                        "error": "server_error",
-                    })),
-                )
-                    .into_response(),
-            )
-        }
-    }
-}
 
 /// `POST /oauth/token`.
 pub async fn token(
@@ -343,10 +137,7 @@ async fn authorization_code(
     params: &HashMap<String, String>,
 ) -> Result<Response, Failure> {
     let pool = &state.db.pool;
-    let code = params
-        .get("code")
-        .filter(|c| !c.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request("code is missing."))?;
+    let code = required(params, "code")?;
     let code_hash = hash_secret(code);
     let now = state.now_ms();
     let Some(stored) = repo::tokens::find_code(pool, &code_hash).await? else {
@@ -462,10 +253,7 @@ async fn refresh_token(
     params: &HashMap<String, String>,
 ) -> Result<Response, Failure> {
     let pool = &state.db.pool;
-    let presented = params
-        .get("refresh_token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request("refresh_token is missing."))?;
+    let presented = required(params, "refresh_token")?;
     let old_hash = hash_secret(presented);
     let now = state.now_ms();
     let token = repo::tokens::find_token(pool, &old_hash)
@@ -525,10 +313,7 @@ async fn account_credentials(
         )
         .into());
     }
-    let account_id = params
-        .get("account_id")
-        .filter(|a| !a.is_empty())
-        .ok_or_else(|| OAuthError::invalid_request("account_id is missing."))?;
+    let account_id = required(params, "account_id")?;
     let Some(install) = repo::oauth::account_install(
         &state.db.pool,
         &client.app_id,
@@ -549,119 +334,4 @@ async fn account_credentials(
         false,
     )
     .await
-}
-
-/// `POST /oauth/revoke` (RFC 7009): ends the token's whole grant. Answers
-/// success for unknown tokens too, as the RFC asks.
-pub async fn revoke(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let params = parameters(query.as_deref(), &body);
-    let result = async {
-        let client = authenticate(&state, &headers, &params, true).await?;
-        let presented = params
-            .get("token")
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
-        if let Some(token) =
-            repo::tokens::find_token(&state.db.pool, &hash_secret(presented)).await?
-        {
-            if token.client_id == client.client_id {
-                repo::tokens::revoke_grant(&state.db.pool, &token.grant_id, state.now_ms()).await?;
-            }
-        }
-        Ok(no_store(
-            Json(json!({ "status": "success" })).into_response(),
-        ))
-    }
-    .await;
-    answer(&headers, result)
-}
-
-/// `POST /oauth/introspect` (RFC 7662): only the client a token was
-/// issued to learns that it is active.
-pub async fn introspect(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let params = parameters(query.as_deref(), &body);
-    let result = async {
-        let client = authenticate(&state, &headers, &params, false).await?;
-        let presented = params
-            .get("token")
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| OAuthError::invalid_request("token is missing."))?;
-        let now = state.now_ms();
-        let token = repo::tokens::find_token(&state.db.pool, &hash_secret(presented))
-            .await?
-            .filter(|t| {
-                t.client_id == client.client_id
-                    && t.revoked_at.is_none()
-                    && t.used_at.is_none()
-                    && t.expires_at > now
-            });
-        let body = match token {
-            None => json!({ "active": false }),
-            Some(t) => json!({
-                "active": true,
-                "scope": t.scopes,
-                "client_id": t.client_id,
-                "token_type": if t.kind == "access" { "access_token" } else { "refresh_token" },
-                "exp": t.expires_at / 1000,
-                "iat": t.created_at / 1000,
-                "sub": t.user_id,
-                "account_id": t.account_id,
-                "iss": state.config.base_url(),
-            }),
-        };
-        Ok(no_store(Json(body).into_response()))
-    }
-    .await;
-    answer(&headers, result)
-}
-
-/// `POST /oauth/data/compliance`: Zoom's legacy data-compliance call.
-/// Accepted from an authenticated client and answered 200.
-pub async fn compliance(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Response {
-    let params = parameters(query.as_deref(), &body);
-    let result = async {
-        authenticate(&state, &headers, &params, false).await?;
-        Ok(no_store(
-            Json(json!({ "status": "success" })).into_response(),
-        ))
-    }
-    .await;
-    answer(&headers, result)
-}
-
-/// `GET /.well-known/oauth-authorization-server` (RFC 8414).
-pub async fn metadata(State(state): State<AppState>) -> Response {
-    let base = state.config.base_url();
-    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-    Json(json!({
-        "issuer": base,
-        "authorization_endpoint": format!("{base}/oauth/authorize"),
-        "token_endpoint": format!("{base}/oauth/token"),
-        "revocation_endpoint": format!("{base}/oauth/revoke"),
-        "introspection_endpoint": format!("{base}/oauth/introspect"),
-        "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "account_credentials"],
-        "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "scopes_supported": scopes,
-        "service_documentation": format!("{base}/"),
-    }))
-    .into_response()
 }

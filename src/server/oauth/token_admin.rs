@@ -1,0 +1,138 @@
+//! What a client does with tokens it holds — `POST /oauth/revoke` and
+//! `POST /oauth/introspect` — plus Zoom's legacy `POST
+//! /oauth/data/compliance` and the RFC 8414 metadata.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::client::{no_store, required, with_client};
+use crate::domain::oauth::Scope;
+use crate::server::ids::hash_secret;
+use crate::server::repo;
+use crate::server::state::AppState;
+
+/// `POST /oauth/revoke` (RFC 7009): ends the token's whole grant. Answers
+/// success for unknown tokens too, as the RFC asks.
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    with_client(
+        &state,
+        &headers,
+        query.as_deref(),
+        &body,
+        true,
+        async |client, params| {
+            let presented = required(params, "token")?;
+            if let Some(token) =
+                repo::tokens::find_token(&state.db.pool, &hash_secret(presented)).await?
+            {
+                if token.client_id == client.client_id {
+                    repo::tokens::revoke_grant(&state.db.pool, &token.grant_id, state.now_ms())
+                        .await?;
+                }
+            }
+            Ok(no_store(
+                Json(json!({ "status": "success" })).into_response(),
+            ))
+        },
+    )
+    .await
+}
+
+/// `POST /oauth/introspect` (RFC 7662): only the client a token was
+/// issued to learns that it is active.
+pub async fn introspect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    with_client(
+        &state,
+        &headers,
+        query.as_deref(),
+        &body,
+        false,
+        async |client, params| {
+            let presented = required(params, "token")?;
+            let now = state.now_ms();
+            let token = repo::tokens::find_token(&state.db.pool, &hash_secret(presented))
+                .await?
+                .filter(|t| {
+                    t.client_id == client.client_id
+                        && t.revoked_at.is_none()
+                        && t.used_at.is_none()
+                        && t.expires_at > now
+                });
+            let body = match token {
+                None => json!({ "active": false }),
+                Some(t) => json!({
+                    "active": true,
+                    "scope": t.scopes,
+                    "client_id": t.client_id,
+                    "token_type": if t.kind == "access" { "access_token" } else { "refresh_token" },
+                    "exp": t.expires_at / 1000,
+                    "iat": t.created_at / 1000,
+                    "sub": t.user_id,
+                    "account_id": t.account_id,
+                    "iss": state.config.base_url(),
+                }),
+            };
+            Ok(no_store(Json(body).into_response()))
+        },
+    )
+    .await
+}
+
+/// `POST /oauth/data/compliance`: Zoom's legacy data-compliance call.
+/// Accepted from an authenticated client and answered 200.
+pub async fn compliance(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    with_client(
+        &state,
+        &headers,
+        query.as_deref(),
+        &body,
+        false,
+        async |_, _| {
+            Ok(no_store(
+                Json(json!({ "status": "success" })).into_response(),
+            ))
+        },
+    )
+    .await
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+pub async fn metadata(State(state): State<AppState>) -> Response {
+    let base = state.config.base_url();
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    Json(json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/oauth/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "introspection_endpoint": format!("{base}/oauth/introspect"),
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "account_credentials"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "scopes_supported": scopes,
+        "service_documentation": format!("{base}/"),
+    }))
+    .into_response()
+}
