@@ -50,25 +50,13 @@ async fn account_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppE
 async fn tokens_of(
     app_id: &str,
 ) -> Result<(Vec<String>, crate::server::repo::webhooks::WebhookRow), AppError> {
-    use crate::server::{context, repo, webhooks::sign::new_secret_token};
+    use crate::server::{context, webhooks};
     let state = context::state()?;
-    let row = repo::webhooks::settings_or_create(
-        &state.db.pool,
-        app_id,
-        &state.secrets.seal(&new_secret_token()),
-    )
-    .await?;
-    let open = |sealed: &str| {
-        state
-            .secrets
-            .open(sealed)
-            .ok_or_else(|| context::internal("a Secret Token does not open under the server key"))
-    };
-    let mut tokens = vec![open(&row.secret_token_enc)?];
-    if let (Some(old), Some(until)) = (&row.old_secret_token_enc, row.old_secret_expires_at) {
-        if until > state.now_ms() {
-            tokens.push(open(old)?);
-        }
+    let (tokens, row) = webhooks::secret_tokens(&state, app_id, state.now_ms()).await?;
+    if tokens.is_empty() {
+        return Err(context::internal(
+            "the Secret Token does not open under the server key",
+        ));
     }
     Ok((tokens, row))
 }

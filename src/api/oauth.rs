@@ -131,7 +131,8 @@ pub enum InstallLinkOut {
 /// `/install/:token`.
 #[server(endpoint = "install_link")]
 pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
-    use crate::server::oauth::authorize::{publish_fingerprint, with_query};
+    use crate::domain::oauth::AuthorizeRequest;
+    use crate::server::oauth::authorize::{publish_fingerprint, request_query};
     use crate::server::{context, repo};
     let state = context::state()?;
     let pool = &state.db.pool;
@@ -139,44 +140,36 @@ pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     let settings = repo::oauth::settings(pool, &app_id).await?;
-    let environment = {
-        let published = repo::oauth::client_of_app(pool, &app_id, "production")
-            .await?
-            .filter(|c| c.status == "published" && !c.redirect_url().is_empty());
-        if published.is_some() {
-            "production"
-        } else {
-            "development"
-        }
+    // Production once the app is approved and has a redirect URL there;
+    // development until then.
+    let production = repo::oauth::client_of_app(pool, &app_id, "production")
+        .await?
+        .filter(|c| c.status == "published" && !c.redirect_url().is_empty());
+    let client = match production {
+        Some(client) => Some(client),
+        None => repo::oauth::client_of_app(pool, &app_id, "development").await?,
     };
-    let client = repo::oauth::client_of_app(pool, &app_id, environment).await?;
-    let app_name = match &client {
-        Some(c) => c.app_name.clone(),
-        None => {
-            return Ok(InstallLinkOut::Expired {
-                app_name: String::new(),
-            })
-        }
+    let Some(client) = client else {
+        return Ok(InstallLinkOut::Expired {
+            app_name: String::new(),
+        });
     };
-    let client = client.expect("checked above");
+    let app_name = client.app_name.clone();
     if settings.publish_fingerprint.as_deref() != Some(&publish_fingerprint(&app_name, &settings))
         || client.redirect_url().is_empty()
     {
         return Ok(InstallLinkOut::Expired { app_name });
     }
-    let url = with_query(
-        &format!("{}/oauth/authorize", state.config.base_url()),
-        &[
-            ("response_type", "code"),
-            ("client_id", &client.client_id),
-            ("redirect_uri", client.redirect_url()),
-        ],
-    );
     // Relative, so the redirect stays on whatever host the visitor used.
-    let path = url
-        .split_once("/oauth/authorize")
-        .map(|(_, rest)| format!("/oauth/authorize{rest}"))
-        .unwrap_or_else(|| url.clone());
+    let path = format!(
+        "/oauth/authorize?{}",
+        request_query(&AuthorizeRequest {
+            response_type: "code".into(),
+            client_id: client.client_id.clone(),
+            redirect_uri: Some(client.redirect_url().to_owned()),
+            ..AuthorizeRequest::default()
+        })
+    );
     context::redirect(&path);
     Ok(InstallLinkOut::Authorize {
         app_name,

@@ -1,13 +1,16 @@
 //! The OAuth 2.0 authorization server (PROTOCOL.md, "OAuth"):
 //! `authorize` checks authorization requests and records consent,
-//! `token` issues, rotates, revokes and introspects tokens and serves the
-//! RFC 8414 metadata.
+//! `token` issues and rotates tokens, `token_admin` revokes and
+//! introspects them and serves the RFC 8414 metadata; `client` is what
+//! the token endpoints share (parameters, client authentication, errors).
 //!
 //! Codes, access and refresh tokens are 256 random bits, handed out once
 //! and stored only as their SHA-256.
 
 pub mod authorize;
+pub mod client;
 pub mod token;
+pub mod token_admin;
 
 /// Authorization codes live five minutes.
 pub const CODE_TTL_MS: i64 = 5 * 60_000;

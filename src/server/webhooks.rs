@@ -7,3 +7,36 @@ pub mod challenge;
 pub mod events;
 pub mod sign;
 pub mod worker;
+
+use crate::server::repo::{self, webhooks::WebhookRow};
+use crate::server::state::AppState;
+
+/// The app's webhook settings and the Secret Tokens that sign now: the
+/// current one first, then the previous one during its grace period. An
+/// app that has none yet gets its first token here; otherwise this only
+/// reads (it runs for every delivery). A token that does not open under
+/// the server key is left out.
+pub async fn secret_tokens(
+    state: &AppState,
+    app_id: &str,
+    now: i64,
+) -> Result<(Vec<String>, WebhookRow), sqlx::Error> {
+    let row = match repo::webhooks::settings(&state.db.pool, app_id).await? {
+        Some(row) => row,
+        None => {
+            let sealed = state.secrets.seal(&sign::new_secret_token());
+            repo::webhooks::settings_or_create(&state.db.pool, app_id, &sealed).await?
+        }
+    };
+    let mut tokens: Vec<String> = state
+        .secrets
+        .open(&row.secret_token_enc)
+        .into_iter()
+        .collect();
+    if let (Some(old), Some(until)) = (&row.old_secret_token_enc, row.old_secret_expires_at) {
+        if until > now {
+            tokens.extend(state.secrets.open(old));
+        }
+    }
+    Ok((tokens, row))
+}

@@ -90,22 +90,16 @@ pub async fn revoke_old_secret(
 
 /// Who a client id and secret belong to, when the secret is the current
 /// one or a previous one still in its grace period: (app id, environment,
-/// app status).
+/// app status). The rule is `ClientRow::secret_matches`, the one the token
+/// endpoint uses.
 pub async fn authenticate(
     pool: &AnyPool,
     client_id: &str,
     secret_hash: &str,
     now: i64,
 ) -> Result<Option<(String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT c.app_id, c.environment, a.status FROM app_credentials c \
-         JOIN apps a ON a.id = c.app_id \
-         WHERE c.client_id = $1 AND (c.secret_hash = $2 \
-               OR (c.old_secret_hash = $2 AND c.old_secret_expires_at > $3))",
-    )
-    .bind(client_id)
-    .bind(secret_hash)
-    .bind(now)
-    .fetch_optional(pool)
-    .await
+    Ok(super::oauth::client(pool, client_id)
+        .await?
+        .filter(|client| client.secret_matches(secret_hash, now))
+        .map(|client| (client.app_id, client.environment, client.status)))
 }

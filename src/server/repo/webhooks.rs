@@ -22,8 +22,8 @@ pub async fn settings(pool: &AnyPool, app_id: &str) -> Result<Option<WebhookRow>
     .await
 }
 
-/// The app's webhook settings, made with `sealed_new` as the first Secret
-/// Token if it has none yet.
+/// Gives the app its first Secret Token (`sealed_new`) unless it has one;
+/// returns its settings either way.
 pub async fn settings_or_create(
     pool: &AnyPool,
     app_id: &str,
@@ -34,13 +34,9 @@ pub async fn settings_or_create(
         .bind(sealed_new)
         .execute(pool)
         .await?;
-    sqlx::query_as::<_, WebhookRow>(
-        "SELECT secret_token_enc, old_secret_token_enc, old_secret_expires_at, deauthorization_url \
-         FROM app_webhooks WHERE app_id = $1",
-    )
-    .bind(app_id)
-    .fetch_one(pool)
-    .await
+    settings(pool, app_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Replaces the Secret Token; the current one stays valid (deliveries

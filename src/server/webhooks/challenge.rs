@@ -111,7 +111,7 @@ pub async fn revalidate_due(
         .await?;
     let (mut passed, mut disabled) = (0, 0);
     for subscription in due {
-        let tokens = super::worker::signing_tokens(state, &subscription.app_id, now).await?;
+        let (tokens, _) = super::secret_tokens(state, &subscription.app_id, now).await?;
         let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
         let mut ok = true;
         for url in [&subscription.development_url, &subscription.production_url] {

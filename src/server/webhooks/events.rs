@@ -104,7 +104,7 @@ pub async fn uninstall(
             .await?
             .map(|c| c.client_id)
             .unwrap_or_default();
-    let tokens = super::worker::signing_tokens(state, &install.app_id, now).await?;
+    let (tokens, _) = super::secret_tokens(state, &install.app_id, now).await?;
     let mut tx = state.db.pool.begin().await?;
     if !repo::oauth::delete_install(&mut tx, &install.id).await? {
         return Ok(false);

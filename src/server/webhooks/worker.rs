@@ -71,7 +71,7 @@ pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::E
 /// One attempt at one event.
 async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sqlx::Error> {
     let started_at = state.now_ms();
-    let tokens = signing_tokens(state, &event.app_id, started_at).await?;
+    let (tokens, _) = super::secret_tokens(state, &event.app_id, started_at).await?;
     let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
     let headers = delivery_headers(&token_refs, &event.id, started_at / 1000, &event.body);
     let timeout = Duration::from_millis(state.config.webhook_timeout_ms);
@@ -152,28 +152,6 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
         tracing::warn!(event = %event.id, "lease lost before the attempt was recorded; another worker has it");
     }
     Ok(())
-}
-
-/// The app's Secret Tokens that sign now: the current one, and the
-/// previous one during its grace period.
-pub async fn signing_tokens(
-    state: &AppState,
-    app_id: &str,
-    now: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    let sealed = state.secrets.seal(&super::sign::new_secret_token());
-    let row = repo::webhooks::settings_or_create(&state.db.pool, app_id, &sealed).await?;
-    let mut tokens: Vec<String> = state
-        .secrets
-        .open(&row.secret_token_enc)
-        .into_iter()
-        .collect();
-    if let (Some(old), Some(until)) = (&row.old_secret_token_enc, row.old_secret_expires_at) {
-        if until > now {
-            tokens.extend(state.secrets.open(old));
-        }
-    }
-    Ok(tokens)
 }
 
 /// Runs the worker until the process ends: delivers what is due, then
