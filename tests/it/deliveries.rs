@@ -10,7 +10,7 @@ use axum::Router;
 use portico::server::webhooks::sign::{validation_token, zoom_signature};
 use portico::server::webhooks::worker::deliver_due;
 
-use crate::oauth::{api, authorize, exchange, oauth_app, Dev};
+use crate::oauth::{api, authorize, exchange, oauth_app, post_oauth, Dev};
 use crate::on_both_databases;
 use crate::support::TestApp;
 
@@ -18,10 +18,12 @@ on_both_databases!(
     a_meeting_change_is_delivered_signed,
     failures_are_retried_on_schedule_with_the_same_tracking_id,
     retry_after_and_410_are_honoured,
+    hanging_and_resetting_receivers_are_retried_on_schedule,
     a_crashed_workers_lease_runs_out_and_another_takes_over,
     two_processes_never_make_the_same_attempt,
     only_installs_with_the_scope_hear_about_meetings,
     uninstalling_sends_app_deauthorized,
+    revoking_a_consented_token_deauthorizes_the_app,
     users_joining_and_changing_raise_user_events,
     endpoints_are_challenged_again_every_72_hours,
 );
@@ -281,6 +283,98 @@ async fn failures_are_retried_on_schedule_with_the_same_tracking_id(app: &TestAp
     assert_eq!(attempts, 5);
 }
 
+/// An endpoint that misbehaves below HTTP: `hang` reads the request and
+/// never answers; `reset` reads it and resets the connection (RST).
+async fn misbehaving_endpoint(mode: &'static str) -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                if mode == "hang" {
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                } else {
+                    let _ = stream.set_linger(Some(std::time::Duration::ZERO));
+                }
+                drop(stream);
+            });
+        }
+    });
+    url
+}
+
+/// A receiver that hangs past the timeout, and one that resets the
+/// connection, fail like a 500: retried on the schedule (manual clock),
+/// then failed, each attempt logged with the reason.
+async fn hanging_and_resetting_receivers_are_retried_on_schedule(app: &TestApp) {
+    let (open, _dev, access, _rx) =
+        subscribed(app, "hang@example.com", SCOPES, vec![(200, None)], 0).await;
+    // The same database, a worker with a short delivery timeout.
+    let worker = open
+        .with_config(|c| {
+            c.allow_private_outbound = true;
+            c.webhook_timeout_ms = 300;
+        })
+        .await;
+    let pool = &open.state.db.pool;
+    for (mode, reason) in [
+        ("hang", "No answer within 300 ms."),
+        ("reset", "The connection failed before an answer came."),
+    ] {
+        // The subscription was validated against a good endpoint; point it
+        // at the bad one as if that server broke later.
+        sqlx::query("UPDATE event_subscriptions SET development_url = $1")
+            .bind(misbehaving_endpoint(mode).await)
+            .execute(pool)
+            .await
+            .unwrap();
+        create_meeting(&open, &access, mode).await;
+        assert_eq!(
+            deliver_due(&worker.state, "w").await.unwrap(),
+            2,
+            "{mode}: first + immediate retry"
+        );
+        worker.clock.advance_ms(4 * 60_000);
+        assert_eq!(
+            deliver_due(&worker.state, "w").await.unwrap(),
+            0,
+            "{mode}: not before +5 min"
+        );
+        for minutes in [2, 23, 67] {
+            worker.clock.advance_ms(minutes * 60_000);
+            assert_eq!(deliver_due(&worker.state, "w").await.unwrap(), 1, "{mode}");
+        }
+        worker.clock.advance_ms(24 * 3_600_000);
+        assert_eq!(deliver_due(&worker.state, "w").await.unwrap(), 0);
+        let last: (String, String, i64) =
+            sqlx::query_as("SELECT id, status, attempts FROM webhook_events WHERE body LIKE $1")
+                .bind(format!("%\"topic\":\"{mode}\"%"))
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!((last.1.as_str(), last.2), ("failed", 5), "{mode}");
+        let errors: Vec<(Option<i64>, Option<String>)> =
+            sqlx::query_as("SELECT status_code, error FROM webhook_attempts WHERE event_id = $1")
+                .bind(&last.0)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        assert_eq!(errors.len(), 5);
+        assert!(
+            errors
+                .iter()
+                .all(|(status, error)| status.is_none() && error.as_deref() == Some(reason)),
+            "{mode}: {errors:?}"
+        );
+    }
+}
+
 async fn retry_after_and_410_are_honoured(app: &TestApp) {
     let (open, dev, access, _rx) = subscribed(
         app,
@@ -435,9 +529,8 @@ async fn only_installs_with_the_scope_hear_about_meetings(app: &TestApp) {
     assert!(rx.hits.lock().unwrap().is_empty());
 }
 
-async fn uninstalling_sends_app_deauthorized(app: &TestApp) {
-    let (open, dev, _access, rx) =
-        subscribed(app, "deauth@example.com", SCOPES, vec![(200, None)], 0).await;
+/// Points the app's deauthorization endpoint at the receiver.
+async fn listen_for_deauthorization(open: &TestApp, dev: &Dev, rx: &Receiver) {
     let res = open
         .call(
             "save_deauthorization_url",
@@ -446,18 +539,15 @@ async fn uninstalling_sends_app_deauthorized(app: &TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let install = open
-        .call("installed_apps", &[], Some(&dev.cookie))
-        .await
-        .json()[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    open.call("uninstall", &[("id", &install)], Some(&dev.cookie))
-        .await;
+}
+
+/// Delivers what is due and checks that exactly one `app_deauthorized`
+/// with Zoom's payload arrived.
+async fn assert_one_app_deauthorized(open: &TestApp, dev: &Dev, rx: &Receiver) {
     assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 1);
-    let hit = rx.hits.lock().unwrap()[0].clone();
-    let body: serde_json::Value = serde_json::from_str(&hit.body).unwrap();
+    let hits = rx.hits.lock().unwrap().clone();
+    assert_eq!(hits.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&hits[0].body).unwrap();
     assert_eq!(body["event"], "app_deauthorized");
     let payload = &body["payload"];
     assert_eq!(payload["client_id"], dev.client_id.as_str());
@@ -468,6 +558,58 @@ async fn uninstalling_sends_app_deauthorized(app: &TestApp) {
         .unwrap()
         .ends_with('Z'));
     assert_eq!(payload["signature"].as_str().unwrap().len(), 64);
+}
+
+async fn uninstalling_sends_app_deauthorized(app: &TestApp) {
+    let (open, dev, _access, rx) =
+        subscribed(app, "deauth@example.com", SCOPES, vec![(200, None)], 0).await;
+    listen_for_deauthorization(&open, &dev, &rx).await;
+    let install = open
+        .call("installed_apps", &[], Some(&dev.cookie))
+        .await
+        .json()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    open.call("uninstall", &[("id", &install)], Some(&dev.cookie))
+        .await;
+    assert_one_app_deauthorized(&open, &dev, &rx).await;
+}
+
+/// `/oauth/revoke` on what a user's consent issued is an uninstall, as on
+/// Zoom: the install goes, every token with it, and the app hears
+/// `app_deauthorized`. Revoking twice sends nothing more.
+async fn revoking_a_consented_token_deauthorizes_the_app(app: &TestApp) {
+    let (open, dev, access, rx) = subscribed(
+        app,
+        "revoke-deauth@example.com",
+        SCOPES,
+        vec![(200, None)],
+        0,
+    )
+    .await;
+    listen_for_deauthorization(&open, &dev, &rx).await;
+    // A second authorization of the same install: revoking one ends both.
+    let code = authorize(&open, &dev.cookie, &dev.client_id, None).await;
+    let other = exchange(&open, &dev, &code, None).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let auth = crate::oauth::basic(&dev.client_id, &dev.secret);
+    for _ in 0..2 {
+        let res = post_oauth(&open, "/oauth/revoke", &[("token", &access)], Some(&auth)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    }
+    for token in [&access, &other] {
+        let res = api(&open, "GET", "/v2/users/me", token, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    let installed = open
+        .call("installed_apps", &[], Some(&dev.cookie))
+        .await
+        .json();
+    assert_eq!(installed.as_array().unwrap().len(), 0, "{installed}");
+    assert_one_app_deauthorized(&open, &dev, &rx).await;
 }
 
 async fn users_joining_and_changing_raise_user_events(app: &TestApp) {

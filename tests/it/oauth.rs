@@ -793,6 +793,38 @@ async fn account_level_apps_need_an_admin_and_take_account_credentials(app: &Tes
     )
     .await;
     assert_eq!(res.json()["error"], "invalid_grant");
+
+    // Revoking a server-to-server token ends only that token's grant: the
+    // install and the owner's consent stay.
+    let res = post_oauth(
+        app,
+        "/oauth/revoke",
+        &[("token", &s2s)],
+        Some(&basic(&dev.client_id, &dev.secret)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        api(app, "GET", "/v2/users", &s2s, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        api(
+            app,
+            "GET",
+            "/v2/users",
+            tokens["access_token"].as_str().unwrap(),
+            None
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let installed = app
+        .call("installed_apps", &[], Some(&dev.cookie))
+        .await
+        .json();
+    assert_eq!(installed.as_array().unwrap().len(), 1, "{installed}");
 }
 
 async fn bots_take_client_credentials(app: &TestApp) {

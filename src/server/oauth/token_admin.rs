@@ -17,6 +17,12 @@ use crate::server::state::AppState;
 
 /// `POST /oauth/revoke` (RFC 7009): ends the token's whole grant. Answers
 /// success for unknown tokens too, as the RFC asks.
+///
+/// As on Zoom, revoking what a user's consent issued deauthorizes the app
+/// for that install: the install goes (with every token it has) and the
+/// app's deauthorization endpoint hears `app_deauthorized`, exactly as
+/// when the user uninstalls from the Installed apps page. Client and
+/// account credentials grants only end themselves.
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -35,8 +41,7 @@ pub async fn revoke(
                 repo::tokens::find_token(&state.db.pool, &hash_secret(presented)).await?
             {
                 if token.client_id == client.client_id {
-                    repo::tokens::revoke_grant(&state.db.pool, &token.grant_id, state.now_ms())
-                        .await?;
+                    deauthorize_or_revoke(&state, &token).await?;
                 }
             }
             Ok(no_store(
@@ -45,6 +50,25 @@ pub async fn revoke(
         },
     )
     .await
+}
+
+async fn deauthorize_or_revoke(
+    state: &AppState,
+    token: &repo::tokens::TokenRow,
+) -> Result<(), sqlx::Error> {
+    let pool = &state.db.pool;
+    if let Some(install_id) = &token.install_id {
+        if token.revoked_at.is_none()
+            && repo::tokens::grant_from_consent(pool, &token.grant_id).await?
+        {
+            if let Some(install) = repo::oauth::install_by_id(pool, install_id).await? {
+                let acting = token.user_id.as_deref().unwrap_or(&install.account_id);
+                crate::server::webhooks::events::uninstall(state, &install, acting).await?;
+                return Ok(());
+            }
+        }
+    }
+    repo::tokens::revoke_grant(pool, &token.grant_id, state.now_ms()).await
 }
 
 /// `POST /oauth/introspect` (RFC 7662): only the client a token was

@@ -171,6 +171,19 @@ pub async fn grant_of_code(pool: &AnyPool, code_hash: &str) -> Result<Option<Str
     .flatten())
 }
 
+/// Whether a grant came from a user's consent (the authorization-code
+/// flow): only those carry refresh tokens; client and account credentials
+/// grants never do.
+pub async fn grant_from_consent(pool: &AnyPool, grant_id: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM oauth_tokens WHERE grant_id = $1 AND kind = 'refresh'",
+    )
+    .bind(grant_id)
+    .fetch_one(pool)
+    .await?
+        > 0)
+}
+
 /// Ends a grant: every token in it stops working.
 pub async fn revoke_grant(pool: &AnyPool, grant_id: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
