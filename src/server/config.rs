@@ -122,8 +122,9 @@ pub struct Config {
     #[arg(long, env = "PORTICO_WEBHOOK_LEASE_MS", default_value_t = 60_000)]
     pub webhook_lease_ms: i64,
 
-    /// Deliveries in flight at once, per process.
-    #[arg(long, env = "PORTICO_WEBHOOK_CONCURRENCY", default_value_t = 16)]
+    /// Deliveries in flight at once, per process. Real endpoints take tens
+    /// to hundreds of ms to answer; waiting costs a task, not a thread.
+    #[arg(long, env = "PORTICO_WEBHOOK_CONCURRENCY", default_value_t = 64)]
     pub webhook_concurrency: usize,
 
     /// How often an idle worker looks for due events (ms); changes made in

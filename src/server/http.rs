@@ -81,6 +81,7 @@ where
         )
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
+        .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(fn_state, reject_cross_site))
         .layer(middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
@@ -154,6 +155,26 @@ impl PageCsp {
             .lock()
             .map(|mut parts| std::mem::take(&mut *parts))
             .unwrap_or_default()
+    }
+}
+
+/// Runs the handler on its own task, so that a client hanging up (or
+/// anything else dropping the request) cannot cancel it half-way. sqlx's
+/// `Pool::begin` is not cancel-safe on PostgreSQL (sqlx#4393, in 0.8.6 and
+/// 0.9.0): a future dropped while BEGIN is in flight returns its
+/// connection to the pool inside a transaction, and the next borrower's
+/// statements then run in it and hold their locks until something on
+/// that connection commits. The benchmark hit it: after wrk hung up at
+/// the end of a run, the webhook worker's claim sat in such a transaction
+/// and every later claim waited on its locks. A change the client gave up
+/// on is finished (or rolled back) as if the client had stayed.
+async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(err) => {
+            tracing::error!(error = %err, "a request handler panicked");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
     }
 }
 

@@ -19,6 +19,7 @@ on_both_databases!(
     failures_are_retried_on_schedule_with_the_same_tracking_id,
     retry_after_and_410_are_honoured,
     hanging_and_resetting_receivers_are_retried_on_schedule,
+    clients_hanging_up_mid_request_leave_no_transaction_open,
     a_crashed_workers_lease_runs_out_and_another_takes_over,
     two_processes_never_make_the_same_attempt,
     only_installs_with_the_scope_hear_about_meetings,
@@ -300,7 +301,7 @@ async fn misbehaving_endpoint(mode: &'static str) -> String {
                 if mode == "hang" {
                     tokio::time::sleep(std::time::Duration::from_secs(30)).await;
                 } else {
-                    let _ = stream.set_linger(Some(std::time::Duration::ZERO));
+                    let _ = stream.set_zero_linger();
                 }
                 drop(stream);
             });
@@ -375,6 +376,62 @@ async fn hanging_and_resetting_receivers_are_retried_on_schedule(app: &TestApp) 
     }
 }
 
+/// Clients hang up mid-request all the time (wrk does at the end of every
+/// run). sqlx's `begin()` is not cancel-safe on PostgreSQL: a handler
+/// dropped during BEGIN leaves its pooled connection inside a transaction
+/// that every later borrower then runs in, holding locks forever (the
+/// worker's next claim waits on them). Handlers therefore run to
+/// completion whoever hangs up: afterwards no session sits idle in a
+/// transaction, every meeting has its event, and the worker delivers all.
+async fn clients_hanging_up_mid_request_leave_no_transaction_open(app: &TestApp) {
+    use tower::ServiceExt;
+    let (open, _dev, access, rx) =
+        subscribed(app, "hangup@example.com", SCOPES, vec![(200, None)], 0).await;
+    for i in 0..1500u64 {
+        let req = axum::http::Request::post("/v2/users/me/meetings")
+            .header("authorization", format!("Bearer {access}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(r#"{"topic":"Gone","duration":30}"#))
+            .unwrap();
+        // Give up after 0..4 ms: some before BEGIN, some during, some after.
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_micros((i * 7) % 4000),
+            open.router.clone().oneshot(req),
+        )
+        .await;
+    }
+    // Let the handlers that were abandoned finish.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let pool = &open.state.db.pool;
+    if open.database_url().starts_with("postgres") {
+        let stuck: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(stuck, 0, "a session was left inside a transaction");
+    }
+    let (meetings, raised): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM meetings), \
+                (SELECT COUNT(*) FROM webhook_events WHERE event_type = 'meeting.created')",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(meetings, raised, "every meeting commits with its event");
+    let delivered = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        deliver_due(&open.state, "w"),
+    )
+    .await
+    .expect("the worker's claim must not wait on a stuck transaction")
+    .unwrap();
+    assert_eq!(delivered as i64, raised);
+    assert_eq!(rx.hits.lock().unwrap().len() as i64, raised);
+}
+
 async fn retry_after_and_410_are_honoured(app: &TestApp) {
     let (open, dev, access, _rx) = subscribed(
         app,
@@ -430,7 +487,7 @@ async fn a_crashed_workers_lease_runs_out_and_another_takes_over(app: &TestApp) 
     // Worker A claims the event and dies before sending it.
     let now = open.state.now_ms();
     let claimed =
-        portico::server::repo::outbox::claim(&open.state.db.pool, "worker-a", now, now + 60_000)
+        portico::server::repo::outbox::claim(&open.state.db, "worker-a", now, now + 60_000)
             .await
             .unwrap()
             .unwrap();
@@ -449,6 +506,28 @@ async fn a_crashed_workers_lease_runs_out_and_another_takes_over(app: &TestApp) 
         claimed.id.as_str(),
         "the original tracking id"
     );
+    assert_eq!(events(&open).await[0].1, "delivered");
+
+    // A was only slow, not dead: its late outcome (a failure) is logged
+    // as an attempt but must not move the event B delivered.
+    use portico::server::repo::outbox::{finish_attempts, AttemptRecord, Next};
+    let late = AttemptRecord {
+        event_id: &claimed.id,
+        attempt: claimed.attempts,
+        started_at: now,
+        status_code: Some(500),
+        latency_ms: 5,
+        error: None,
+        response_excerpt: "late",
+    };
+    let kept = finish_attempts(
+        &open.state.db.pool,
+        "worker-a",
+        &[(late, Next::RetryAt(now))],
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept, vec![false]);
     assert_eq!(events(&open).await[0].1, "delivered");
 }
 

@@ -1,10 +1,13 @@
 //! The webhook outbox (`webhook_events`) and its attempts.
 //!
-//! Claiming is one `UPDATE … WHERE` that re-checks the lease, so of two
-//! workers (in one process or several sharing PostgreSQL) exactly one
-//! takes an event, and the attempt number it takes is handed out once.
+//! Claiming is one `UPDATE` that takes only unleased due rows (locked with
+//! SKIP LOCKED on PostgreSQL; SQLite has one writer), so of two workers
+//! (in one process or several sharing PostgreSQL) exactly one takes an
+//! event, and the attempt number it takes is handed out once.
 
 use sqlx::{Any, AnyPool, FromRow, Transaction};
+
+use crate::server::db::{Db, Dialect};
 
 /// An event to write.
 pub struct NewEvent<'a> {
@@ -81,42 +84,65 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
-/// Takes up to `limit` due events for `owner` until `lease_until`. The
-/// outer `WHERE` repeats the subquery's conditions: PostgreSQL re-checks
-/// them on each row after locking it, so rows another worker leased in
-/// the meantime drop out (and SQLite runs one writer at a time anyway).
+/// Takes up to `limit` due events for `owner` until `lease_until`, oldest
+/// first.
 pub async fn claim_batch(
-    pool: &AnyPool,
+    db: &Db,
     owner: &str,
     now: i64,
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    sqlx::query_as::<_, Claimed>(
-        "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM webhook_events \
-                      WHERE status = 'pending' AND next_attempt_at <= $3 \
-                        AND (lease_until IS NULL OR lease_until < $3) \
-                      ORDER BY next_attempt_at, id LIMIT $4) \
-           AND status = 'pending' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
-         RETURNING id, app_id, subscription_id, url, body, attempts",
-    )
-    .bind(owner)
-    .bind(lease_until)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    // The one query with a dialect of its own. PostgreSQL: the queue idiom
+    // — lock the oldest due rows, skipping those another process is
+    // locking, so concurrent workers take different events instead of
+    // waiting on each other — with the ids gathered first (ARRAY(...) runs
+    // once) so the update is a primary-key lookup whatever the planner's
+    // statistics say. (Written as `id IN (subquery)`, a plan made while the
+    // table was young joined every due row against the batch: 90 ms a
+    // claim with 13,000 events due.) SQLite has one writer at a time, so
+    // the plain form is already exclusive there.
+    let sql = match db.dialect {
+        Dialect::Postgres => {
+            "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id = ANY(ARRAY(SELECT id FROM webhook_events \
+                                  WHERE status = 'pending' AND next_attempt_at <= $3 \
+                                    AND (lease_until IS NULL OR lease_until < $3) \
+                                  ORDER BY next_attempt_at, id LIMIT $4 \
+                                  FOR UPDATE SKIP LOCKED)) \
+             RETURNING id, app_id, subscription_id, url, body, attempts"
+        }
+        Dialect::Sqlite => {
+            "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
+             WHERE id IN (SELECT id FROM webhook_events \
+                          WHERE status = 'pending' AND next_attempt_at <= $3 \
+                            AND (lease_until IS NULL OR lease_until < $3) \
+                          ORDER BY next_attempt_at, id LIMIT $4) \
+             RETURNING id, app_id, subscription_id, url, body, attempts"
+        }
+    };
+    // Not a prepared statement: planned each time with the real `now` and
+    // limit, PostgreSQL walks the index for the oldest few; a generic plan
+    // (made after five runs, from a young table's statistics) sorted every
+    // due row on each claim instead.
+    sqlx::query_as::<_, Claimed>(sql)
+        .persistent(false)
+        .bind(owner)
+        .bind(lease_until)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
 }
 
 /// Takes the next due event for `owner` until `lease_until`, if any.
 pub async fn claim(
-    pool: &AnyPool,
+    db: &Db,
     owner: &str,
     now: i64,
     lease_until: i64,
 ) -> Result<Option<Claimed>, sqlx::Error> {
-    Ok(claim_batch(pool, owner, now, lease_until, 1)
+    Ok(claim_batch(db, owner, now, lease_until, 1)
         .await?
         .into_iter()
         .next())
@@ -134,56 +160,106 @@ pub struct AttemptRecord<'a> {
 }
 
 /// What becomes of the event after an attempt.
+#[derive(Debug, Clone, Copy)]
 pub enum Next {
     Delivered,
     RetryAt(i64),
     Failed,
 }
 
-/// Records an attempt and moves the event on, only while `owner` still
-/// holds its lease (a worker whose lease ran out must not overwrite the
-/// worker that took over).
-pub async fn finish_attempt(
+/// Records attempts and moves their events on, in one transaction (the
+/// worker writes what a batch of deliveries came to at once), each only
+/// while `owner` still holds that event's lease: a worker whose lease ran
+/// out must not overwrite the worker that took over. Returns, per
+/// attempt, whether the event moved. The attempt row is written either
+/// way: the request was made.
+pub async fn finish_attempts(
     pool: &AnyPool,
     owner: &str,
-    record: AttemptRecord<'_>,
-    next: Next,
-) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let (status, next_at) = match next {
-        Next::Delivered => ("delivered", record.started_at),
-        Next::RetryAt(at) => ("pending", at),
-        Next::Failed => ("failed", record.started_at),
+    finished: &[(AttemptRecord<'_>, Next)],
+) -> Result<Vec<bool>, sqlx::Error> {
+    if finished.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Two statements for the whole batch, whatever its size: on
+    // PostgreSQL every statement is a round trip. VALUES columns are
+    // column1, column2, … on both databases.
+    let rows = |width: usize, first: usize, shape: &dyn Fn(usize) -> String| {
+        (0..finished.len())
+            .map(|i| shape(first + i * width))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let moved = sqlx::query(
-        "UPDATE webhook_events SET status = $1, next_attempt_at = $2, lease_owner = NULL, lease_until = NULL, \
-                last_status = $3 \
-         WHERE id = $4 AND lease_owner = $5 AND attempts = $6",
-    )
-    .bind(status)
-    .bind(next_at)
-    .bind(record.status_code)
-    .bind(record.event_id)
-    .bind(owner)
-    .bind(record.attempt)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    sqlx::query(
+    let moves = rows(5, 2, &|p| {
+        format!(
+            "(${p}, ${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4
+        )
+    });
+    // The ids again as a plain list: that makes the update a primary-key
+    // lookup on both databases, whatever PostgreSQL's statistics say of
+    // the join with VALUES (a young table's plan may scan it whole).
+    let ids = rows(5, 2, &|p| format!("${p}"));
+    let update = format!(
+        "UPDATE webhook_events SET status = v.column2, next_attempt_at = v.column3, \
+                lease_owner = NULL, lease_until = NULL, last_status = v.column4 \
+         FROM (VALUES {moves}) AS v \
+         WHERE webhook_events.id IN ({ids}) AND webhook_events.id = v.column1 \
+           AND webhook_events.lease_owner = $1 \
+           AND webhook_events.attempts = v.column5 \
+         RETURNING webhook_events.id"
+    );
+    let mut update = sqlx::query_scalar::<_, String>(&update).bind(owner);
+    for (record, next) in finished {
+        let (status, next_at) = match next {
+            Next::Delivered => ("delivered", record.started_at),
+            Next::RetryAt(at) => ("pending", *at),
+            Next::Failed => ("failed", record.started_at),
+        };
+        update = update
+            .bind(record.event_id)
+            .bind(status)
+            .bind(next_at)
+            .bind(record.status_code)
+            .bind(record.attempt);
+    }
+    let attempts = rows(7, 1, &|p| {
+        format!(
+            "(${p}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${}, ${})",
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6
+        )
+    });
+    let insert = format!(
         "INSERT INTO webhook_attempts (event_id, attempt, started_at, status_code, latency_ms, error, response_excerpt) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(record.event_id)
-    .bind(record.attempt)
-    .bind(record.started_at)
-    .bind(record.status_code)
-    .bind(record.latency_ms)
-    .bind(record.error)
-    .bind(record.response_excerpt)
-    .execute(&mut *tx)
-    .await?;
+         VALUES {attempts}"
+    );
+    let mut insert = sqlx::query(&insert);
+    for (record, _) in finished {
+        insert = insert
+            .bind(record.event_id)
+            .bind(record.attempt)
+            .bind(record.started_at)
+            .bind(record.status_code)
+            .bind(record.latency_ms)
+            .bind(record.error)
+            .bind(record.response_excerpt);
+    }
+    let mut tx = pool.begin().await?;
+    let moved = update.fetch_all(&mut *tx).await?;
+    insert.execute(&mut *tx).await?;
     tx.commit().await?;
-    Ok(moved == 1)
+    Ok(finished
+        .iter()
+        .map(|(record, _)| moved.iter().any(|id| id == record.event_id))
+        .collect())
 }
 
 /// Turns a subscription off (its endpoint answered 410 Gone).

@@ -7,6 +7,7 @@
 //! subscription. Delivery is at least once: the event id (the tracking id
 //! receivers see) stays the same across retries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,16 +34,38 @@ pub fn retry_delay_ms(schedule_secs: &[i64], attempt: i64) -> Option<i64> {
     Some(base + jitter)
 }
 
+/// What one attempt came to, waiting to be written with its batch.
+struct Outcome {
+    event_id: String,
+    attempt: i64,
+    started_at: i64,
+    status_code: Option<i64>,
+    latency_ms: i64,
+    error: Option<String>,
+    excerpt: String,
+    next: Next,
+}
+
 /// Delivers every event due now, `concurrency` at a time, as worker
 /// `owner`; returns how many attempts were made.
+///
+/// Database work is batched, because with SQLite's single writer it, not
+/// the HTTP, bounds throughput: events are claimed in batches, each app's
+/// Secret Tokens are read once per batch, and outcomes are written
+/// together, in one transaction, just before the next claim. An outcome
+/// not yet written when the process dies is an event whose lease runs
+/// out and which is sent again: at least once, as promised.
 pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::Error> {
     let concurrency = state.config.webhook_concurrency.max(1);
     let mut running = tokio::task::JoinSet::new();
+    let mut finished: Vec<Outcome> = Vec::new();
     let mut made = 0;
     loop {
         // Claim in batches: when idle, or once half the slots are free.
         let room = concurrency - running.len();
         if running.is_empty() || room * 2 >= concurrency {
+            // First what finished: an immediate retry becomes due again.
+            made += record(state, owner, &mut finished).await?;
             let now = state.now_ms();
             // The lease outlasts the longest delivery.
             let lease_ms = state
@@ -51,27 +74,80 @@ pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::E
                 .max(state.config.webhook_timeout_ms as i64 + 1000);
             let claimed = {
                 let _turn = state.db.write_turn().await;
-                repo::outbox::claim_batch(&state.db.pool, owner, now, now + lease_ms, room as i64)
+                repo::outbox::claim_batch(&state.db, owner, now, now + lease_ms, room as i64)
                     .await?
             };
+            let mut signing: HashMap<String, Arc<Vec<String>>> = HashMap::new();
             for event in claimed {
-                let (state, owner) = (state.clone(), owner.to_owned());
-                running.spawn(async move { attempt(&state, &owner, event).await });
+                let tokens = match signing.get(&event.app_id) {
+                    Some(tokens) => tokens.clone(),
+                    None => {
+                        let (tokens, _) = super::secret_tokens(state, &event.app_id, now).await?;
+                        let tokens = Arc::new(tokens);
+                        signing.insert(event.app_id.clone(), tokens.clone());
+                        tokens
+                    }
+                };
+                let state = state.clone();
+                running.spawn(async move { attempt(&state, event, &tokens).await });
             }
         }
         match running.join_next().await {
-            None => return Ok(made),
-            Some(Ok(Ok(()))) => made += 1,
+            None => return Ok(made + record(state, owner, &mut finished).await?),
+            Some(Ok(Ok(outcome))) => finished.push(outcome),
             Some(Ok(Err(err))) => return Err(err),
             Some(Err(join)) => tracing::error!(error = %join, "a delivery task failed"),
         }
     }
 }
 
-/// One attempt at one event.
-async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sqlx::Error> {
+/// Writes the finished outcomes in one transaction; returns how many.
+async fn record(
+    state: &AppState,
+    owner: &str,
+    finished: &mut Vec<Outcome>,
+) -> Result<usize, sqlx::Error> {
+    if finished.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<(AttemptRecord<'_>, Next)> = finished
+        .iter()
+        .map(|o| {
+            (
+                AttemptRecord {
+                    event_id: &o.event_id,
+                    attempt: o.attempt,
+                    started_at: o.started_at,
+                    status_code: o.status_code,
+                    latency_ms: o.latency_ms,
+                    error: o.error.as_deref(),
+                    response_excerpt: &o.excerpt,
+                },
+                o.next,
+            )
+        })
+        .collect();
+    let kept = {
+        let _turn = state.db.write_turn().await;
+        repo::outbox::finish_attempts(&state.db.pool, owner, &rows).await?
+    };
+    for (outcome, kept) in finished.iter().zip(kept) {
+        if !kept {
+            tracing::warn!(event = %outcome.event_id, "lease lost before the attempt was recorded; another worker has it");
+        }
+    }
+    let written = finished.len();
+    finished.clear();
+    Ok(written)
+}
+
+/// One attempt at one event, signed with `tokens`.
+async fn attempt(
+    state: &AppState,
+    event: Claimed,
+    tokens: &[String],
+) -> Result<Outcome, sqlx::Error> {
     let started_at = state.now_ms();
-    let (tokens, _) = super::secret_tokens(state, &event.app_id, started_at).await?;
     let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
     let headers = delivery_headers(&token_refs, &event.id, started_at / 1000, &event.body);
     let timeout = Duration::from_millis(state.config.webhook_timeout_ms);
@@ -96,6 +172,7 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
                 Next::Delivered
             } else if reply.status == 410 {
                 if let Some(subscription) = &event.subscription_id {
+                    let _turn = state.db.write_turn().await;
                     repo::outbox::disable_subscription(&state.db.pool, subscription, now).await?;
                 }
                 Next::Failed
@@ -131,27 +208,16 @@ async fn attempt(state: &AppState, owner: &str, event: Claimed) -> Result<(), sq
             )
         }
     };
-    let turn = state.db.write_turn().await;
-    let kept = repo::outbox::finish_attempt(
-        &state.db.pool,
-        owner,
-        AttemptRecord {
-            event_id: &event.id,
-            attempt: event.attempts,
-            started_at,
-            status_code,
-            latency_ms,
-            error: error.as_deref(),
-            response_excerpt: &excerpt,
-        },
+    Ok(Outcome {
+        event_id: event.id,
+        attempt: event.attempts,
+        started_at,
+        status_code,
+        latency_ms,
+        error,
+        excerpt,
         next,
-    )
-    .await?;
-    drop(turn);
-    if !kept {
-        tracing::warn!(event = %event.id, "lease lost before the attempt was recorded; another worker has it");
-    }
-    Ok(())
+    })
 }
 
 /// Runs the worker until the process ends: delivers what is due, then
