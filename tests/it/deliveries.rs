@@ -95,6 +95,39 @@ async fn receiver(
 
 const SCOPES: &[&str] = &["user:read", "meeting:read", "meeting:write"];
 
+/// Starts a receiver that answers with the app's Secret Token and saves a
+/// development subscription to `events` at it (the challenge must pass).
+async fn subscribe_receiver(
+    open: &TestApp,
+    dev: &Dev,
+    name: &str,
+    events: &[&str],
+    script: Vec<(u16, Option<&'static str>)>,
+    delay_ms: u64,
+) -> Receiver {
+    let token = open
+        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json()["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rx = receiver(token, script, delay_ms).await;
+    let keys: Vec<String> = (0..events.len()).map(|i| format!("events[{i}]")).collect();
+    let mut form = vec![
+        ("id", dev.app_id.as_str()),
+        ("name", name),
+        ("development_url", rx.url.as_str()),
+        ("production_url", ""),
+    ];
+    form.extend(keys.iter().map(String::as_str).zip(events.iter().copied()));
+    let res = open
+        .call("save_subscription", &form, Some(&dev.cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    rx
+}
+
 /// An installed user-managed app subscribed to meeting events at a local
 /// receiver; returns (instance allowing private endpoints, app, access
 /// token, receiver).
@@ -112,28 +145,15 @@ pub async fn subscribed(
         })
         .await;
     let dev = oauth_app(&open, email, "marketplace.user_managed", scopes).await;
-    let token_res = open
-        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
-        .await
-        .json();
-    let secret_token = token_res["secret_token"].as_str().unwrap().to_owned();
-    let rx = receiver(secret_token, script, delay_ms).await;
-    let res = open
-        .call(
-            "save_subscription",
-            &[
-                ("id", &dev.app_id),
-                ("name", "Meetings"),
-                ("development_url", &rx.url),
-                ("production_url", ""),
-                ("events[0]", "meeting.created"),
-                ("events[1]", "meeting.updated"),
-                ("events[2]", "meeting.deleted"),
-            ],
-            Some(&dev.cookie),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let rx = subscribe_receiver(
+        &open,
+        &dev,
+        "Meetings",
+        &["meeting.created", "meeting.updated", "meeting.deleted"],
+        script,
+        delay_ms,
+    )
+    .await;
     let code = authorize(&open, &dev.cookie, &dev.client_id, None).await;
     let access = exchange(&open, &dev, &code, None).await.json()["access_token"]
         .as_str()
@@ -700,29 +720,15 @@ async fn users_joining_and_changing_raise_user_events(app: &TestApp) {
         &["user:read:admin"],
     )
     .await;
-    let token = open
-        .call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
-        .await
-        .json()["secret_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let rx = receiver(token, vec![(200, None)], 0).await;
-    let res = open
-        .call(
-            "save_subscription",
-            &[
-                ("id", &dev.app_id),
-                ("name", "Users"),
-                ("development_url", &rx.url),
-                ("production_url", ""),
-                ("events[0]", "user.created"),
-                ("events[1]", "user.updated"),
-            ],
-            Some(&dev.cookie),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let rx = subscribe_receiver(
+        &open,
+        &dev,
+        "Users",
+        &["user.created", "user.updated"],
+        vec![(200, None)],
+        0,
+    )
+    .await;
     authorize(&open, &dev.cookie, &dev.client_id, None).await;
     let member = open
         .join_as(&dev.cookie, "joiner@example.com", "member")
