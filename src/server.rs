@@ -2,6 +2,7 @@
 //! sessions, the HTTP router and its middleware. Never compiled to WASM.
 
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod context;
 pub mod db;

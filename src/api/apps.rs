@@ -128,7 +128,8 @@ pub async fn delete_app(id: String) -> Result<(), AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let pool = &context::state()?.db.pool;
+            let state = context::state()?;
+            let pool = &state.db.pool;
             let app = repo::apps::find_in_account(pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
@@ -138,6 +139,8 @@ pub async fn delete_app(id: String) -> Result<(), AppError> {
             if !repo::apps::delete_unpublished(pool, &user.account_id, &id).await? {
                 return Err(AppError::NotFound);
             }
+            // Its grants and tokens went with it (cascade).
+            state.caches.forget();
             context::redirect("/apps?deleted=1");
             Ok(())
         }

@@ -158,6 +158,7 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
                 now + ROTATION_GRACE_MS,
             )
             .await?;
+            state.caches.forget();
             let rotated = repo::credentials::for_app(&state.db.pool, &id)
                 .await?
                 .into_iter()
@@ -191,8 +192,9 @@ pub async fn revoke_old_secret(id: String, environment: String) -> Result<(), Ap
             check_environment(&environment)?;
             let user = context::require_user().await?;
             oauth_app(&user.account_id, &id).await?;
-            repo::credentials::revoke_old_secret(&context::state()?.db.pool, &id, &environment)
-                .await?;
+            let state = context::state()?;
+            repo::credentials::revoke_old_secret(&state.db.pool, &id, &environment).await?;
+            state.caches.forget();
             Ok(())
         }
         .await,

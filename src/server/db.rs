@@ -11,7 +11,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 /// Which database engine the pool talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,20 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it hands out by default: on SQLite a
+        // round trip to the connection's thread, on PostgreSQL one over the
+        // network, before every query. Only a connection that sat idle for
+        // a while (and may have been dropped by the server or a firewall)
+        // is checked here.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > Duration::from_secs(30) {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 if dialect == Dialect::Sqlite {
@@ -98,9 +112,55 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
         .await?;
 
     sqlx::migrate!("./migrations").run(&pool).await?;
+    if dialect == Dialect::Postgres {
+        install_change_notices(&pool).await?;
+    }
     Ok(Db {
         pool,
         dialect,
         write_gate: Default::default(),
     })
+}
+
+/// Tables whose changes end tokens or change clients that processes may
+/// hold in their caches (`server/cache.rs`).
+const NOTICED_TABLES: [&str; 4] = ["oauth_grants", "oauth_tokens", "app_credentials", "apps"];
+
+/// PostgreSQL only (the one place besides the worker's claim where the
+/// dialects part): triggers that `NOTIFY portico_forget` when a statement
+/// updated or deleted rows of `NOTICED_TABLES`, so that every process
+/// sharing the database forgets what it cached. A notification is sent at
+/// commit, and only when rows changed (the statement's transition table is
+/// not empty). Not a migration, because SQLite has no such triggers and the
+/// migrations are shared; written with `CREATE OR REPLACE`, under a lock,
+/// so that processes starting together do not trip over each other.
+async fn install_change_notices(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(7461726001)")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(&format!(
+        "CREATE OR REPLACE FUNCTION portico_forget() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN \
+           IF EXISTS (SELECT 1 FROM changed) THEN PERFORM pg_notify('{}', TG_TABLE_NAME); END IF; \
+           RETURN NULL; \
+         END $$",
+        super::cache::CHANNEL
+    ))
+    .execute(&mut *tx)
+    .await?;
+    for table in NOTICED_TABLES {
+        // One trigger per event: PostgreSQL allows transition tables only
+        // on single-event triggers.
+        for event in ["UPDATE", "DELETE"] {
+            sqlx::query(&format!(
+                "CREATE OR REPLACE TRIGGER {table}_{event}_forget AFTER {event} ON {table} \
+                 REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION portico_forget()",
+                event = event.to_lowercase()
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await
 }

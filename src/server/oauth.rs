@@ -2,15 +2,22 @@
 //! `authorize` checks authorization requests and records consent,
 //! `token` issues and rotates tokens, `token_admin` revokes and
 //! introspects them and serves the RFC 8414 metadata; `client` is what
-//! the token endpoints share (parameters, client authentication, errors).
+//! the token endpoints share (parameters, client authentication, errors);
+//! `grant_writer` writes credentials grants in groups.
 //!
 //! Codes, access and refresh tokens are 256 random bits, handed out once
 //! and stored only as their SHA-256.
 
 pub mod authorize;
 pub mod client;
+pub mod grant_writer;
 pub mod token;
 pub mod token_admin;
+
+use std::sync::Arc;
+
+use crate::server::repo::{self, oauth::ClientRow, tokens::TokenRow};
+use crate::server::state::AppState;
 
 /// Authorization codes live five minutes.
 pub const CODE_TTL_MS: i64 = 5 * 60_000;
@@ -18,6 +25,70 @@ pub const CODE_TTL_MS: i64 = 5 * 60_000;
 pub const ACCESS_TTL_MS: i64 = 3_600_000;
 /// Refresh tokens live 90 days (as Zoom's), or until used once.
 pub const REFRESH_TTL_MS: i64 = 90 * 24 * 3_600_000;
+
+/// The token whose SHA-256 is `token_hash`, with its grant: from this
+/// process's cache when it may be used (`server/cache.rs`), else from the
+/// database. Only live access tokens are kept: refresh tokens are read
+/// once each, and a token found revoked or expired is answered from the
+/// database every time (it is rare, and must never come back to life).
+pub async fn find_token(
+    state: &AppState,
+    token_hash: &str,
+) -> Result<Option<Arc<TokenRow>>, sqlx::Error> {
+    let now = state.now_ms();
+    let caches = &state.caches;
+    let usable = caches.usable();
+    if usable {
+        if let Some(token) = caches.tokens.get(token_hash, now) {
+            return Ok(Some(token));
+        }
+    }
+    let read_in = caches.tokens.generation();
+    let Some(token) = repo::tokens::find_token(&state.db.pool, token_hash).await? else {
+        return Ok(None);
+    };
+    let token = Arc::new(token);
+    if usable && token.kind == "access" && token.revoked_at.is_none() && token.expires_at > now {
+        caches
+            .tokens
+            .put(token_hash.to_owned(), token.clone(), read_in, now);
+    }
+    Ok(Some(token))
+}
+
+/// The OAuth client with this id: from this process's cache when it may
+/// be used, else from the database (then kept). Unknown ids are not kept.
+pub async fn find_client(
+    state: &AppState,
+    client_id: &str,
+) -> Result<Option<Arc<ClientRow>>, sqlx::Error> {
+    let now = state.now_ms();
+    let caches = &state.caches;
+    let usable = caches.usable();
+    if usable {
+        if let Some(client) = caches.clients.get(client_id, now) {
+            return Ok(Some(client));
+        }
+    }
+    let read_in = caches.clients.generation();
+    let Some(client) = repo::oauth::client(&state.db.pool, client_id).await? else {
+        return Ok(None);
+    };
+    let client = Arc::new(client);
+    if usable {
+        caches
+            .clients
+            .put(client_id.to_owned(), client.clone(), read_in, now);
+    }
+    Ok(Some(client))
+}
+
+/// Ends a grant (every token in it) and makes this process forget it.
+pub async fn revoke_grant(state: &AppState, grant_id: &str, now: i64) -> Result<(), sqlx::Error> {
+    repo::tokens::revoke_grant(&state.db.pool, grant_id, now).await?;
+    state.caches.forget();
+    Ok(())
+}
 
 /// S256 of a PKCE code verifier (RFC 7636 §4.2): base64url(SHA-256(verifier)).
 pub fn pkce_challenge(verifier: &str) -> String {

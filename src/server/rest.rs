@@ -18,7 +18,6 @@ use serde_json::json;
 use crate::domain::oauth::{parse_scope_list, Scope};
 use crate::server::context::{internal_for, request_id_of};
 use crate::server::ids::hash_secret;
-use crate::server::repo;
 use crate::server::state::AppState;
 
 /// The `/v2` routes (nested by the main router).
@@ -143,7 +142,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
         .into_response();
     };
     let now = state.now_ms();
-    let found = match repo::tokens::find_token(&state.db.pool, &hash_secret(&token)).await {
+    let found = match crate::server::oauth::find_token(&state, &hash_secret(&token)).await {
         Ok(found) => found,
         Err(err) => return ApiError::internal(request_id, err).into_response(),
     };
@@ -159,9 +158,9 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
             return ApiError::unauthorized("Access token is expired.").into_response()
         }
         Some(t) => Caller {
-            app_id: t.app_id,
-            account_id: t.account_id,
-            user_id: t.user_id,
+            app_id: t.app_id.clone(),
+            account_id: t.account_id.clone(),
+            user_id: t.user_id.clone(),
             scopes: parse_scope_list(&t.scopes),
         },
         None => return ApiError::unauthorized("Invalid access token.").into_response(),

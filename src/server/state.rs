@@ -57,9 +57,22 @@ impl Clock for ManualClock {
     }
 }
 
-/// Shared state; cheap to clone.
+/// Shared state; a clone is one reference count (extractors and
+/// middleware clone it on every request).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What `AppState` holds.
+#[derive(Debug)]
+pub struct Shared {
     /// The database pool.
     pub db: Db,
     /// Configuration from the command line and environment.
@@ -76,6 +89,10 @@ pub struct AppState {
     pub outbound: super::outbound::Outbound,
     /// Wakes this process's webhook worker when events were written.
     pub webhook_wakeup: Arc<tokio::sync::Notify>,
+    /// Writes credentials grants in groups.
+    pub grant_writer: Arc<super::oauth::grant_writer::GrantWriter>,
+    /// What this process remembers of access tokens.
+    pub caches: Arc<super::cache::Caches>,
 }
 
 impl AppState {
@@ -92,7 +109,8 @@ impl AppState {
             .site_pkg_dir("pkg")
             .site_addr(config.listen)
             .build();
-        Self {
+        let caches = super::cache::Caches::new(db.dialect, &config.database_url);
+        Self(Arc::new(Shared {
             db,
             config: Arc::new(config),
             clock,
@@ -101,7 +119,9 @@ impl AppState {
             secrets,
             outbound,
             webhook_wakeup: Arc::default(),
-        }
+            grant_writer: Arc::default(),
+            caches,
+        }))
     }
 
     /// Now, in milliseconds since the epoch.

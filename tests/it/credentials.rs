@@ -3,8 +3,8 @@
 
 use axum::http::StatusCode;
 use portico::server::ids::hash_secret;
-use portico::server::repo;
 
+use crate::oauth::{basic, post_oauth};
 use crate::on_both_databases;
 use crate::support::TestApp;
 
@@ -30,16 +30,21 @@ async fn generate(app: &TestApp, cookie: &str, id: &str, env: &str) -> serde_jso
     res.json()
 }
 
+/// Whether the token endpoints accept the client id and secret (asked
+/// through introspection, which authenticates the client first).
 async fn authenticates(app: &TestApp, client_id: &str, secret: &str) -> bool {
-    repo::credentials::authenticate(
-        &app.state.db.pool,
-        client_id,
-        &hash_secret(secret),
-        app.state.now_ms(),
+    let res = post_oauth(
+        app,
+        "/oauth/introspect",
+        &[("token", "none")],
+        Some(&basic(client_id, secret)),
     )
-    .await
-    .unwrap()
-    .is_some()
+    .await;
+    match res.status {
+        StatusCode::OK => true,
+        StatusCode::UNAUTHORIZED => false,
+        other => panic!("introspection answered {other}: {}", res.body),
+    }
 }
 
 async fn a_secret_is_shown_once_and_stored_hashed(app: &TestApp) {

@@ -22,6 +22,8 @@ on_both_databases!(
     development_apps_install_only_in_their_own_account,
     account_level_apps_need_an_admin_and_take_account_credentials,
     bots_take_client_credentials,
+    concurrent_credentials_grants_all_succeed,
+    a_bad_grant_fails_alone_in_its_group,
     uninstall_ends_every_token_at_once,
     deny_sends_access_denied,
     parameters_may_come_in_the_query_string,
@@ -195,7 +197,7 @@ pub async fn exchange(
     .await
 }
 
-async fn refresh(app: &TestApp, dev: &Dev, token: &str) -> TestResponse {
+pub async fn refresh(app: &TestApp, dev: &Dev, token: &str) -> TestResponse {
     post_oauth(
         app,
         "/oauth/token",
@@ -1284,4 +1286,91 @@ async fn settings_are_validated_and_nothing_half_saved(app: &TestApp) {
         .call("oauth_settings", &[("id", &dev.app_id)], Some(&other))
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
+}
+
+/// Credentials grants arriving together are written together
+/// (`grant_writer`): every request still gets its own working token.
+async fn concurrent_credentials_grants_all_succeed(app: &TestApp) {
+    let bot = oauth_app(
+        app,
+        "many@example.com",
+        "marketplace.chat_bot",
+        &["imchat:bot"],
+    )
+    .await;
+    let auth = basic(&bot.client_id, &bot.secret);
+    let answers = futures::future::join_all((0..48).map(|_| {
+        post_oauth(
+            app,
+            "/oauth/token",
+            &[("grant_type", "client_credentials")],
+            Some(&auth),
+        )
+    }))
+    .await;
+    let mut tokens = std::collections::HashSet::new();
+    for res in &answers {
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        tokens.insert(res.json()["access_token"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(tokens.len(), 48, "every request has its own token");
+    for token in &tokens {
+        let res = post_oauth(app, "/oauth/introspect", &[("token", token)], Some(&auth)).await;
+        assert_eq!(res.json()["active"], true, "{}", res.body);
+    }
+    let grants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_grants WHERE client_id = $1")
+        .bind(&bot.client_id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(grants, 48);
+}
+
+/// One grant of a group that cannot be written (here: its id is taken)
+/// fails its own request only; the others are written.
+async fn a_bad_grant_fails_alone_in_its_group(app: &TestApp) {
+    use portico::server::ids::{hash_secret, new_secret};
+    use portico::server::oauth::grant_writer::GrantWriter;
+    use portico::server::repo::tokens::{find_token, NewGrant};
+    let bot = oauth_app(
+        app,
+        "group@example.com",
+        "marketplace.chat_bot",
+        &["imchat:bot"],
+    )
+    .await;
+    let grant = |id: &str| NewGrant {
+        id: id.to_owned(),
+        app_id: bot.app_id.clone(),
+        install_id: None,
+        client_id: bot.client_id.clone(),
+        account_id: "acct".into(),
+        user_id: None,
+        scopes: "imchat:bot".into(),
+        now: 1,
+        access_hash: hash_secret(&new_secret()),
+        access_expires_at: i64::MAX,
+        refresh: None,
+    };
+    let writer = GrantWriter::default();
+    let db = &app.state.db;
+    writer.write(db, grant("grt_taken")).await.unwrap();
+    let group: Vec<NewGrant> = (0..8)
+        .map(|i| match i {
+            3 => grant("grt_taken"),
+            _ => grant(&format!("grt_{i}")),
+        })
+        .collect();
+    let results =
+        futures::future::join_all(group.iter().map(|g| writer.write(db, g.clone()))).await;
+    for (g, result) in group.iter().zip(&results) {
+        let stored = find_token(&db.pool, &g.access_hash).await.unwrap();
+        if g.id == "grt_taken" {
+            assert!(result.is_err(), "the taken id fails");
+            assert!(stored.is_none(), "and nothing of it is stored");
+        } else {
+            assert!(result.is_ok(), "{:?}", result);
+            assert_eq!(stored.expect("its token is stored").grant_id, g.id);
+        }
+    }
 }

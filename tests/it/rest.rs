@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use crate::oauth::{api, authorize, exchange, oauth_app, Dev};
+use crate::oauth::{api, authorize, basic, exchange, oauth_app, post_oauth, refresh, Dev};
 use crate::on_both_databases;
 use crate::support::TestApp;
 
@@ -16,13 +16,33 @@ on_both_databases!(
     rate_limits_are_shared_by_every_process,
     batched_counting_overshoots_by_at_most_one_percent_per_process,
     the_meetings_page_validates_like_the_api,
+    cached_tokens_end_at_once_when_revoked_uninstalled_or_deleted,
+    a_token_ended_through_one_process_fails_on_the_others,
 );
 
 async fn token_for(app: &TestApp, dev: &Dev, cookie: &str) -> String {
+    tokens_for(app, dev, cookie).await.0
+}
+
+/// An access and a refresh token from the user's consent.
+async fn tokens_for(app: &TestApp, dev: &Dev, cookie: &str) -> (String, String) {
     let code = authorize(app, cookie, &dev.client_id, None).await;
     let res = exchange(app, dev, &code, None).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    res.json()["access_token"].as_str().unwrap().to_owned()
+    let field = |name: &str| res.json()[name].as_str().unwrap().to_owned();
+    (field("access_token"), field("refresh_token"))
+}
+
+/// Waits until the instance keeps tokens in its cache: at once on SQLite;
+/// on PostgreSQL once it listens for other processes' changes.
+async fn caching(app: &TestApp) {
+    for _ in 0..250 {
+        if app.state.caches.usable() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the token cache never became usable");
 }
 
 const ALL_USER: &[&str] = &["user:read", "meeting:read", "meeting:write"];
@@ -443,4 +463,177 @@ async fn batched_counting_overshoots_by_at_most_one_percent_per_process(app: &Te
         (300..=306).contains(&admitted),
         "admitted {admitted} of 400 under a limit of 300"
     );
+}
+
+/// A token's first call puts it in this process's cache; whatever ends it
+/// here must be seen by the very next call.
+async fn cached_tokens_end_at_once_when_revoked_uninstalled_or_deleted(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "cache@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    caching(app).await;
+    let me = |token: String| async move { api(app, "GET", "/v2/users/me", &token, None).await };
+
+    // Revoked through /oauth/revoke (a consented token: the app is
+    // deauthorized).
+    let (access, _) = tokens_for(app, &dev, &dev.cookie).await;
+    assert_eq!(me(access.clone()).await.status, StatusCode::OK);
+    assert_eq!(app.state.caches.tokens.len(), 1, "the first call caches it");
+    assert_eq!(me(access.clone()).await.status, StatusCode::OK);
+    let res = post_oauth(
+        app,
+        "/oauth/revoke",
+        &[("token", &access)],
+        Some(&basic(&dev.client_id, &dev.secret)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = me(access).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+
+    // Revoked because a refresh token was used twice.
+    let (access, refresh_token) = tokens_for(app, &dev, &dev.cookie).await;
+    assert_eq!(me(access.clone()).await.status, StatusCode::OK);
+    assert_eq!(app.state.caches.tokens.len(), 1);
+    let rotated = refresh(app, &dev, &refresh_token).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let rotated_access = rotated.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(me(rotated_access.clone()).await.status, StatusCode::OK);
+    assert_eq!(
+        refresh(app, &dev, &refresh_token).await.status,
+        StatusCode::BAD_REQUEST,
+        "reuse of a refresh token"
+    );
+    assert_eq!(me(access).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(me(rotated_access).await.status, StatusCode::UNAUTHORIZED);
+
+    // Uninstalled from the Installed apps page.
+    let (access, _) = tokens_for(app, &dev, &dev.cookie).await;
+    assert_eq!(me(access.clone()).await.status, StatusCode::OK);
+    let installs = app
+        .call("installed_apps", &[], Some(&dev.cookie))
+        .await
+        .json();
+    let id = installs[0]["id"].as_str().unwrap();
+    let res = app
+        .call("uninstall", &[("id", id)], Some(&dev.cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(me(access).await.status, StatusCode::UNAUTHORIZED);
+
+    // The app deleted by its developer.
+    let (access, _) = tokens_for(app, &dev, &dev.cookie).await;
+    assert_eq!(me(access.clone()).await.status, StatusCode::OK);
+    let res = app
+        .call("delete_app", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    assert_eq!(me(access).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Several processes on one PostgreSQL: each caches tokens, and hears
+/// through the database (NOTIFY) when another ends one. SQLite is one
+/// process per file (README), so there this case has nothing to check.
+async fn a_token_ended_through_one_process_fails_on_the_others(app: &TestApp) {
+    if app.state.db.dialect != portico::server::db::Dialect::Postgres {
+        return;
+    }
+    let other = app.second_instance().await;
+    let dev = oauth_app(
+        app,
+        "procs@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    caching(app).await;
+    caching(&other).await;
+    // Ends a grant with an UPDATE (a refresh token used twice)…
+    let (access, refresh_token) = tokens_for(app, &dev, &dev.cookie).await;
+    kept_by(&other, &access).await;
+    assert_eq!(
+        refresh(app, &dev, &refresh_token).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        refresh(app, &dev, &refresh_token).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    ended_on(&other, &access).await;
+    // …and with DELETEs (revoking a consented token uninstalls the app).
+    let (access, _) = tokens_for(app, &dev, &dev.cookie).await;
+    kept_by(&other, &access).await;
+    let res = post_oauth(
+        app,
+        "/oauth/revoke",
+        &[("token", &access)],
+        Some(&basic(&dev.client_id, &dev.secret)),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    ended_on(&other, &access).await;
+
+    // A client secret ended through one process is refused by the other,
+    // which had it cached.
+    let introspect = |secret: String| {
+        let other = &other;
+        let client_id = dev.client_id.clone();
+        async move {
+            post_oauth(
+                other,
+                "/oauth/introspect",
+                &[("token", "none")],
+                Some(&basic(&client_id, &secret)),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(introspect(dev.secret.clone()).await, StatusCode::OK);
+    assert!(
+        !other.state.caches.clients.is_empty(),
+        "the client is cached"
+    );
+    let form = [("id", dev.app_id.as_str()), ("environment", "development")];
+    let rotated = app.call("generate_secret", &form, Some(&dev.cookie)).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    let res = app
+        .call("revoke_old_secret", &form, Some(&dev.cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for _ in 0..250 {
+        if introspect(dev.secret.clone()).await == StatusCode::UNAUTHORIZED {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the other process still took the revoked secret 5 s later");
+}
+
+/// The token works on `other`, which now keeps it.
+async fn kept_by(other: &TestApp, token: &str) {
+    let res = api(other, "GET", "/v2/users/me", token, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(!other.state.caches.tokens.is_empty(), "the token is cached");
+}
+
+/// `other` refuses the token within 5 s (the notification's way there).
+async fn ended_on(other: &TestApp, token: &str) {
+    let mut status = StatusCode::OK;
+    for _ in 0..250 {
+        status = api(other, "GET", "/v2/users/me", token, None).await.status;
+        if status == StatusCode::UNAUTHORIZED {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the other process still answered {status} 5 s after the token ended");
 }

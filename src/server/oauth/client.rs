@@ -14,7 +14,6 @@ use serde_json::json;
 use crate::domain::app::AppKind;
 use crate::server::context::{internal_for, request_id_of};
 use crate::server::ids::hash_secret;
-use crate::server::repo;
 use crate::server::state::AppState;
 
 /// An OAuth error answer: `{"reason", "error"}` with its status.
@@ -148,8 +147,7 @@ pub async fn authenticate(
     allow_public: bool,
 ) -> Result<Client, Failure> {
     let (client_id, secret) = client_credentials(headers, params)?;
-    let pool = &state.db.pool;
-    let Some(row) = repo::oauth::client(pool, &client_id).await? else {
+    let Some(row) = super::find_client(state, &client_id).await? else {
         return Err(OAuthError::invalid_client("Unknown client or wrong client secret.").into());
     };
     let confidential = match secret {
@@ -174,9 +172,9 @@ pub async fn authenticate(
     Ok(Client {
         client_id,
         kind: AppKind::parse(&row.kind).unwrap_or(AppKind::WebhookOnly),
-        app_id: row.app_id,
-        account_id: row.account_id,
-        environment: row.environment,
+        app_id: row.app_id.clone(),
+        account_id: row.account_id.clone(),
+        environment: row.environment.clone(),
         confidential,
     })
 }

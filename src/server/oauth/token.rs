@@ -16,7 +16,7 @@ use super::client::{
 use super::{pkce_challenge, ACCESS_TTL_MS, REFRESH_TTL_MS};
 use crate::domain::app::AppKind;
 use crate::domain::oauth::Scope;
-use crate::server::ids::{hash_secret, new_id, new_secret};
+use crate::server::ids::{hash_secret, new_ordered_id, new_secret};
 use crate::server::repo::{self, tokens::NewGrant};
 use crate::server::state::AppState;
 
@@ -88,33 +88,25 @@ async fn issue(
     with_refresh: bool,
 ) -> Result<Response, Failure> {
     let now = state.now_ms();
-    let grant_id = new_id("grt");
-    let (access, refresh) = (new_secret(), new_secret());
-    let (access_hash, refresh_hash) = (hash_secret(&access), hash_secret(&refresh));
-    let _turn = state.db.write_turn().await;
-    repo::tokens::create_grant(
-        &state.db.pool,
-        &NewGrant {
-            id: &grant_id,
-            app_id: &client.app_id,
-            install_id,
-            client_id: &client.client_id,
-            account_id,
-            user_id,
-            scopes,
-            now,
-            access_hash: &access_hash,
-            access_expires_at: now + ACCESS_TTL_MS,
-            refresh: with_refresh.then_some((refresh_hash.as_str(), now + REFRESH_TTL_MS)),
-        },
-    )
-    .await?;
-    Ok(token_answer(
-        state,
-        &access,
-        with_refresh.then_some(refresh.as_str()),
-        scopes,
-    ))
+    let access = new_secret();
+    let refresh = with_refresh.then(new_secret);
+    let grant = NewGrant {
+        id: new_ordered_id("grt", now),
+        app_id: client.app_id.clone(),
+        install_id: install_id.map(str::to_owned),
+        client_id: client.client_id.clone(),
+        account_id: account_id.to_owned(),
+        user_id: user_id.map(str::to_owned),
+        scopes: scopes.to_owned(),
+        now,
+        access_hash: hash_secret(&access),
+        access_expires_at: now + ACCESS_TTL_MS,
+        refresh: refresh
+            .as_deref()
+            .map(|refresh| (hash_secret(refresh), now + REFRESH_TTL_MS)),
+    };
+    state.grant_writer.write(&state.db, grant).await?;
+    Ok(token_answer(state, &access, refresh.as_deref(), scopes))
 }
 
 fn token_answer(state: &AppState, access: &str, refresh: Option<&str>, scopes: &str) -> Response {
@@ -153,7 +145,7 @@ async fn authorization_code(
         // A second use: someone else may hold the code. End what the first
         // use issued (RFC 6749 §4.1.2).
         if let Some(grant_id) = stored.grant_id.as_deref() {
-            repo::tokens::revoke_grant(pool, grant_id, now).await?;
+            super::revoke_grant(state, grant_id, now).await?;
         }
         return Err(OAuthError::invalid_grant(
             "The authorization code was already used; the tokens it issued are revoked.",
@@ -206,25 +198,23 @@ async fn authorization_code(
     let Some(install) = repo::oauth::install_by_id(pool, &stored.install_id).await? else {
         return Err(OAuthError::invalid_grant("The app was uninstalled.").into());
     };
-    let grant_id = new_id("grt");
     let (access, refresh) = (new_secret(), new_secret());
-    let (access_hash, refresh_hash) = (hash_secret(&access), hash_secret(&refresh));
     let turn = state.db.write_turn().await;
     let redeemed = repo::tokens::redeem_code(
-        pool,
+        &state.db,
         &code_hash,
         &NewGrant {
-            id: &grant_id,
-            app_id: &client.app_id,
-            install_id: Some(&install.id),
-            client_id: &client.client_id,
-            account_id: &install.account_id,
-            user_id: Some(&stored.user_id),
-            scopes: &install.scopes,
+            id: new_ordered_id("grt", now),
+            app_id: client.app_id.clone(),
+            install_id: Some(install.id.clone()),
+            client_id: client.client_id.clone(),
+            account_id: install.account_id.clone(),
+            user_id: Some(stored.user_id.clone()),
+            scopes: install.scopes.clone(),
             now,
-            access_hash: &access_hash,
+            access_hash: hash_secret(&access),
             access_expires_at: now + ACCESS_TTL_MS,
-            refresh: Some((&refresh_hash, now + REFRESH_TTL_MS)),
+            refresh: Some((hash_secret(&refresh), now + REFRESH_TTL_MS)),
         },
     )
     .await?;
@@ -232,7 +222,7 @@ async fn authorization_code(
     if !redeemed {
         // Another request spent it between our read and our write.
         if let Some(first) = repo::tokens::grant_of_code(pool, &code_hash).await? {
-            repo::tokens::revoke_grant(pool, &first, now).await?;
+            super::revoke_grant(state, &first, now).await?;
         }
         return Err(OAuthError::invalid_grant(
             "The authorization code was already used; the tokens it issued are revoked.",
@@ -269,7 +259,7 @@ async fn refresh_token(
         return Err(OAuthError::invalid_grant("The refresh token was revoked.").into());
     }
     if token.used_at.is_some() {
-        repo::tokens::revoke_grant(pool, &token.grant_id, now).await?;
+        super::revoke_grant(state, &token.grant_id, now).await?;
         return Err(OAuthError::invalid_grant(
             "The refresh token was already used; every token of this grant is now revoked.",
         )
@@ -291,7 +281,7 @@ async fn refresh_token(
     .await?;
     drop(turn);
     if !rotated {
-        repo::tokens::revoke_grant(pool, &token.grant_id, now).await?;
+        super::revoke_grant(state, &token.grant_id, now).await?;
         return Err(OAuthError::invalid_grant(
             "The refresh token was already used; every token of this grant is now revoked.",
         )

@@ -68,7 +68,7 @@ async fn deauthorize_or_revoke(
             }
         }
     }
-    repo::tokens::revoke_grant(pool, &token.grant_id, state.now_ms()).await
+    super::revoke_grant(state, &token.grant_id, state.now_ms()).await
 }
 
 /// `POST /oauth/introspect` (RFC 7662): only the client a token was
@@ -88,7 +88,7 @@ pub async fn introspect(
         async |client, params| {
             let presented = required(params, "token")?;
             let now = state.now_ms();
-            let token = repo::tokens::find_token(&state.db.pool, &hash_secret(presented))
+            let token = super::find_token(&state, &hash_secret(presented))
                 .await?
                 .filter(|t| {
                     t.client_id == client.client_id

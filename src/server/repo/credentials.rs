@@ -87,19 +87,3 @@ pub async fn revoke_old_secret(
     .await?;
     Ok(())
 }
-
-/// Who a client id and secret belong to, when the secret is the current
-/// one or a previous one still in its grace period: (app id, environment,
-/// app status). The rule is `ClientRow::secret_matches`, the one the token
-/// endpoint uses.
-pub async fn authenticate(
-    pool: &AnyPool,
-    client_id: &str,
-    secret_hash: &str,
-    now: i64,
-) -> Result<Option<(String, String, String)>, sqlx::Error> {
-    Ok(super::oauth::client(pool, client_id)
-        .await?
-        .filter(|client| client.secret_matches(secret_hash, now))
-        .map(|client| (client.app_id, client.environment, client.status)))
-}

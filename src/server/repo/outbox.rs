@@ -185,10 +185,7 @@ pub async fn finish_attempts(
     // PostgreSQL every statement is a round trip. VALUES columns are
     // column1, column2, … on both databases.
     let rows = |width: usize, first: usize, shape: &dyn Fn(usize) -> String| {
-        (0..finished.len())
-            .map(|i| shape(first + i * width))
-            .collect::<Vec<_>>()
-            .join(", ")
+        super::values_rows(finished.len(), width, first, shape)
     };
     let moves = rows(5, 2, &|p| {
         format!(

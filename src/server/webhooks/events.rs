@@ -146,6 +146,7 @@ pub async fn uninstall(
         .await?;
     }
     tx.commit().await?;
+    state.caches.forget();
     if raised {
         state.webhook_wakeup.notify_one();
     }

@@ -1,0 +1,236 @@
+//! What this process remembers of rows that every API call or token
+//! request reads and that rarely change: access tokens with their grant,
+//! and OAuth clients (credentials with their app). A cached row saves a
+//! database read per request; the price is knowing when to forget.
+//!
+//! Forgetting is all-at-once and errs on the side of reading again:
+//! - In this process, whatever ends a token (revoke, uninstall, deleting an
+//!   app) or changes what a client may do (a new or revoked secret, the
+//!   app's status) calls `forget` after its commit, so the next request
+//!   here reads the database.
+//! - Other processes on the same PostgreSQL learn of it from the database:
+//!   triggers on those tables `NOTIFY portico_forget` when a statement
+//!   changes or deletes rows (delivered at commit; see `db.rs`), and every
+//!   process `LISTEN`s. While a process is not listening (before its first
+//!   connection, after losing it), its caches are not used at all.
+//! - SQLite is one process per file: local forgetting is the whole story.
+//! - Whatever happens, an entry is read again after `TTL_MS`.
+//!
+//! A read that raced a forget must not put back what it read before the
+//! change: entries carry the generation they were read in, and `put`
+//! refuses an entry whose generation has passed.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use super::db::Dialect;
+use super::repo::oauth::ClientRow;
+use super::repo::tokens::TokenRow;
+
+/// An entry is read again after this long, whatever was heard.
+const TTL_MS: i64 = 60_000;
+/// At most this many entries; a full cache starts again empty.
+const CAPACITY: usize = 100_000;
+/// The notification channel the triggers in `db.rs` write to.
+pub const CHANNEL: &str = "portico_forget";
+
+/// Keyed copies of rows, forgotten all at once.
+#[derive(Debug)]
+pub struct ReadCache<V> {
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, (Arc<V>, i64)>>,
+}
+
+impl<V> Default for ReadCache<V> {
+    fn default() -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<V> ReadCache<V> {
+    /// The entry for `key`, unless it is older than the TTL.
+    pub fn get(&self, key: &str, now: i64) -> Option<Arc<V>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(_, read_at)| now - read_at < TTL_MS)
+            .map(|(value, _)| value.clone())
+    }
+
+    /// Take this before reading the database; hand it to `put`.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Keeps `value`, read at `now` in generation `read_in`, unless the
+    /// cache was told to forget since.
+    pub fn put(&self, key: String, value: Arc<V>, read_in: u64, now: i64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock, which `forget_all` also takes.
+        if self.generation.load(Ordering::SeqCst) != read_in {
+            return;
+        }
+        if entries.len() >= CAPACITY {
+            entries.clear();
+        }
+        entries.insert(key, (value, now));
+    }
+
+    /// Forgets every entry, and every read still under way.
+    pub fn forget_all(&self) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        entries.clear();
+    }
+
+    /// How many entries are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// This process's caches and, on PostgreSQL, its ear for other processes.
+#[derive(Debug)]
+pub struct Caches {
+    /// Access tokens by the SHA-256 of the token, with their grant.
+    pub tokens: ReadCache<TokenRow>,
+    /// OAuth clients by client id.
+    pub clients: ReadCache<ClientRow>,
+    /// Whether the caches may be used now.
+    live: Arc<AtomicBool>,
+    /// PostgreSQL only: where to listen. The listener starts with the
+    /// first use and stops when this is dropped.
+    postgres_url: Option<String>,
+    listener: OnceLock<oneshot::Sender<()>>,
+}
+
+impl Caches {
+    /// Caches for a database of `dialect` at `url`.
+    pub fn new(dialect: Dialect, url: &str) -> Arc<Self> {
+        let postgres = dialect == Dialect::Postgres;
+        Arc::new(Self {
+            tokens: ReadCache::default(),
+            clients: ReadCache::default(),
+            live: Arc::new(AtomicBool::new(!postgres)),
+            postgres_url: postgres.then(|| url.to_owned()),
+            listener: OnceLock::new(),
+        })
+    }
+
+    /// Whether the caches may be used now. On PostgreSQL the first call
+    /// starts listening; until that works, the answer is no.
+    pub fn usable(self: &Arc<Self>) -> bool {
+        if let Some(url) = &self.postgres_url {
+            self.listener.get_or_init(|| {
+                let (stop, stopped) = oneshot::channel();
+                tokio::spawn(listen(Arc::downgrade(self), url.clone(), stopped));
+                stop
+            });
+        }
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Something that ended tokens or changed a client has committed.
+    pub fn forget(&self) {
+        self.tokens.forget_all();
+        self.clients.forget_all();
+    }
+}
+
+/// Listens for other processes' changes until `stop` fires (the caches
+/// were dropped). Every notification forgets everything: they are rare
+/// (a revoke, an uninstall), reads are cheap to redo.
+async fn listen(caches: std::sync::Weak<Caches>, url: String, mut stop: oneshot::Receiver<()>) {
+    use sqlx::postgres::PgListener;
+    let set_live = |live: bool| {
+        if let Some(caches) = caches.upgrade() {
+            // Anything may have changed while nobody listened.
+            caches.forget();
+            caches.live.store(live, Ordering::SeqCst);
+            true
+        } else {
+            false
+        }
+    };
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect(&url).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = tokio::select! {
+            _ = &mut stop => return,
+            connected = connected => match connected {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!("cache listener cannot connect: {err}");
+                    tokio::select! {
+                        _ = &mut stop => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    }
+                }
+            },
+        };
+        if !set_live(true) {
+            return;
+        }
+        loop {
+            tokio::select! {
+                _ = &mut stop => return,
+                heard = listener.try_recv() => match heard {
+                    Ok(Some(_)) => match caches.upgrade() {
+                        Some(caches) => caches.forget(),
+                        None => return,
+                    },
+                    // The connection went: stop trusting the caches until
+                    // a new one listens.
+                    Ok(None) | Err(_) => {
+                        if !set_live(false) {
+                            return;
+                        }
+                        break;
+                    }
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_raced_a_forget_is_not_kept() {
+        let cache = ReadCache::<&str>::default();
+        let read_in = cache.generation();
+        cache.forget_all();
+        cache.put("a".into(), Arc::new("stale"), read_in, 0);
+        assert!(cache.get("a", 0).is_none());
+        let read_in = cache.generation();
+        cache.put("a".into(), Arc::new("fresh"), read_in, 0);
+        assert_eq!(cache.get("a", 0).as_deref(), Some(&"fresh"));
+    }
+
+    #[test]
+    fn entries_expire_and_forgetting_clears_them() {
+        let cache = ReadCache::<u8>::default();
+        cache.put("a".into(), Arc::new(1), cache.generation(), 1_000);
+        assert_eq!(cache.get("a", 1_000 + TTL_MS - 1).as_deref(), Some(&1));
+        assert!(cache.get("a", 1_000 + TTL_MS).is_none());
+        cache.forget_all();
+        assert!(cache.is_empty());
+    }
+}
