@@ -124,6 +124,7 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
                 .await?;
             }
             tx.commit().await?;
+            state.caches.forget();
             if raised > 0 {
                 state.webhook_wakeup.notify_one();
             }
@@ -282,7 +283,8 @@ pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> 
             let actor = context::require_user().await?;
             let new_role =
                 Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
-            let pool = &context::state()?.db.pool;
+            let state = context::state()?;
+            let pool = &state.db.pool;
             let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
                 .await?
                 .and_then(|r| Role::parse(&r))
@@ -293,6 +295,7 @@ pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> 
             {
                 return Err(AppError::refused("An account needs at least one owner."));
             }
+            state.caches.forget();
             context::redirect("/account/members");
             Ok(())
         }
@@ -318,6 +321,7 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
             if !repo::accounts::remove_member(pool, &actor.account_id, &user_id).await? {
                 return Err(AppError::refused("An account needs at least one owner."));
             }
+            state.caches.forget();
             ensure_has_account(&state, &user_id).await?;
             context::redirect("/account/members");
             Ok(())

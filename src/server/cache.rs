@@ -1,13 +1,14 @@
 //! What this process remembers of rows that every API call or token
 //! request reads and that rarely change: access tokens with their grant,
-//! and OAuth clients (credentials with their app). A cached row saves a
+//! OAuth clients (credentials with their app), and account members (the
+//! user with their role) as the users API shows them. A cached row saves a
 //! database read per request; the price is knowing when to forget.
 //!
 //! Forgetting is all-at-once and errs on the side of reading again:
 //! - In this process, whatever ends a token (revoke, uninstall, deleting an
 //!   app) or changes what a client may do (a new or revoked secret, the
-//!   app's status) calls `forget` after its commit, so the next request
-//!   here reads the database.
+//!   app's status) or changes a member (name, role, removal) calls `forget`
+//!   after its commit, so the next request here reads the database.
 //! - Other processes on the same PostgreSQL learn of it from the database:
 //!   triggers on those tables `NOTIFY portico_forget` when a statement
 //!   changes or deletes rows (delivered at commit; see `db.rs`), and every
@@ -28,6 +29,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use super::db::Dialect;
+use super::repo::accounts::MemberRow;
 use super::repo::oauth::ClientRow;
 use super::repo::tokens::TokenRow;
 
@@ -108,6 +110,8 @@ pub struct Caches {
     pub tokens: ReadCache<TokenRow>,
     /// OAuth clients by client id.
     pub clients: ReadCache<ClientRow>,
+    /// Account members by account id and user id or email (`member_key`).
+    pub members: ReadCache<MemberRow>,
     /// Whether the caches may be used now.
     live: Arc<AtomicBool>,
     /// PostgreSQL only: where to listen. The listener starts with the
@@ -123,6 +127,7 @@ impl Caches {
         Arc::new(Self {
             tokens: ReadCache::default(),
             clients: ReadCache::default(),
+            members: ReadCache::default(),
             live: Arc::new(AtomicBool::new(!postgres)),
             postgres_url: postgres.then(|| url.to_owned()),
             listener: OnceLock::new(),
@@ -146,6 +151,7 @@ impl Caches {
     pub fn forget(&self) {
         self.tokens.forget_all();
         self.clients.forget_all();
+        self.members.forget_all();
     }
 }
 

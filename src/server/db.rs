@@ -122,9 +122,16 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
     })
 }
 
-/// Tables whose changes end tokens or change clients that processes may
-/// hold in their caches (`server/cache.rs`).
-const NOTICED_TABLES: [&str; 4] = ["oauth_grants", "oauth_tokens", "app_credentials", "apps"];
+/// Tables whose changes end tokens, change clients or change members that
+/// processes may hold in their caches (`server/cache.rs`).
+const NOTICED_TABLES: [&str; 6] = [
+    "oauth_grants",
+    "oauth_tokens",
+    "app_credentials",
+    "apps",
+    "memberships",
+    "users",
+];
 
 /// PostgreSQL only (the one place besides the worker's claim where the
 /// dialects part): triggers that `NOTIFY portico_forget` when a statement

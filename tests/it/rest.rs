@@ -18,6 +18,7 @@ on_both_databases!(
     the_meetings_page_validates_like_the_api,
     cached_tokens_end_at_once_when_revoked_uninstalled_or_deleted,
     a_token_ended_through_one_process_fails_on_the_others,
+    cached_members_change_at_once,
 );
 
 async fn token_for(app: &TestApp, dev: &Dev, cookie: &str) -> String {
@@ -636,4 +637,70 @@ async fn ended_on(other: &TestApp, token: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     panic!("the other process still answered {status} 5 s after the token ended");
+}
+
+/// The users API answers from this process's cache; a new name, a new
+/// role or a removal shows at the very next call.
+async fn cached_members_change_at_once(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "people@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    let member = app
+        .join_as(&dev.cookie, "person@example.com", "member")
+        .await;
+    caching(app).await;
+    let token = token_for(app, &dev, &member).await;
+    let me = || async { api(app, "GET", "/v2/users/me", &token, None).await };
+    let first = me().await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.json()["role_name"], "Member");
+    assert!(!app.state.caches.members.is_empty(), "the member is cached");
+    let member_id = first.json()["id"].as_str().unwrap().to_owned();
+
+    let res = app
+        .call(
+            "update_profile",
+            &[("display_name", "Pat Renamed")],
+            Some(&member),
+        )
+        .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    assert_eq!(me().await.json()["display_name"], "Pat Renamed");
+
+    let res = app
+        .call(
+            "change_role",
+            &[("user_id", &member_id), ("role", "admin")],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    assert_eq!(me().await.json()["role_name"], "Admin");
+
+    let res = app
+        .call(
+            "remove_member",
+            &[("user_id", &member_id)],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert!(
+        res.status.is_success() || res.status.is_redirection(),
+        "{}",
+        res.body
+    );
+    let gone = me().await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.body);
 }

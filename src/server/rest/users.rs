@@ -1,5 +1,7 @@
 //! `/v2/users/me`, `/v2/users`, `/v2/users/{userId}`.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
@@ -50,9 +52,8 @@ pub async fn resolve_user(
     user_id: &str,
     user_scope: Scope,
     admin_scope: Scope,
-) -> Result<repo::accounts::MemberRow, ApiError> {
+) -> Result<Arc<repo::accounts::MemberRow>, ApiError> {
     caller.require_any(&[user_scope, admin_scope])?;
-    let pool = &state.db.pool;
     let wanted = if user_id == "me" {
         caller.user_id.clone().ok_or_else(|| {
             ApiError::new(
@@ -64,7 +65,7 @@ pub async fn resolve_user(
     } else {
         user_id.to_owned()
     };
-    let member = repo::accounts::member(pool, &caller.account_id, &wanted)
+    let member = find_member(state, &caller.account_id, &wanted)
         .await
         .map_err(db_error(headers))?
         .ok_or_else(no_such_user)?;
@@ -75,6 +76,35 @@ pub async fn resolve_user(
         // Someone else's data with a user scope: as if they did not exist.
         Err(no_such_user())
     }
+}
+
+/// The member of `account_id` with this user id or email: from this
+/// process's cache when it may be used (`server/cache.rs`), else from the
+/// database (then kept; someone not found is not).
+async fn find_member(
+    state: &AppState,
+    account_id: &str,
+    id_or_email: &str,
+) -> Result<Option<Arc<repo::accounts::MemberRow>>, sqlx::Error> {
+    let now = state.now_ms();
+    let caches = &state.caches;
+    let key = format!("{account_id}\n{id_or_email}");
+    let usable = caches.usable();
+    if usable {
+        if let Some(member) = caches.members.get(&key, now) {
+            return Ok(Some(member));
+        }
+    }
+    let read_in = caches.members.generation();
+    let Some(member) = repo::accounts::member(&state.db.pool, account_id, id_or_email).await?
+    else {
+        return Ok(None);
+    };
+    let member = Arc::new(member);
+    if usable {
+        caches.members.put(key, member.clone(), read_in, now);
+    }
+    Ok(Some(member))
 }
 
 /// `GET /v2/users/me`.
