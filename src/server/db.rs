@@ -4,7 +4,10 @@
 //! every query. The dialect rules that keeps possible: `$1` placeholders
 //! (SQLite accepts them too), ids as TEXT, times as BIGINT milliseconds,
 //! flags as BIGINT 0/1, and `ON CONFLICT … DO NOTHING` / `RETURNING`, which
-//! both understand.
+//! both understand. Where the dialects part, each for speed on a hot path:
+//! the webhook worker's claim (`repo::outbox::claim_batch`), the grouped
+//! grant insert (`repo::tokens::insert_grants`) and, on PostgreSQL only,
+//! the change-notice triggers below.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -133,8 +136,7 @@ const NOTICED_TABLES: [&str; 6] = [
     "users",
 ];
 
-/// PostgreSQL only (the one place besides the worker's claim where the
-/// dialects part): triggers that `NOTIFY portico_forget` when a statement
+/// PostgreSQL only: triggers that `NOTIFY portico_forget` when a statement
 /// updated or deleted rows of `NOTICED_TABLES`, so that every process
 /// sharing the database forgets what it cached. A notification is sent at
 /// commit, and only when rows changed (the statement's transition table is

@@ -93,7 +93,7 @@ pub async fn claim_batch(
     lease_until: i64,
     limit: i64,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    // The one query with a dialect of its own. PostgreSQL: the queue idiom
+    // A query with a dialect of its own (db.rs lists them). PostgreSQL: the queue idiom
     // — lock the oldest due rows, skipping those another process is
     // locking, so concurrent workers take different events instead of
     // waiting on each other — with the ids gathered first (ARRAY(...) runs

@@ -91,10 +91,9 @@ impl NewGrant {
 /// inserts, the grants' (parameters from `$1`) and the tokens' (numbered
 /// on from there), as one query text with every value bound in order.
 ///
-/// One of the two places where the dialects part (the webhook worker's
-/// claim is the other): every trip to the database counts here, because a
-/// busy server makes grants in groups and the next group waits for this
-/// one. On SQLite the two statements go as one multi-statement query (sqlx
+/// The dialects part here (`db.rs` lists where else): every trip to the
+/// database counts, because a busy server makes grants in groups and the
+/// next group waits for this one. On SQLite the two statements go as one multi-statement query (sqlx
 /// binds each statement's `$n` from the shared arguments), one wake-up of
 /// the connection's thread. On PostgreSQL, which takes one statement per
 /// query, the grants are inserted in a CTE; the tokens' foreign keys are
