@@ -57,8 +57,36 @@ impl<V> Default for ReadCache<V> {
 }
 
 impl<V> ReadCache<V> {
+    /// The row for `key`: the kept one when the cache is `usable` and it
+    /// is fresh, else what `read` finds in the database, kept when `usable`
+    /// and `keep` says so. Nothing is kept of a row not found.
+    pub async fn read_through(
+        &self,
+        usable: bool,
+        key: &str,
+        now: i64,
+        read: impl std::future::Future<Output = Result<Option<V>, sqlx::Error>>,
+        keep: impl FnOnce(&V) -> bool,
+    ) -> Result<Option<Arc<V>>, sqlx::Error> {
+        if usable {
+            if let Some(value) = self.get(key, now) {
+                return Ok(Some(value));
+            }
+        }
+        // Taken before `read` is first polled, which is when it reads.
+        let read_in = self.generation();
+        let Some(value) = read.await? else {
+            return Ok(None);
+        };
+        let value = Arc::new(value);
+        if usable && keep(&value) {
+            self.put(key.to_owned(), value.clone(), read_in, now);
+        }
+        Ok(Some(value))
+    }
+
     /// The entry for `key`, unless it is older than the TTL.
-    pub fn get(&self, key: &str, now: i64) -> Option<Arc<V>> {
+    fn get(&self, key: &str, now: i64) -> Option<Arc<V>> {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries
             .get(key)
@@ -67,13 +95,13 @@ impl<V> ReadCache<V> {
     }
 
     /// Take this before reading the database; hand it to `put`.
-    pub fn generation(&self) -> u64 {
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
     }
 
     /// Keeps `value`, read at `now` in generation `read_in`, unless the
     /// cache was told to forget since.
-    pub fn put(&self, key: String, value: Arc<V>, read_in: u64, now: i64) {
+    fn put(&self, key: String, value: Arc<V>, read_in: u64, now: i64) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         // Checked under the lock, which `forget_all` also takes.
         if self.generation.load(Ordering::SeqCst) != read_in {
@@ -113,7 +141,7 @@ pub struct Caches {
     /// Account members by account id and user id or email (`member_key`).
     pub members: ReadCache<MemberRow>,
     /// Whether the caches may be used now.
-    live: Arc<AtomicBool>,
+    live: AtomicBool,
     /// PostgreSQL only: where to listen. The listener starts with the
     /// first use and stops when this is dropped.
     postgres_url: Option<String>,
@@ -128,7 +156,7 @@ impl Caches {
             tokens: ReadCache::default(),
             clients: ReadCache::default(),
             members: ReadCache::default(),
-            live: Arc::new(AtomicBool::new(!postgres)),
+            live: AtomicBool::new(!postgres),
             postgres_url: postgres.then(|| url.to_owned()),
             listener: OnceLock::new(),
         })

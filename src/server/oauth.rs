@@ -36,24 +36,13 @@ pub async fn find_token(
     token_hash: &str,
 ) -> Result<Option<Arc<TokenRow>>, sqlx::Error> {
     let now = state.now_ms();
+    let read = repo::tokens::find_token(&state.db.pool, token_hash);
+    let live = |t: &TokenRow| t.kind == "access" && t.revoked_at.is_none() && t.expires_at > now;
     let caches = &state.caches;
-    let usable = caches.usable();
-    if usable {
-        if let Some(token) = caches.tokens.get(token_hash, now) {
-            return Ok(Some(token));
-        }
-    }
-    let read_in = caches.tokens.generation();
-    let Some(token) = repo::tokens::find_token(&state.db.pool, token_hash).await? else {
-        return Ok(None);
-    };
-    let token = Arc::new(token);
-    if usable && token.kind == "access" && token.revoked_at.is_none() && token.expires_at > now {
-        caches
-            .tokens
-            .put(token_hash.to_owned(), token.clone(), read_in, now);
-    }
-    Ok(Some(token))
+    caches
+        .tokens
+        .read_through(caches.usable(), token_hash, now, read, live)
+        .await
 }
 
 /// The OAuth client with this id: from this process's cache when it may
@@ -62,25 +51,12 @@ pub async fn find_client(
     state: &AppState,
     client_id: &str,
 ) -> Result<Option<Arc<ClientRow>>, sqlx::Error> {
-    let now = state.now_ms();
+    let read = repo::oauth::client(&state.db.pool, client_id);
     let caches = &state.caches;
-    let usable = caches.usable();
-    if usable {
-        if let Some(client) = caches.clients.get(client_id, now) {
-            return Ok(Some(client));
-        }
-    }
-    let read_in = caches.clients.generation();
-    let Some(client) = repo::oauth::client(&state.db.pool, client_id).await? else {
-        return Ok(None);
-    };
-    let client = Arc::new(client);
-    if usable {
-        caches
-            .clients
-            .put(client_id.to_owned(), client.clone(), read_in, now);
-    }
-    Ok(Some(client))
+    caches
+        .clients
+        .read_through(caches.usable(), client_id, state.now_ms(), read, |_| true)
+        .await
 }
 
 /// Ends a grant (every token in it) and makes this process forget it.

@@ -740,11 +740,7 @@ async fn users_joining_and_changing_raise_user_events(app: &TestApp) {
             Some(&member),
         )
         .await;
-    assert!(
-        res.status.is_success() || res.status.is_redirection(),
-        "{}",
-        res.body
-    );
+    res.assert_done();
     assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 2);
     let hits = rx.hits.lock().unwrap().clone();
     let mut bodies: Vec<serde_json::Value> = hits

@@ -33,6 +33,17 @@ pub struct TestResponse {
 }
 
 impl TestResponse {
+    /// Asserts that a server function did what it was asked: 200, or the
+    /// redirect a plain form post is answered with.
+    pub fn assert_done(&self) {
+        assert!(
+            self.status.is_success() || self.status.is_redirection(),
+            "{} {}",
+            self.status,
+            self.body
+        );
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))

@@ -54,33 +54,33 @@ impl GrantWriter {
 async fn run(db: Db, mut queue: mpsc::Receiver<Pending>) {
     let mut waiting = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut waiting, MAX_GROUP).await > 0 {
-        let (grants, dones): (Vec<_>, Vec<_>) =
+        let (grants, mut dones): (Vec<_>, Vec<_>) =
             waiting.drain(..).map(|p| (p.grant, p.done)).unzip();
-        let written = {
-            let _turn = db.write_turn().await;
-            repo::tokens::create_grants(&db, &grants).await
-        };
-        match written {
+        match write(&db, &grants).await {
             Ok(()) => {
                 for done in dones {
                     // The request may have gone; its grant stands anyway.
                     let _ = done.send(Ok(()));
                 }
             }
-            Err(err) if grants.len() == 1 => {
-                let _ = dones.into_iter().next().map(|done| done.send(Err(err)));
+            Err(err) if dones.len() == 1 => {
+                if let Some(done) = dones.pop() {
+                    let _ = done.send(Err(err));
+                }
             }
             // Nothing of the group was written. Each one alone, so that
             // one bad grant fails only its own request.
             Err(_) => {
                 for (grant, done) in grants.into_iter().zip(dones) {
-                    let written = {
-                        let _turn = db.write_turn().await;
-                        repo::tokens::create_grants(&db, std::slice::from_ref(&grant)).await
-                    };
-                    let _ = done.send(written);
+                    let _ = done.send(write(&db, std::slice::from_ref(&grant)).await);
                 }
             }
         }
     }
+}
+
+/// One transaction, at this process's turn to write.
+async fn write(db: &Db, grants: &[NewGrant]) -> Result<(), sqlx::Error> {
+    let _turn = db.write_turn().await;
+    repo::tokens::create_grants(db, grants).await
 }

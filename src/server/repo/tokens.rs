@@ -93,9 +93,9 @@ impl NewGrant {
 ///
 /// The dialects part here (`db.rs` lists where else): every trip to the
 /// database counts, because a busy server makes grants in groups and the
-/// next group waits for this one. On SQLite the two statements go as one multi-statement query (sqlx
-/// binds each statement's `$n` from the shared arguments), one wake-up of
-/// the connection's thread. On PostgreSQL, which takes one statement per
+/// next group waits for this one. On SQLite the two statements go as one
+/// multi-statement query (sqlx binds each statement's `$n` from the shared
+/// arguments), one wake-up of the connection's thread. On PostgreSQL, which takes one statement per
 /// query, the grants are inserted in a CTE; the tokens' foreign keys are
 /// checked at the statement's end, when the grants exist.
 fn insert_grants(

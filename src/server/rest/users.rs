@@ -86,25 +86,13 @@ async fn find_member(
     account_id: &str,
     id_or_email: &str,
 ) -> Result<Option<Arc<repo::accounts::MemberRow>>, sqlx::Error> {
-    let now = state.now_ms();
-    let caches = &state.caches;
     let key = format!("{account_id}\n{id_or_email}");
-    let usable = caches.usable();
-    if usable {
-        if let Some(member) = caches.members.get(&key, now) {
-            return Ok(Some(member));
-        }
-    }
-    let read_in = caches.members.generation();
-    let Some(member) = repo::accounts::member(&state.db.pool, account_id, id_or_email).await?
-    else {
-        return Ok(None);
-    };
-    let member = Arc::new(member);
-    if usable {
-        caches.members.put(key, member.clone(), read_in, now);
-    }
-    Ok(Some(member))
+    let read = repo::accounts::member(&state.db.pool, account_id, id_or_email);
+    let caches = &state.caches;
+    caches
+        .members
+        .read_through(caches.usable(), &key, state.now_ms(), read, |_| true)
+        .await
 }
 
 /// `GET /v2/users/me`.
