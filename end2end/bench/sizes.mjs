@@ -2,11 +2,17 @@
 // gzip -9 and brotli q11, as a browser would download them; then, from
 // cargo-leptos' split manifest, what each lazy route or function costs on
 // top of the main module (its own chunk plus the shared chunks it needs).
+//   node sizes.mjs DIR [--max-main-brotli KIB]
+// With --max-main-brotli it exits 1 when the main module's brotli size is
+// over KIB (scripts/test uses it: a bundle that silently grew, e.g. the
+// splitter leaving all data in the main module, fails the tests).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const dir = process.argv[2];
+const limitAt = process.argv.indexOf("--max-main-brotli");
+const maxMainBrotliKib = limitAt > 0 ? Number(process.argv[limitAt + 1]) : undefined;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const sizes = new Map();
 for (const name of readdirSync(dir).sort()) {
@@ -29,7 +35,8 @@ const sum = (names) => names.reduce((t, n) => {
 
 console.log(`${"".padEnd(44)} ${"raw".padStart(11)} ${"gzip".padStart(11)} ${"brotli".padStart(11)}`);
 const main = ["portico.wasm", "portico.js"].filter((n) => sizes.has(n));
-row("main module (portico.wasm + portico.js)", sum(main));
+const mainSize = sum(main);
+row("main module (portico.wasm + portico.js)", mainSize);
 const chunks = [...sizes.keys()].filter((n) => n.endsWith(".wasm") && !main.includes(n));
 row(`all ${chunks.length} split chunks together`, sum(chunks));
 const manifestPath = join(dir, "__wasm_split_manifest.json");
@@ -40,4 +47,9 @@ if (existsSync(manifestPath)) {
     const label = name.replace(/^__/, "").replace(/_view_\d+$/, "").replace(/_\d+$/, "");
     row(`  ${label}`, sum([...main, ...files.map((f) => `${f}.wasm`)]));
   }
+}
+
+if (maxMainBrotliKib !== undefined && !(mainSize.brotli / 1024 <= maxMainBrotliKib)) {
+  console.error(`\nThe main module is ${kib(mainSize.brotli)} brotli, over the ${maxMainBrotliKib} KiB limit.`);
+  process.exit(1);
 }
