@@ -50,6 +50,24 @@ impl Db {
     }
 }
 
+/// SQLite: a writer checkpoints by itself only past this many WAL pages
+/// (SQLite's default is 1,000); below it the background job does.
+const WAL_CHECKPOINT_PAGES: u32 = 10_000;
+
+/// SQLite only: copies what the WAL holds into the database file, as far
+/// as readers allow, waiting for no one (PASSIVE), so that writers seldom
+/// reach `WAL_CHECKPOINT_PAGES` and copy it themselves. (Holding the write
+/// turn for a last pass, so that the WAL starts over after every
+/// checkpoint, was tried: grants were slower than with this.)
+pub async fn checkpoint(db: &Db) -> Result<(), sqlx::Error> {
+    if db.dialect == Dialect::Sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Opens (and for SQLite, creates) the database, then applies migrations.
 pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error> {
     sqlx::any::install_default_drivers();
@@ -102,9 +120,22 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
                 if dialect == Dialect::Sqlite {
                     // WAL lets readers run beside the writer; the busy timeout
                     // makes a second writer wait instead of failing at once.
+                    // Checkpoints (copying the WAL into the database file,
+                    // with an fsync) are the background job's work
+                    // (`jobs::spawn`), not a writer's: a commit that also
+                    // checkpoints holds up every write queued behind it.
+                    // A writer still checkpoints when the WAL passes
+                    // `WAL_CHECKPOINT_PAGES` (no background job, as in
+                    // tests, or one that falls behind); the file is cut
+                    // back to 64 MiB after a checkpoint.
                     conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
-                         PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                        format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                             PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                             PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}; \
+                             PRAGMA journal_size_limit = 67108864;"
+                        )
+                        .as_str(),
                     )
                     .await?;
                 }

@@ -2,12 +2,27 @@
 
 use std::time::Duration;
 
+use super::db::{self, Dialect};
 use super::repo;
 use super::state::AppState;
 
-/// Starts the periodic jobs: expired-session clean-up (hourly) and the
-/// 72-hour re-validation of webhook endpoints (checked every 10 minutes).
+/// Starts the periodic jobs: expired-session clean-up (hourly), the
+/// 72-hour re-validation of webhook endpoints (checked every 10 minutes)
+/// and, on SQLite, WAL checkpoints (every 100 ms; see `db::connect`).
 pub fn spawn(state: AppState) {
+    if state.db.dialect == Dialect::Sqlite {
+        let db = state.db.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(err) = db::checkpoint(&db).await {
+                    tracing::warn!(error = %err, "WAL checkpoint failed");
+                }
+            }
+        });
+    }
     let revalidation = state.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

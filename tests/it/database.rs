@@ -28,3 +28,62 @@ fn sqlite_is_created_migrated_and_runs_in_wal_with_foreign_keys() {
         app.cleanup().await;
     });
 }
+
+/// Writers leave checkpoints to the background job (`db::checkpoint`) up
+/// to 10,000 WAL pages; the job's checkpoint puts what the WAL holds into
+/// the database file itself. Read here by a second connection that looks
+/// at the file only (`immutable`: the WAL is ignored).
+#[test]
+fn sqlite_checkpoints_are_the_background_jobs_work() {
+    runtime().block_on(async {
+        use sqlx::sqlite::SqliteConnectOptions;
+        use sqlx::{ConnectOptions, Connection};
+
+        let app = TestApp::sqlite().await;
+        let db = &app.state.db;
+        let pages: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(pages, 10_000);
+        portico::server::db::checkpoint(db).await.unwrap();
+        sqlx::query("CREATE TABLE wal_probe (x BIGINT)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO wal_probe (x) VALUES (7)")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+
+        let path = app
+            .state
+            .config
+            .database_url
+            .trim_start_matches("sqlite://")
+            .to_owned();
+        let in_file = || {
+            let path = path.clone();
+            async move {
+                let mut file = SqliteConnectOptions::new()
+                    .filename(&path)
+                    .immutable(true)
+                    .connect()
+                    .await
+                    .unwrap();
+                let tables: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE name = 'wal_probe'",
+                )
+                .fetch_one(&mut file)
+                .await
+                .unwrap();
+                file.close().await.unwrap();
+                tables
+            }
+        };
+        assert_eq!(in_file().await, 0, "the new table is only in the WAL");
+        portico::server::db::checkpoint(db).await.unwrap();
+        assert_eq!(in_file().await, 1, "the checkpoint copied it into the file");
+        app.cleanup().await;
+    });
+}
