@@ -54,17 +54,16 @@ impl Db {
 /// (SQLite's default is 1,000); below it the background job does.
 const WAL_CHECKPOINT_PAGES: u32 = 10_000;
 
-/// SQLite only: copies what the WAL holds into the database file, as far
-/// as readers allow, waiting for no one (PASSIVE), so that writers seldom
-/// reach `WAL_CHECKPOINT_PAGES` and copy it themselves. (Holding the write
-/// turn for a last pass, so that the WAL starts over after every
-/// checkpoint, was tried: grants were slower than with this.)
+/// SQLite only (the background job runs it only there): copies what the
+/// WAL holds into the database file, as far as readers allow, waiting for
+/// no one (PASSIVE), so that writers seldom reach `WAL_CHECKPOINT_PAGES`
+/// and copy it themselves. (Holding the write turn for a last pass, so
+/// that the WAL starts over after every checkpoint, was tried: grants were
+/// slower than with this.)
 pub async fn checkpoint(db: &Db) -> Result<(), sqlx::Error> {
-    if db.dialect == Dialect::Sqlite {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&db.pool)
-            .await?;
-    }
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

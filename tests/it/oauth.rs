@@ -207,6 +207,17 @@ pub async fn refresh(app: &TestApp, dev: &Dev, token: &str) -> TestResponse {
     .await
 }
 
+/// `POST /oauth/revoke` for `token`, as the app's own client.
+pub async fn revoke(app: &TestApp, dev: &Dev, token: &str) -> TestResponse {
+    post_oauth(
+        app,
+        "/oauth/revoke",
+        &[("token", token)],
+        Some(&basic(&dev.client_id, &dev.secret)),
+    )
+    .await
+}
+
 /// Calls the REST API with a Bearer token.
 pub async fn api(
     app: &TestApp,
@@ -294,13 +305,7 @@ async fn authorization_code_flow_with_pkce_refresh_and_revoke(app: &TestApp) {
     let code = authorize(app, &dev.cookie, &dev.client_id, None).await;
     let tokens = exchange(app, &dev, &code, None).await.json();
     let access = tokens["access_token"].as_str().unwrap();
-    let res = post_oauth(
-        app,
-        "/oauth/revoke",
-        &[("token", tokens["refresh_token"].as_str().unwrap())],
-        Some(&basic(&dev.client_id, &dev.secret)),
-    )
-    .await;
+    let res = revoke(app, &dev, tokens["refresh_token"].as_str().unwrap()).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(res.json()["status"], "success");
     assert_eq!(
@@ -798,13 +803,7 @@ async fn account_level_apps_need_an_admin_and_take_account_credentials(app: &Tes
 
     // Revoking a server-to-server token ends only that token's grant: the
     // install and the owner's consent stay.
-    let res = post_oauth(
-        app,
-        "/oauth/revoke",
-        &[("token", &s2s)],
-        Some(&basic(&dev.client_id, &dev.secret)),
-    )
-    .await;
+    let res = revoke(app, &dev, &s2s).await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(
         api(app, "GET", "/v2/users", &s2s, None).await.status,

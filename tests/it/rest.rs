@@ -4,7 +4,7 @@
 
 use axum::http::StatusCode;
 
-use crate::oauth::{api, authorize, basic, exchange, oauth_app, post_oauth, refresh, Dev};
+use crate::oauth::{api, authorize, basic, exchange, oauth_app, post_oauth, refresh, revoke, Dev};
 use crate::on_both_databases;
 use crate::support::TestApp;
 
@@ -493,13 +493,7 @@ async fn cached_tokens_end_at_once_when_revoked_uninstalled_or_deleted(app: &Tes
     assert_eq!(me(access.clone()).await.status, StatusCode::OK);
     assert_eq!(app.state.caches.tokens.len(), 1, "the first call caches it");
     assert_eq!(me(access.clone()).await.status, StatusCode::OK);
-    let res = post_oauth(
-        app,
-        "/oauth/revoke",
-        &[("token", &access)],
-        Some(&basic(&dev.client_id, &dev.secret)),
-    )
-    .await;
+    let res = revoke(app, &dev, &access).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let res = me(access).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
@@ -576,13 +570,7 @@ async fn a_token_ended_through_one_process_fails_on_the_others(app: &TestApp) {
     // …and with DELETEs (revoking a consented token uninstalls the app).
     let (access, _) = tokens_for(app, &dev, &dev.cookie).await;
     kept_by(&other, &access).await;
-    let res = post_oauth(
-        app,
-        "/oauth/revoke",
-        &[("token", &access)],
-        Some(&basic(&dev.client_id, &dev.secret)),
-    )
-    .await;
+    let res = revoke(app, &dev, &access).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     ended_on(&other, &access).await;
 
