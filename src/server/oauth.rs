@@ -26,7 +26,7 @@ pub const ACCESS_TTL_MS: i64 = 3_600_000;
 /// Refresh tokens live 90 days (as Zoom's), or until used once.
 pub const REFRESH_TTL_MS: i64 = 90 * 24 * 3_600_000;
 
-/// The token whose SHA-256 is `token_hash`, with its grant: from this
+/// The token whose key (`ids::token_key`) is `token_hash`, with its grant: from this
 /// process's cache when it may be used (`server/cache.rs`), else from the
 /// database. Only live access tokens are kept: refresh tokens are read
 /// once each, and a token found revoked or expired is answered from the

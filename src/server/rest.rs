@@ -17,7 +17,7 @@ use serde_json::json;
 
 use crate::domain::oauth::{parse_scope_list, Scope};
 use crate::server::context::{internal_for, request_id_of};
-use crate::server::ids::hash_secret;
+use crate::server::ids::token_key;
 use crate::server::state::AppState;
 
 /// The `/v2` routes (nested by the main router).
@@ -142,7 +142,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
         .into_response();
     };
     let now = state.now_ms();
-    let found = match crate::server::oauth::find_token(&state, &hash_secret(&token)).await {
+    let found = match crate::server::oauth::find_token(&state, &token_key(&token)).await {
         Ok(found) => found,
         Err(err) => return ApiError::internal(request_id, err).into_response(),
     };

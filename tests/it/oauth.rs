@@ -24,6 +24,7 @@ on_both_databases!(
     bots_take_client_credentials,
     concurrent_credentials_grants_all_succeed,
     a_bad_grant_fails_alone_in_its_group,
+    tokens_of_the_earlier_format_keep_working,
     uninstall_ends_every_token_at_once,
     deny_sends_access_denied,
     parameters_may_come_in_the_query_string,
@@ -265,7 +266,22 @@ async fn authorization_code_flow_with_pkce_refresh_and_revoke(app: &TestApp) {
     assert_eq!(tokens["api_url"], app.state.config.base_url());
     let access = tokens["access_token"].as_str().unwrap();
     let refresh_token = tokens["refresh_token"].as_str().unwrap();
-    assert_eq!(access.len(), 43);
+    // The issue time (12 hex digits), a dot, 256 random bits.
+    assert_eq!(access.len(), 56);
+    assert_eq!(access.as_bytes()[12], b'.');
+    let stored: String = sqlx::query_scalar(
+        "SELECT t.token_hash FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id \
+         WHERE g.client_id = $1 AND t.kind = 'access'",
+    )
+    .bind(&dev.client_id)
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, portico::server::ids::token_key(access));
+    assert!(
+        !stored.contains(&access[13..]),
+        "the secret part is never stored"
+    );
 
     let me = api(app, "GET", "/v2/users/me", access, None).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
@@ -1323,6 +1339,106 @@ async fn concurrent_credentials_grants_all_succeed(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(grants, 48);
+}
+
+/// Tokens issued before tokens carried their issue time (43 characters,
+/// stored under their plain SHA-256) are still found: by the API, by
+/// introspection, for refresh and for revocation.
+async fn tokens_of_the_earlier_format_keep_working(app: &TestApp) {
+    use portico::server::ids::{hash_secret, new_secret, token_key};
+    let dev = oauth_app(
+        app,
+        "old@example.com",
+        "marketplace.user_managed",
+        USER_SCOPES,
+    )
+    .await;
+    let code = authorize(app, &dev.cookie, &dev.client_id, None).await;
+    let res = exchange(app, &dev, &code, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let current = res.json()["access_token"].as_str().unwrap().to_owned();
+    let pool = &app.state.db.pool;
+    let grant_id: String =
+        sqlx::query_scalar("SELECT grant_id FROM oauth_tokens WHERE token_hash = $1")
+            .bind(token_key(&current))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    // Two tokens of the earlier format in the same grant, stored as then.
+    let (old_access, old_refresh) = (new_secret(), new_secret());
+    let now = app.state.now_ms();
+    for (token, kind) in [(&old_access, "access"), (&old_refresh, "refresh")] {
+        sqlx::query(
+            "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(hash_secret(token))
+        .bind(&grant_id)
+        .bind(kind)
+        .bind(now)
+        .bind(now + 3_600_000)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    let me = api(app, "GET", "/v2/users/me", &old_access, None).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    assert_eq!(me.json()["email"], "old@example.com");
+    let auth = basic(&dev.client_id, &dev.secret);
+    let seen = post_oauth(
+        app,
+        "/oauth/introspect",
+        &[("token", &old_access)],
+        Some(&auth),
+    )
+    .await;
+    assert_eq!(seen.json()["active"], true, "{}", seen.body);
+
+    // Refreshing an old refresh token gives tokens of the new format.
+    let rotated = refresh(app, &dev, &old_refresh).await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
+    assert_eq!(rotated.json()["access_token"].as_str().unwrap().len(), 56);
+    assert_eq!(
+        refresh(app, &dev, &old_refresh).await.json()["error"],
+        "invalid_grant"
+    );
+
+    // Revoking an old token ends its grant, as for any token.
+    let fresh = oauth_app(
+        app,
+        "old2@example.com",
+        "marketplace.user_managed",
+        USER_SCOPES,
+    )
+    .await;
+    let code = authorize(app, &fresh.cookie, &fresh.client_id, None).await;
+    let current = exchange(app, &fresh, &code, None).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let grant_id: String =
+        sqlx::query_scalar("SELECT grant_id FROM oauth_tokens WHERE token_hash = $1")
+            .bind(token_key(&current))
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let old = new_secret();
+    sqlx::query(
+        "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) \
+         VALUES ($1, $2, 'access', $3, $4)",
+    )
+    .bind(hash_secret(&old))
+    .bind(&grant_id)
+    .bind(now)
+    .bind(now + 3_600_000)
+    .execute(pool)
+    .await
+    .unwrap();
+    revoke(app, &fresh, &old).await;
+    for token in [&old, &current] {
+        let res = api(app, "GET", "/v2/users/me", token, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+    }
 }
 
 /// One grant of a group that cannot be written (here: its id is taken)

@@ -16,7 +16,7 @@ use super::client::{
 use super::{pkce_challenge, ACCESS_TTL_MS, REFRESH_TTL_MS};
 use crate::domain::app::AppKind;
 use crate::domain::oauth::Scope;
-use crate::server::ids::{hash_secret, new_ordered_id, new_secret};
+use crate::server::ids::{hash_secret, new_ordered_id, new_token, token_key};
 use crate::server::repo::{self, tokens::NewGrant};
 use crate::server::state::AppState;
 
@@ -88,8 +88,8 @@ async fn issue(
     with_refresh: bool,
 ) -> Result<Response, Failure> {
     let now = state.now_ms();
-    let access = new_secret();
-    let refresh = with_refresh.then(new_secret);
+    let access = new_token(now);
+    let refresh = with_refresh.then(|| new_token(now));
     let grant = NewGrant {
         id: new_ordered_id("grt", now),
         app_id: client.app_id.clone(),
@@ -99,11 +99,11 @@ async fn issue(
         user_id: user_id.map(str::to_owned),
         scopes: scopes.to_owned(),
         now,
-        access_hash: hash_secret(&access),
+        access_hash: token_key(&access),
         access_expires_at: now + ACCESS_TTL_MS,
         refresh: refresh
             .as_deref()
-            .map(|refresh| (hash_secret(refresh), now + REFRESH_TTL_MS)),
+            .map(|refresh| (token_key(refresh), now + REFRESH_TTL_MS)),
     };
     state.grant_writer.write(&state.db, grant).await?;
     Ok(token_answer(state, &access, refresh.as_deref(), scopes))
@@ -198,7 +198,7 @@ async fn authorization_code(
     let Some(install) = repo::oauth::install_by_id(pool, &stored.install_id).await? else {
         return Err(OAuthError::invalid_grant("The app was uninstalled.").into());
     };
-    let (access, refresh) = (new_secret(), new_secret());
+    let (access, refresh) = (new_token(now), new_token(now));
     let turn = state.db.write_turn().await;
     let redeemed = repo::tokens::redeem_code(
         &state.db,
@@ -212,9 +212,9 @@ async fn authorization_code(
             user_id: Some(stored.user_id.clone()),
             scopes: install.scopes.clone(),
             now,
-            access_hash: hash_secret(&access),
+            access_hash: token_key(&access),
             access_expires_at: now + ACCESS_TTL_MS,
-            refresh: Some((hash_secret(&refresh), now + REFRESH_TTL_MS)),
+            refresh: Some((token_key(&refresh), now + REFRESH_TTL_MS)),
         },
     )
     .await?;
@@ -244,7 +244,7 @@ async fn refresh_token(
 ) -> Result<Response, Failure> {
     let pool = &state.db.pool;
     let presented = required(params, "refresh_token")?;
-    let old_hash = hash_secret(presented);
+    let old_hash = token_key(presented);
     let now = state.now_ms();
     let token = repo::tokens::find_token(pool, &old_hash)
         .await?
@@ -268,15 +268,15 @@ async fn refresh_token(
     if token.expires_at <= now {
         return Err(OAuthError::invalid_grant("The refresh token has expired.").into());
     }
-    let (access, refresh) = (new_secret(), new_secret());
+    let (access, refresh) = (new_token(now), new_token(now));
     let turn = state.db.write_turn().await;
     let rotated = repo::tokens::rotate_refresh(
         pool,
         &old_hash,
         &token.grant_id,
         now,
-        (&hash_secret(&access), now + ACCESS_TTL_MS),
-        (&hash_secret(&refresh), now + REFRESH_TTL_MS),
+        (&token_key(&access), now + ACCESS_TTL_MS),
+        (&token_key(&refresh), now + REFRESH_TTL_MS),
     )
     .await?;
     drop(turn);

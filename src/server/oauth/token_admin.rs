@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::client::{no_store, required, with_client};
 use crate::domain::oauth::Scope;
-use crate::server::ids::hash_secret;
+use crate::server::ids::token_key;
 use crate::server::repo;
 use crate::server::state::AppState;
 
@@ -38,7 +38,7 @@ pub async fn revoke(
         async |client, params| {
             let presented = required(params, "token")?;
             if let Some(token) =
-                repo::tokens::find_token(&state.db.pool, &hash_secret(presented)).await?
+                repo::tokens::find_token(&state.db.pool, &token_key(presented)).await?
             {
                 if token.client_id == client.client_id {
                     deauthorize_or_revoke(&state, &token).await?;
@@ -88,7 +88,7 @@ pub async fn introspect(
         async |client, params| {
             let presented = required(params, "token")?;
             let now = state.now_ms();
-            let token = super::find_token(&state, &hash_secret(presented))
+            let token = super::find_token(&state, &token_key(presented))
                 .await?
                 .filter(|t| {
                     t.client_id == client.client_id
