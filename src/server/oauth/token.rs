@@ -8,7 +8,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::client::{
     answer, authenticate, no_store, parameters, required, Client, Failure, OAuthError,
@@ -109,18 +109,31 @@ async fn issue(
     Ok(token_answer(state, &access, refresh.as_deref(), scopes))
 }
 
+/// A successful token answer, fields in PROTOCOL.md's order (a struct
+/// rather than a `json!` map: this is written for every grant).
+#[derive(Serialize)]
+struct TokenAnswer<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    expires_in: i64,
+    scope: &'a str,
+    api_url: &'a str,
+}
+
 fn token_answer(state: &AppState, access: &str, refresh: Option<&str>, scopes: &str) -> Response {
-    let mut body = json!({
-        "access_token": access,
-        "token_type": "bearer",
-        "expires_in": ACCESS_TTL_MS / 1000,
-        "scope": scopes,
-        "api_url": state.config.base_url(),
-    });
-    if let Some(refresh) = refresh {
-        body["refresh_token"] = Value::String(refresh.to_owned());
-    }
-    no_store(Json(body).into_response())
+    no_store(
+        Json(TokenAnswer {
+            access_token: access,
+            token_type: "bearer",
+            refresh_token: refresh,
+            expires_in: ACCESS_TTL_MS / 1000,
+            scope: scopes,
+            api_url: state.config.base_url(),
+        })
+        .into_response(),
+    )
 }
 
 async fn authorization_code(

@@ -2,6 +2,13 @@
 //! `oauth_tokens`). Single use is decided by the database: a code or
 //! refresh token is spent by an `UPDATE … WHERE used_at IS NULL`, so of two
 //! racing requests exactly one changes the row.
+//!
+//! Access and refresh tokens are stored under `ids::token_key` (their
+//! SHA-256, led by their issue time, so new rows go to the end of the
+//! index); the column keeps its first name, `token_hash`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyPool, Arguments, Executor, FromRow, Transaction};
@@ -70,9 +77,10 @@ pub struct NewGrant {
     pub user_id: Option<String>,
     pub scopes: String,
     pub now: i64,
+    /// The access token's `ids::token_key`.
     pub access_hash: String,
     pub access_expires_at: i64,
-    /// `(hash, expires_at)` when the grant type issues a refresh token.
+    /// `(token_key, expires_at)` when the grant type issues a refresh token.
     pub refresh: Option<(String, i64)>,
 }
 
@@ -101,7 +109,8 @@ impl NewGrant {
 fn insert_grants(
     dialect: Dialect,
     grants: &[NewGrant],
-) -> Result<(String, AnyArguments<'_>), sqlx::Error> {
+    own_transaction: bool,
+) -> Result<(Arc<str>, AnyArguments<'_>), sqlx::Error> {
     let mut args = AnyArguments::default();
     let bound = |result: Result<(), sqlx::error::BoxDynError>| result.map_err(sqlx::Error::Encode);
     for grant in grants {
@@ -114,15 +123,10 @@ fn insert_grants(
         bound(args.add(&grant.scopes))?;
         bound(args.add(grant.now))?;
     }
-    let grants_sql = format!(
-        "INSERT INTO oauth_grants (id, app_id, install_id, client_id, account_id, user_id, scopes, created_at) \
-         VALUES {}",
-        super::values_rows(grants.len(), 8, 1, |p| super::plain_row(p, 8))
-    );
     let mut tokens = 0;
     for grant in grants {
-        for (hash, kind, expires_at) in grant.tokens() {
-            bound(args.add(hash))?;
+        for (key, kind, expires_at) in grant.tokens() {
+            bound(args.add(key))?;
             bound(args.add(&grant.id))?;
             bound(args.add(kind))?;
             bound(args.add(grant.now))?;
@@ -130,15 +134,50 @@ fn insert_grants(
             tokens += 1;
         }
     }
-    let tokens_sql = format!(
-        "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) VALUES {}",
-        super::values_rows(tokens, 5, 1 + grants.len() * 8, |p| super::plain_row(p, 5))
-    );
-    let sql = match dialect {
-        Dialect::Sqlite => format!("{grants_sql}; {tokens_sql}"),
-        Dialect::Postgres => format!("WITH granted AS ({grants_sql}) {tokens_sql}"),
-    };
-    Ok((sql, args))
+    Ok((
+        insert_grants_sql(dialect, grants.len(), tokens, own_transaction),
+        args,
+    ))
+}
+
+/// The query text of `insert_grants` for `grants` grants with `tokens`
+/// tokens (on SQLite, in a transaction of its own when `own_transaction`:
+/// `BEGIN IMMEDIATE … COMMIT` in the same text, one trip), made once per
+/// shape and kept. The grant writer (the one task
+/// every credentials grant waits on) otherwise spent more time formatting
+/// the text than binding the values; a busy server writes groups of a few
+/// shapes only (at most 64 grants of one or two tokens each).
+fn insert_grants_sql(
+    dialect: Dialect,
+    grants: usize,
+    tokens: usize,
+    own_transaction: bool,
+) -> Arc<str> {
+    type Shape = (Dialect, usize, usize, bool);
+    static TEXTS: OnceLock<Mutex<HashMap<Shape, Arc<str>>>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(Default::default);
+    let mut texts = texts
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let text = texts.entry((dialect, grants, tokens, own_transaction)).or_insert_with(|| {
+        let grants_sql = format!(
+            "INSERT INTO oauth_grants (id, app_id, install_id, client_id, account_id, user_id, scopes, created_at) \
+             VALUES {}",
+            super::values_rows(grants, 8, 1, |p| super::plain_row(p, 8))
+        );
+        let tokens_sql = format!(
+            "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) VALUES {}",
+            super::values_rows(tokens, 5, 1 + grants * 8, |p| super::plain_row(p, 5))
+        );
+        match dialect {
+            Dialect::Sqlite if own_transaction => {
+                format!("BEGIN IMMEDIATE; {grants_sql}; {tokens_sql}; COMMIT").into()
+            }
+            Dialect::Sqlite => format!("{grants_sql}; {tokens_sql}").into(),
+            Dialect::Postgres => format!("WITH granted AS ({grants_sql}) {tokens_sql}").into(),
+        }
+    });
+    text.clone()
 }
 
 async fn insert_tokens(
@@ -184,7 +223,7 @@ pub async fn redeem_code(db: &Db, code_hash: &str, grant: &NewGrant) -> Result<b
     if spent != 1 {
         return Ok(false);
     }
-    let (sql, args) = insert_grants(db.dialect, std::slice::from_ref(grant))?;
+    let (sql, args) = insert_grants(db.dialect, std::slice::from_ref(grant), false)?;
     sqlx::query_with(&sql, args).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(true)
@@ -194,11 +233,9 @@ pub async fn redeem_code(db: &Db, code_hash: &str, grant: &NewGrant) -> Result<b
 /// all are written or none, in one trip to the database (see
 /// `insert_grants`).
 pub async fn create_grants(db: &Db, grants: &[NewGrant]) -> Result<(), sqlx::Error> {
-    let (sql, args) = insert_grants(db.dialect, grants)?;
+    let (sql, args) = insert_grants(db.dialect, grants, true)?;
     match db.dialect {
         Dialect::Sqlite => {
-            // The transaction inside the same query: one trip.
-            let sql = format!("BEGIN IMMEDIATE; {sql}; COMMIT");
             let mut conn = db.pool.acquire().await?;
             let done = sqlx::query_with(&sql, args).execute(&mut *conn).await;
             if done.is_err() && conn.execute("ROLLBACK").await.is_err() {
