@@ -17,6 +17,7 @@ use leptos_axum::{
     generate_route_list, handle_server_fns_with_context, AxumRouteListing, LeptosRoutes,
 };
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
 use super::context::REQUEST_ID_HEADER;
@@ -57,6 +58,15 @@ where
     let page_context = move || page_context(&page_state);
     let fn_state = state.clone();
     let leptos_options = state.leptos_options.clone();
+    // The WASM, its split chunks, the JS and the CSS, served straight from
+    // disk: conditional requests get 304, and a file that cannot be read
+    // is a 500 in the log. (Leptos' fallback answers anything but a 200
+    // from its file server with the 404 page: a browser revalidating a
+    // chunk, or a read error, looked like a missing file.)
+    let pkg_dir = format!(
+        "{}/{}",
+        leptos_options.site_root, leptos_options.site_pkg_dir
+    );
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -79,6 +89,7 @@ where
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
+        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .layer(middleware::from_fn(run_to_completion))
