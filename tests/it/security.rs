@@ -14,6 +14,7 @@ on_both_databases!(
     healthz_answers_without_a_session,
     internal_errors_show_a_request_id_not_the_detail,
     concurrent_pages_each_carry_their_own_nonce,
+    pkg_files_are_served_from_disk_and_revalidated,
 );
 
 fn sign_up_request(extra: &[(&str, &str)]) -> Request<Body> {
@@ -259,4 +260,44 @@ async fn concurrent_pages_each_carry_their_own_nonce(app: &TestApp) {
         );
         assert!(seen.insert(nonce), "every page has its own nonce");
     }
+}
+
+/// The site's WASM, chunks, JS and CSS: 200 with the file, 304 to a
+/// browser revalidating what it has (not the app's 404 page, which left a
+/// page without its code), a plain 404 for a file that is not there; the
+/// security headers on all of them.
+async fn pkg_files_are_served_from_disk_and_revalidated(app: &TestApp) {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/chunk_1.wasm"), b"\0asm chunk").unwrap();
+    let root = site.path().to_str().unwrap().to_owned();
+    let app = app.with_config(|c| c.site_root = root).await;
+
+    let res = app.get("/pkg/chunk_1.wasm", None).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(res.body, "\0asm chunk");
+    assert_eq!(res.header("content-type"), "application/wasm");
+    assert_eq!(res.header("x-content-type-options"), "nosniff");
+    let modified = res.header("last-modified");
+    assert!(!modified.is_empty());
+
+    let again = app
+        .send(
+            Request::get("/pkg/chunk_1.wasm")
+                .header(header::IF_MODIFIED_SINCE, &modified)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+
+    let missing = app.get("/pkg/chunk_2.wasm", None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        !missing.body.contains("<html"),
+        "not the app's page: {}",
+        missing.body
+    );
+    assert!(!missing.header("content-security-policy").is_empty());
 }
