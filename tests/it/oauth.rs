@@ -1341,18 +1341,17 @@ async fn concurrent_credentials_grants_all_succeed(app: &TestApp) {
     assert_eq!(grants, 48);
 }
 
-/// Tokens issued before tokens carried their issue time (43 characters,
-/// stored under their plain SHA-256) are still found: by the API, by
-/// introspection, for refresh and for revocation.
-async fn tokens_of_the_earlier_format_keep_working(app: &TestApp) {
+/// A user-managed app installed through consent, its new-format access
+/// token, and one token of each of `kinds` in the earlier format (43
+/// characters, stored under their plain SHA-256) added to the same grant,
+/// as they were stored before tokens carried their issue time.
+async fn with_old_format_tokens(
+    app: &TestApp,
+    email: &str,
+    kinds: &[&str],
+) -> (Dev, String, Vec<String>) {
     use portico::server::ids::{hash_secret, new_secret, token_key};
-    let dev = oauth_app(
-        app,
-        "old@example.com",
-        "marketplace.user_managed",
-        USER_SCOPES,
-    )
-    .await;
+    let dev = oauth_app(app, email, "marketplace.user_managed", USER_SCOPES).await;
     let code = authorize(app, &dev.cookie, &dev.client_id, None).await;
     let res = exchange(app, &dev, &code, None).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -1364,78 +1363,59 @@ async fn tokens_of_the_earlier_format_keep_working(app: &TestApp) {
             .fetch_one(pool)
             .await
             .unwrap();
-    // Two tokens of the earlier format in the same grant, stored as then.
-    let (old_access, old_refresh) = (new_secret(), new_secret());
     let now = app.state.now_ms();
-    for (token, kind) in [(&old_access, "access"), (&old_refresh, "refresh")] {
+    let mut old = Vec::new();
+    for kind in kinds {
+        let token = new_secret();
         sqlx::query(
             "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(hash_secret(token))
+        .bind(hash_secret(&token))
         .bind(&grant_id)
-        .bind(kind)
+        .bind(*kind)
         .bind(now)
         .bind(now + 3_600_000)
         .execute(pool)
         .await
         .unwrap();
+        old.push(token);
     }
-    let me = api(app, "GET", "/v2/users/me", &old_access, None).await;
+    (dev, current, old)
+}
+
+/// Tokens issued before tokens carried their issue time are still found:
+/// by the API, by introspection, for refresh and for revocation.
+async fn tokens_of_the_earlier_format_keep_working(app: &TestApp) {
+    let (dev, _, old) =
+        with_old_format_tokens(app, "old@example.com", &["access", "refresh"]).await;
+    let (old_access, old_refresh) = (&old[0], &old[1]);
+    let me = api(app, "GET", "/v2/users/me", old_access, None).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     assert_eq!(me.json()["email"], "old@example.com");
     let auth = basic(&dev.client_id, &dev.secret);
     let seen = post_oauth(
         app,
         "/oauth/introspect",
-        &[("token", &old_access)],
+        &[("token", old_access)],
         Some(&auth),
     )
     .await;
     assert_eq!(seen.json()["active"], true, "{}", seen.body);
 
     // Refreshing an old refresh token gives tokens of the new format.
-    let rotated = refresh(app, &dev, &old_refresh).await;
+    let rotated = refresh(app, &dev, old_refresh).await;
     assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.body);
     assert_eq!(rotated.json()["access_token"].as_str().unwrap().len(), 56);
     assert_eq!(
-        refresh(app, &dev, &old_refresh).await.json()["error"],
+        refresh(app, &dev, old_refresh).await.json()["error"],
         "invalid_grant"
     );
 
     // Revoking an old token ends its grant, as for any token.
-    let fresh = oauth_app(
-        app,
-        "old2@example.com",
-        "marketplace.user_managed",
-        USER_SCOPES,
-    )
-    .await;
-    let code = authorize(app, &fresh.cookie, &fresh.client_id, None).await;
-    let current = exchange(app, &fresh, &code, None).await.json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let grant_id: String =
-        sqlx::query_scalar("SELECT grant_id FROM oauth_tokens WHERE token_hash = $1")
-            .bind(token_key(&current))
-            .fetch_one(pool)
-            .await
-            .unwrap();
-    let old = new_secret();
-    sqlx::query(
-        "INSERT INTO oauth_tokens (token_hash, grant_id, kind, created_at, expires_at) \
-         VALUES ($1, $2, 'access', $3, $4)",
-    )
-    .bind(hash_secret(&old))
-    .bind(&grant_id)
-    .bind(now)
-    .bind(now + 3_600_000)
-    .execute(pool)
-    .await
-    .unwrap();
-    revoke(app, &fresh, &old).await;
-    for token in [&old, &current] {
+    let (fresh, current, old) = with_old_format_tokens(app, "old2@example.com", &["access"]).await;
+    revoke(app, &fresh, &old[0]).await;
+    for token in [&old[0], &current] {
         let res = api(app, "GET", "/v2/users/me", token, None).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
     }

@@ -257,9 +257,9 @@ async fn refresh_token(
 ) -> Result<Response, Failure> {
     let pool = &state.db.pool;
     let presented = required(params, "refresh_token")?;
-    let old_hash = token_key(presented);
+    let old_key = token_key(presented);
     let now = state.now_ms();
-    let token = repo::tokens::find_token(pool, &old_hash)
+    let token = repo::tokens::find_token(pool, &old_key)
         .await?
         .filter(|t| t.kind == "refresh")
         .ok_or_else(|| OAuthError::invalid_grant("The refresh token is not valid."))?;
@@ -285,7 +285,7 @@ async fn refresh_token(
     let turn = state.db.write_turn().await;
     let rotated = repo::tokens::rotate_refresh(
         pool,
-        &old_hash,
+        &old_key,
         &token.grant_id,
         now,
         (&token_key(&access), now + ACCESS_TTL_MS),

@@ -143,9 +143,9 @@ fn insert_grants(
 /// The query text of `insert_grants` for `grants` grants with `tokens`
 /// tokens (on SQLite, in a transaction of its own when `own_transaction`:
 /// `BEGIN IMMEDIATE … COMMIT` in the same text, one trip), made once per
-/// shape and kept. The grant writer (the one task
-/// every credentials grant waits on) otherwise spent more time formatting
-/// the text than binding the values; a busy server writes groups of a few
+/// shape and kept. The grant writer (the one task every credentials grant
+/// waits on) otherwise spent more time formatting the text than binding
+/// the values; a busy server writes groups of a few
 /// shapes only (at most 64 grants of one or two tokens each).
 fn insert_grants_sql(
     dialect: Dialect,
@@ -320,7 +320,7 @@ pub async fn find_token(pool: &AnyPool, token_hash: &str) -> Result<Option<Token
 /// transaction. `false` when another request spent it first.
 pub async fn rotate_refresh(
     pool: &AnyPool,
-    old_hash: &str,
+    old_key: &str,
     grant_id: &str,
     now: i64,
     access: (&str, i64),
@@ -332,7 +332,7 @@ pub async fn rotate_refresh(
          WHERE token_hash = $2 AND kind = 'refresh' AND used_at IS NULL AND expires_at > $1",
     )
     .bind(now)
-    .bind(old_hash)
+    .bind(old_key)
     .execute(&mut *tx)
     .await?
     .rows_affected();
