@@ -13,6 +13,13 @@ test("the information form saves valid fields and explains the invalid ones", as
   await page.getByLabel("Productivity").check();
   await page.getByRole("button", { name: "Save" }).click();
 
+  // The server's answer. The browser shows the field's message as soon as
+  // the field loses focus, before any save, so that message alone does not
+  // mean the server has answered; reloading before it has would abort the
+  // save.
+  await expect(page.getByRole("alert")).toHaveText(
+    "Some fields were not saved: see the messages beside them. The others were saved.",
+  );
   await expect(page.getByText("Use an https:// address (http:// only for localhost).")).toBeVisible();
   await expect(page.getByLabel("Privacy policy URL")).toHaveAttribute("aria-invalid", "true");
 
