@@ -9,7 +9,7 @@
 use std::io::Cursor;
 
 use image::{ImageFormat, ImageReader, Limits};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Every preview image is exactly this size.
 pub const IMAGE_WIDTH: u32 = 1200;
@@ -88,7 +88,10 @@ pub struct ImageInfo {
 
 /// Why a file cannot be a preview image or the video. `message()` is what
 /// the person who picked it reads.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// On the wire: `{"reason": "<variant>", ...its fields}`. Serialized by
+/// serde's internally tagged derive; read back by hand (below).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum MediaProblem {
     /// The bytes are no image at all (a renamed text file, say).
@@ -156,6 +159,66 @@ impl MediaProblem {
             MediaProblem::TooLarge { kind, .. } | MediaProblem::TooMany { kind, .. } => *kind,
             _ => MediaKind::Image,
         }
+    }
+}
+
+/// Reads the same JSON the derive writes, without serde's buffering of
+/// internally tagged enums (see `AppError`'s reader): the information page,
+/// which reads a problem carried back in its URL, loads 5 KiB (brotli) less.
+impl<'de> Deserialize<'de> for MediaProblem {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Reason {
+            NotAnImage,
+            UnsupportedFormat,
+            WrongSize,
+            Unreadable,
+            TooLarge,
+            NotMp4,
+            TooMany,
+            Empty,
+        }
+
+        #[derive(Deserialize)]
+        struct Wire {
+            reason: Reason,
+            format: Option<String>,
+            width: Option<u32>,
+            height: Option<u32>,
+            kind: Option<MediaKind>,
+            limit: Option<u64>,
+        }
+
+        fn required<T, E: Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
+            value.ok_or_else(|| E::missing_field(field))
+        }
+
+        let wire = Wire::deserialize(deserializer)?;
+        Ok(match wire.reason {
+            Reason::NotAnImage => MediaProblem::NotAnImage,
+            Reason::UnsupportedFormat => MediaProblem::UnsupportedFormat {
+                format: required(wire.format, "format")?,
+            },
+            Reason::WrongSize => MediaProblem::WrongSize {
+                width: required(wire.width, "width")?,
+                height: required(wire.height, "height")?,
+            },
+            Reason::Unreadable => MediaProblem::Unreadable,
+            Reason::TooLarge => MediaProblem::TooLarge {
+                kind: required(wire.kind, "kind")?,
+                limit: required(wire.limit, "limit")?,
+            },
+            Reason::NotMp4 => MediaProblem::NotMp4,
+            Reason::TooMany => MediaProblem::TooMany {
+                kind: required(wire.kind, "kind")?,
+                limit: usize::try_from(required(wire.limit, "limit")?)
+                    .map_err(|_| D::Error::custom("limit out of range"))?,
+            },
+            Reason::Empty => MediaProblem::Empty,
+        })
     }
 }
 
@@ -388,6 +451,37 @@ pub mod fixtures {
 mod tests {
     use super::fixtures::*;
     use super::*;
+
+    #[test]
+    fn every_problem_reads_back_what_it_writes() {
+        for problem in [
+            MediaProblem::NotAnImage,
+            MediaProblem::UnsupportedFormat {
+                format: "WebP".into(),
+            },
+            MediaProblem::WrongSize {
+                width: 1200,
+                height: 781,
+            },
+            MediaProblem::Unreadable,
+            MediaProblem::TooLarge {
+                kind: MediaKind::Video,
+                limit: MAX_VIDEO_BYTES,
+            },
+            MediaProblem::NotMp4,
+            MediaProblem::TooMany {
+                kind: MediaKind::Image,
+                limit: MAX_IMAGES,
+            },
+            MediaProblem::Empty,
+        ] {
+            let json = serde_json::to_string(&problem).unwrap();
+            let back: MediaProblem = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, problem, "{json}");
+        }
+        let missing = serde_json::from_str::<MediaProblem>(r#"{"reason":"wrong_size","width":1}"#);
+        assert!(missing.unwrap_err().to_string().contains("height"));
+    }
 
     #[test]
     fn accepts_each_format_at_the_exact_size() {
