@@ -10,7 +10,7 @@ use leptos_router::{path, SsrMode};
 use crate::api::auth::{current_user, SignOut, UserOut};
 use crate::components::header::SiteHeader;
 use crate::error::AppError;
-use crate::pages;
+use crate::pages::{self, page_resource, PageResource};
 
 /// Makes a page a lazy route in the browser: with `cargo leptos build
 /// --split` its code goes into its own WASM chunk, fetched when the page is
@@ -85,7 +85,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct AuthContext {
     /// The signed-in user; refetched on sign-out and on every navigation.
-    pub user: Resource<Result<Option<UserOut>, AppError>>,
+    pub user: PageResource<Result<Option<UserOut>, AppError>>,
     pub sign_out: ServerAction<SignOut>,
 }
 
@@ -114,7 +114,7 @@ fn Layout() -> impl IntoView {
     // Refetched after each sign-in action and on every navigation, since
     // other pages (joining an account, switching accounts) change it too.
     let location = leptos_router::hooks::use_location();
-    let user = Resource::new(
+    let user = page_resource(
         move || {
             (
                 sign_out.version().get(),

@@ -7,13 +7,13 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::installs::{installed_apps, Uninstall};
 use crate::components::field::{action_error, FormError};
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `/installed`.
 #[component]
 pub fn InstalledAppsPage() -> impl IntoView {
     let uninstall = ServerAction::<Uninstall>::new();
-    let installs = Resource::new(move || uninstall.version().get(), |_| installed_apps());
+    let installs = page_resource(move || uninstall.version().get(), |_| installed_apps());
     let error = action_error(uninstall);
     let query = use_query_map();
     let removed = move || {

@@ -11,14 +11,14 @@ use crate::domain::meeting::{
     validate_agenda, validate_duration, validate_start_time, validate_topic,
 };
 use crate::error::AppError;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `/meetings`.
 #[component]
 pub fn MeetingsPage() -> impl IntoView {
     let create = ServerAction::<CreateMeeting>::new();
     let delete = ServerAction::<DeleteMeeting>::new();
-    let meetings = Resource::new(
+    let meetings = page_resource(
         move || (create.version().get(), delete.version().get()),
         |_| my_meetings(),
     );

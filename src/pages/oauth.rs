@@ -10,13 +10,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::oauth::{authorize_request, install_link, ConsentOut, InstallLinkOut};
 use crate::error::AppError;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `GET /oauth/authorize`.
 #[component]
 pub fn ConsentPage() -> impl IntoView {
     let query = use_query_map();
-    let request = Resource::new(
+    let request = page_resource(
         move || {
             let q = query.read();
             (
@@ -119,7 +119,7 @@ fn Consent(consent: ConsentOut) -> impl IntoView {
 #[component]
 pub fn InstallLinkPage() -> impl IntoView {
     let params = use_params_map();
-    let link = Resource::new(
+    let link = page_resource(
         move || params.read().get("token").unwrap_or_default(),
         install_link,
     );

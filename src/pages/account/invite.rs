@@ -7,14 +7,14 @@ use leptos_router::hooks::use_params_map;
 use crate::api::account::{invite_details, AcceptInvite};
 use crate::app::AuthContext;
 use crate::components::field::{action_error, FormError};
-use crate::pages::{error_view, url_escape};
+use crate::pages::{error_view, page_resource, url_escape};
 
 /// Shows who invites whom to what, and lets the visitor join.
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let details = Resource::new(token, invite_details);
+    let details = page_resource(token, invite_details);
     let user = expect_context::<AuthContext>().user;
     let accept = ServerAction::<AcceptInvite>::new();
     let error = action_error(accept);

@@ -9,7 +9,7 @@ use crate::api::account::{
 };
 use crate::components::field::{action_error, FormError};
 use crate::domain::account::Role;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// Member list; owners and admins also invite, change roles and remove.
 #[component]
@@ -18,7 +18,7 @@ pub fn MembersPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeInvite>::new();
     let change = ServerAction::<ChangeRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let data = Resource::new(
+    let data = page_resource(
         move || {
             (
                 invite.version().get(),

@@ -7,14 +7,14 @@ use leptos_router::hooks::use_query_map;
 use crate::api::account::{profile, SwitchAccount, UpdateProfile};
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::account::validate_display_name;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// Name, email, role, accounts.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let update = ServerAction::<UpdateProfile>::new();
     let switch = ServerAction::<SwitchAccount>::new();
-    let data = Resource::new(
+    let data = page_resource(
         move || (update.version().get(), switch.version().get()),
         |_| profile(),
     );

@@ -16,7 +16,7 @@ use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::app::{AppKind, AppStatus};
 use crate::domain::oauth::{validate_allow_list, validate_optional_redirect_url};
 use crate::error::AppError;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/credentials`.
 #[component]
@@ -25,14 +25,14 @@ pub fn CredentialsPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let generate = ServerAction::<GenerateSecret>::new();
     let revoke = ServerAction::<RevokeOldSecret>::new();
-    let app = Resource::new(id, app_detail);
-    let data = Resource::new(
+    let app = page_resource(id, app_detail);
+    let data = page_resource(
         move || (id(), generate.version().get(), revoke.version().get()),
         |(id, _, _)| credentials_page(id),
     );
     let save_redirects = ServerAction::<SaveRedirects>::new();
     let publish = ServerAction::<GeneratePublishableUrl>::new();
-    let settings = Resource::new(
+    let settings = page_resource(
         move || {
             (
                 id(),

@@ -12,7 +12,7 @@ use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::features::{delivery_log, features_page, DeliveryOut, Redeliver, SendTestEvent};
 use crate::components::field::{action_error, FormError};
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/deliveries`.
 #[component]
@@ -33,9 +33,9 @@ pub fn DeliveriesPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let app = Resource::new(id, app_detail);
-    let subscriptions = Resource::new(id, features_page);
-    let log = Resource::new(
+    let app = page_resource(id, app_detail);
+    let subscriptions = page_resource(id, features_page);
+    let log = page_resource(
         move || {
             (
                 id(),

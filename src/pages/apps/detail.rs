@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use crate::api::apps::{app_detail, DeleteApp};
 use crate::components::field::{action_error, FormError};
 use crate::domain::app::AppStatus;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 fn app_id() -> Signal<String> {
     let params = use_params_map();
@@ -19,7 +19,7 @@ fn app_id() -> Signal<String> {
 #[component]
 pub fn AppPage() -> impl IntoView {
     let id = app_id();
-    let app = Resource::new(move || id.get(), app_detail);
+    let app = page_resource(move || id.get(), app_detail);
     view! {
         <Transition>
             {move || Suspend::new(async move {
@@ -62,7 +62,7 @@ pub fn AppPage() -> impl IntoView {
 #[component]
 pub fn DeleteAppPage() -> impl IntoView {
     let id = app_id();
-    let app = Resource::new(move || id.get(), app_detail);
+    let app = page_resource(move || id.get(), app_detail);
     let delete = ServerAction::<DeleteApp>::new();
     let error = action_error(delete);
     view! {

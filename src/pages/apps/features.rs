@@ -17,7 +17,7 @@ use crate::api::features::{
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::events::{validate_endpoint_url, validate_subscription_name, EVENT_GROUPS};
 use crate::error::AppError;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 fn check_endpoint(value: &str) -> Result<(), String> {
     validate_endpoint_url(value).map(|_| ())
@@ -32,8 +32,8 @@ pub fn FeaturesPage() -> impl IntoView {
     let delete = ServerAction::<DeleteSubscription>::new();
     let rotate = ServerAction::<RotateSecretToken>::new();
     let deauth = ServerAction::<SaveDeauthorizationUrl>::new();
-    let app = Resource::new(id, app_detail);
-    let data = Resource::new(
+    let app = page_resource(id, app_detail);
+    let data = page_resource(
         move || {
             (
                 id(),

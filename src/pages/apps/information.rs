@@ -18,14 +18,14 @@ use crate::domain::listing::{
     validate_short_description, CATEGORIES, MAX_CATEGORIES,
 };
 use crate::error::AppError;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/information`.
 #[component]
 pub fn InformationPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let info = Resource::new(id, app_information);
+    let info = page_resource(id, app_information);
     view! {
         <Title text="App information"/>
         <Transition>

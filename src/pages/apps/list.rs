@@ -7,12 +7,12 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::my_apps;
 use crate::domain::app::AppStatus;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// The current account's apps with type, status and last change.
 #[component]
 pub fn MyAppsPage() -> impl IntoView {
-    let apps = Resource::new(|| (), |_| my_apps());
+    let apps = page_resource(|| (), |_| my_apps());
     let query = use_query_map();
     let deleted = move || query.read().get("deleted").is_some();
     view! {

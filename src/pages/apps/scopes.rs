@@ -12,7 +12,7 @@ use crate::api::oauth::{app_scopes, SaveScopes};
 use crate::components::field::{action_error, field_error, FormError};
 use crate::domain::app::AppKind;
 use crate::error::AppError;
-use crate::pages::error_view;
+use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/scopes`.
 #[component]
@@ -20,8 +20,8 @@ pub fn ScopesPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let save = ServerAction::<SaveScopes>::new();
-    let app = Resource::new(id, app_detail);
-    let scopes = Resource::new(
+    let app = page_resource(id, app_detail);
+    let scopes = page_resource(
         move || (id(), save.version().get()),
         |(id, _)| app_scopes(id),
     );
