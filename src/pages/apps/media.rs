@@ -343,11 +343,16 @@ mod client {
         .await;
         slot.progress.try_set(None);
         input.set_value("");
+        // Read from bytes, as server functions and page data are: serde_json
+        // compiles a reader per input kind, and the bundle already holds the
+        // byte reader for these types.
         let outcome = match reply {
             Err(message) => Err(message),
-            Ok(reply) if reply.status == 201 => serde_json::from_str::<MediaOut>(&reply.body)
-                .map_err(|_| "The server's answer could not be read.".to_owned()),
-            Ok(reply) => Err(serde_json::from_str::<AppError>(&reply.body)
+            Ok(reply) if reply.status == 201 => {
+                serde_json::from_slice::<MediaOut>(reply.body.as_bytes())
+                    .map_err(|_| "The server's answer could not be read.".to_owned())
+            }
+            Ok(reply) => Err(serde_json::from_slice::<AppError>(reply.body.as_bytes())
                 .map(|e| e.field_message(field).unwrap_or_else(|| e.to_string()))
                 .unwrap_or_else(|_| format!("The upload failed (HTTP {}).", reply.status))),
         };
