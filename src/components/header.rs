@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::app::AuthContext;
+use crate::components::async_view;
 
 /// Header with navigation; "Review" only for reviewers.
 #[component]
@@ -26,16 +27,16 @@ pub fn SiteHeader() -> impl IntoView {
                     <li><A href="/marketplace">"Marketplace"</A></li>
                     <li><A href="/chat">"Chat"</A></li>
                     <Transition>
-                        {move || Suspend::new(async move {
+                        {move || async_view(async move {
                             let is_reviewer = matches!(user.await, Ok(Some(u)) if u.is_reviewer);
-                            is_reviewer.then(|| view! { <li><A href="/review">"Review"</A></li> })
+                            is_reviewer.then(|| view! { <li><A href="/review">"Review"</A></li> }).into_any()
                         })}
                     </Transition>
                 </ul>
             </nav>
             <div class="session">
                 <Transition>
-                    {move || Suspend::new(async move {
+                    {move || async_view(async move {
                         match user.await {
                             Ok(Some(u)) => view! {
                                 <A href="/profile" attr:class="who">

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::app::AuthContext;
+use crate::components::async_view;
 
 /// Welcome for visitors; shortcuts for signed-in users.
 #[component]
@@ -13,7 +14,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text=""/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match user.await {
                     Ok(Some(u)) => view! {
                         <section class="hero compact">

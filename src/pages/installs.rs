@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::installs::{installed_apps, Uninstall};
+use crate::components::async_view;
 use crate::components::field::{action_error, FormError};
 use crate::pages::{error_view, page_resource};
 
@@ -23,7 +24,7 @@ pub fn InstalledAppsPage() -> impl IntoView {
     view! {
         <Title text="Installed apps"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 let installs = match installs.await {
                     Ok(installs) => installs,
                     Err(e) => return error_view(e),

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::meetings::{my_meetings, CreateMeeting, DeleteMeeting};
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::meeting::{
     validate_agenda, validate_duration, validate_start_time, validate_topic,
@@ -36,7 +37,7 @@ pub fn MeetingsPage() -> impl IntoView {
                 <h1>"Meetings"</h1>
                 <FormError error=delete_error/>
                 <Transition>
-                    {move || Suspend::new(async move {
+                    {move || async_view(async move {
                         let meetings = match meetings.await {
                             Ok(meetings) => meetings,
                             Err(e) => return error_view(e),

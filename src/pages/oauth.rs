@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::oauth::{authorize_request, install_link, ConsentOut, InstallLinkOut};
+use crate::components::async_view;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -42,7 +43,7 @@ pub fn ConsentPage() -> impl IntoView {
     view! {
         <Title text="Allow app"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match request.await {
                     Ok(consent) => view! { <Consent consent/> }.into_any(),
                     Err(AppError::Refused { message }) => {
@@ -126,7 +127,7 @@ pub fn InstallLinkPage() -> impl IntoView {
     view! {
         <Title text="Install app"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match link.await {
                     Ok(InstallLinkOut::Authorize { app_name, url }) => view! {
                         <section class="card narrow">

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::app::AuthContext;
+use crate::components::async_view;
 use crate::error::AppError;
 use crate::pages::error_view;
 
@@ -38,7 +39,7 @@ pub fn ReviewPage() -> impl IntoView {
     let user = expect_context::<AuthContext>().user;
     view! {
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match user.await {
                     Ok(Some(u)) if u.is_reviewer => view! {
                         <ComingSoon title="Review" text="The queue of app submissions waiting for review will be here."/>

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::account::{invite_details, AcceptInvite};
 use crate::app::AuthContext;
+use crate::components::async_view;
 use crate::components::field::{action_error, FormError};
 use crate::pages::{error_view, page_resource, url_escape};
 
@@ -21,7 +22,7 @@ pub fn InvitePage() -> impl IntoView {
     view! {
         <Title text="Invitation"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 let token = token();
                 match (details.await, user.await) {
                     (Err(e), _) | (_, Err(e)) => error_view(e),

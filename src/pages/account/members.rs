@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::account::{
     members, ChangeRole, CreateInvite, MemberOut, MembersOut, RemoveMember, RevokeInvite,
 };
+use crate::components::async_view;
 use crate::components::field::{action_error, FormError};
 use crate::domain::account::Role;
 use crate::pages::{error_view, page_resource};
@@ -42,7 +43,7 @@ pub fn MembersPage() -> impl IntoView {
     view! {
         <Title text="Members"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match data.await {
                     Err(e) => error_view(e),
                     Ok(page) => {

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{profile, SwitchAccount, UpdateProfile};
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::account::validate_display_name;
 use crate::pages::{error_view, page_resource};
@@ -26,7 +27,7 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <Title text="Profile"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match data.await {
                     Err(e) => error_view(e),
                     Ok(p) => view! {

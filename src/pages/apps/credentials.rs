@@ -12,6 +12,7 @@ use crate::api::credentials::{
     credentials_page, EnvironmentOut, GenerateSecret, NewSecretOut, RevokeOldSecret,
 };
 use crate::api::oauth::{oauth_settings, GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::app::{AppKind, AppStatus};
 use crate::domain::oauth::{validate_allow_list, validate_optional_redirect_url};
@@ -46,7 +47,7 @@ pub fn CredentialsPage() -> impl IntoView {
     view! {
         <Title text="Credentials"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 let app = match app.await {
                     Ok(app) => app,
                     Err(e) => return error_view(e),

@@ -11,6 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::features::{delivery_log, features_page, DeliveryOut, Redeliver, SendTestEvent};
+use crate::components::async_view;
 use crate::components::field::{action_error, FormError};
 use crate::pages::{error_view, page_resource};
 
@@ -55,7 +56,7 @@ pub fn DeliveriesPage() -> impl IntoView {
     view! {
         <Title text="Delivery log"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 let app = match app.await {
                     Ok(app) => app,
                     Err(e) => return error_view(e),
@@ -94,7 +95,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                                 }).collect_view()}
                             </nav>
                             <Transition>
-                                {move || Suspend::new(async move {
+                                {move || async_view(async move {
                                     match log.await {
                                         Err(e) => error_view(e),
                                         Ok(events) if events.is_empty() => view! { <p class="muted">"No deliveries yet."</p> }.into_any(),

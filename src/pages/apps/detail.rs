@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::apps::{app_detail, DeleteApp};
+use crate::components::async_view;
 use crate::components::field::{action_error, FormError};
 use crate::domain::app::AppStatus;
 use crate::pages::{error_view, page_resource};
@@ -22,7 +23,7 @@ pub fn AppPage() -> impl IntoView {
     let app = page_resource(move || id.get(), app_detail);
     view! {
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match app.await {
                     Err(e) => error_view(e),
                     Ok(app) => view! {
@@ -68,7 +69,7 @@ pub fn DeleteAppPage() -> impl IntoView {
     view! {
         <Title text="Delete app"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match app.await {
                     Err(e) => error_view(e),
                     Ok(app) => {

@@ -14,6 +14,7 @@ use crate::api::features::{
     features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
     SaveSubscription,
 };
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::events::{validate_endpoint_url, validate_subscription_name, EVENT_GROUPS};
 use crate::error::AppError;
@@ -48,7 +49,7 @@ pub fn FeaturesPage() -> impl IntoView {
     view! {
         <Title text="Features"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 let app = match app.await {
                     Ok(app) => app,
                     Err(e) => return error_view(e),

@@ -10,6 +10,7 @@ use super::media::MediaSection;
 use super::preview::{ListingDraft, ListingPreview};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::account::{validate_display_name, validate_email};
 use crate::domain::app::validate_app_name;
@@ -29,7 +30,7 @@ pub fn InformationPage() -> impl IntoView {
     view! {
         <Title text="App information"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match info.await {
                     Err(e) => error_view(e),
                     Ok(info) => {

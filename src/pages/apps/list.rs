@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::my_apps;
+use crate::components::async_view;
 use crate::domain::app::AppStatus;
 use crate::pages::{error_view, page_resource};
 
@@ -18,7 +19,7 @@ pub fn MyAppsPage() -> impl IntoView {
     view! {
         <Title text="My apps"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match apps.await {
                     Err(e) => error_view(e),
                     Ok(apps) => view! {

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::oauth::{app_scopes, SaveScopes};
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError};
 use crate::domain::app::AppKind;
 use crate::error::AppError;
@@ -35,7 +36,7 @@ pub fn ScopesPage() -> impl IntoView {
     view! {
         <Title text="Scopes"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 let app = match app.await {
                     Ok(app) => app,
                     Err(e) => return error_view(e),

@@ -9,6 +9,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::CreateApp;
 use crate::app::AuthContext;
+use crate::components::async_view;
 use crate::components::field::{action_error, field_error, FormError, TextField};
 use crate::domain::app::{validate_app_name, AppType};
 use crate::error::AppError;
@@ -28,7 +29,7 @@ pub fn BuildAppPage() -> impl IntoView {
     view! {
         <Title text="Build App"/>
         <Transition>
-            {move || Suspend::new(async move {
+            {move || async_view(async move {
                 match user.await {
                     Ok(Some(_)) => match chosen.get() {
                         None => view! { <ChooseType/> }.into_any(),
