@@ -9,3 +9,12 @@ pub mod listing;
 pub mod media;
 pub mod meeting;
 pub mod oauth;
+
+/// For hand-written serde readers of tagged enums: a field the tag says
+/// must be there.
+pub(crate) fn required<T, E: serde::de::Error>(
+    value: Option<T>,
+    field: &'static str,
+) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(field))
+}

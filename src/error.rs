@@ -128,7 +128,7 @@ impl AppError {
 /// anywhere in the object).
 impl<'de> Deserialize<'de> for AppError {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
+        use crate::domain::required;
 
         #[derive(Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -157,10 +157,6 @@ impl<'de> Deserialize<'de> for AppError {
             received_headers: Option<String>,
             received_body: Option<String>,
             request_id: Option<String>,
-        }
-
-        fn required<T, E: Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
-            value.ok_or_else(|| E::missing_field(field))
         }
 
         let wire = Wire::deserialize(deserializer)?;

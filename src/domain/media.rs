@@ -9,7 +9,10 @@
 use std::io::Cursor;
 
 use image::{ImageFormat, ImageReader, Limits};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
+
+mod problem;
+pub use problem::MediaProblem;
 
 /// Every preview image is exactly this size.
 pub const IMAGE_WIDTH: u32 = 1200;
@@ -84,148 +87,6 @@ pub struct ImageInfo {
     pub format: PreviewFormat,
     pub width: u32,
     pub height: u32,
-}
-
-/// Why a file cannot be a preview image or the video. `message()` is what
-/// the person who picked it reads.
-///
-/// On the wire: `{"reason": "<variant>", ...its fields}`. Serialized by
-/// serde's internally tagged derive; read back by hand (below).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
-pub enum MediaProblem {
-    /// The bytes are no image at all (a renamed text file, say).
-    NotAnImage,
-    /// An image, but of a format the Marketplace does not show.
-    UnsupportedFormat { format: String },
-    /// Not exactly 1200x780.
-    WrongSize { width: u32, height: u32 },
-    /// The header could not be read, or the pixels could not be decoded.
-    Unreadable,
-    /// Bigger than the limit for its kind.
-    TooLarge { kind: MediaKind, limit: u64 },
-    /// Not an MP4 file (no `ftyp` box of an MP4 brand at the start).
-    NotMp4,
-    /// The listing already holds as many of these as it may.
-    TooMany { kind: MediaKind, limit: usize },
-    /// Empty file.
-    Empty,
-}
-
-impl MediaProblem {
-    pub fn message(&self) -> String {
-        match self {
-            MediaProblem::NotAnImage => {
-                "This file is not an image. Use a PNG, JPEG or GIF file.".into()
-            }
-            MediaProblem::UnsupportedFormat { format } => {
-                format!("This is a {format} image. Use a PNG, JPEG or GIF file.")
-            }
-            MediaProblem::WrongSize { width, height } => format!(
-                "This image is {width}x{height} pixels. Preview images must be exactly {IMAGE_WIDTH}x{IMAGE_HEIGHT}."
-            ),
-            MediaProblem::Unreadable => {
-                "This image is damaged or incomplete and cannot be read.".into()
-            }
-            MediaProblem::TooLarge { kind, limit } => format!(
-                "This file is too large: a {} can be at most {} MB.",
-                match kind {
-                    MediaKind::Image => "preview image",
-                    MediaKind::Video => "video",
-                },
-                limit / (1024 * 1024)
-            ),
-            MediaProblem::NotMp4 => "This file is not an MP4 video.".into(),
-            MediaProblem::TooMany { kind, limit } => match kind {
-                MediaKind::Image => format!(
-                    "This listing already has {limit} preview images, the most it can have{}. Delete one first.",
-                    if *limit == MAX_IMAGES_WITH_VIDEO { " with a video" } else { "" }
-                ),
-                MediaKind::Video => {
-                    "A listing has one video: delete the current one first (and keep at most 5 images beside it)."
-                        .into()
-                }
-            },
-            MediaProblem::Empty => "This file is empty.".into(),
-        }
-    }
-}
-
-impl MediaProblem {
-    /// The kind of upload field the problem belongs beside.
-    pub fn field(&self) -> MediaKind {
-        match self {
-            MediaProblem::NotMp4 => MediaKind::Video,
-            MediaProblem::TooLarge { kind, .. } | MediaProblem::TooMany { kind, .. } => *kind,
-            _ => MediaKind::Image,
-        }
-    }
-}
-
-/// Reads the same JSON the derive writes, without serde's buffering of
-/// internally tagged enums (see `AppError`'s reader): the information page,
-/// which reads a problem carried back in its URL, loads 5 KiB (brotli) less.
-impl<'de> Deserialize<'de> for MediaProblem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-
-        #[derive(Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        enum Reason {
-            NotAnImage,
-            UnsupportedFormat,
-            WrongSize,
-            Unreadable,
-            TooLarge,
-            NotMp4,
-            TooMany,
-            Empty,
-        }
-
-        #[derive(Deserialize)]
-        struct Wire {
-            reason: Reason,
-            format: Option<String>,
-            width: Option<u32>,
-            height: Option<u32>,
-            kind: Option<MediaKind>,
-            limit: Option<u64>,
-        }
-
-        fn required<T, E: Error>(value: Option<T>, field: &'static str) -> Result<T, E> {
-            value.ok_or_else(|| E::missing_field(field))
-        }
-
-        let wire = Wire::deserialize(deserializer)?;
-        Ok(match wire.reason {
-            Reason::NotAnImage => MediaProblem::NotAnImage,
-            Reason::UnsupportedFormat => MediaProblem::UnsupportedFormat {
-                format: required(wire.format, "format")?,
-            },
-            Reason::WrongSize => MediaProblem::WrongSize {
-                width: required(wire.width, "width")?,
-                height: required(wire.height, "height")?,
-            },
-            Reason::Unreadable => MediaProblem::Unreadable,
-            Reason::TooLarge => MediaProblem::TooLarge {
-                kind: required(wire.kind, "kind")?,
-                limit: required(wire.limit, "limit")?,
-            },
-            Reason::NotMp4 => MediaProblem::NotMp4,
-            Reason::TooMany => MediaProblem::TooMany {
-                kind: required(wire.kind, "kind")?,
-                limit: usize::try_from(required(wire.limit, "limit")?)
-                    .map_err(|_| D::Error::custom("limit out of range"))?,
-            },
-            Reason::Empty => MediaProblem::Empty,
-        })
-    }
-}
-
-impl std::fmt::Display for MediaProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message())
-    }
 }
 
 /// The format of an image, read from its first bytes.
@@ -451,37 +312,6 @@ pub mod fixtures {
 mod tests {
     use super::fixtures::*;
     use super::*;
-
-    #[test]
-    fn every_problem_reads_back_what_it_writes() {
-        for problem in [
-            MediaProblem::NotAnImage,
-            MediaProblem::UnsupportedFormat {
-                format: "WebP".into(),
-            },
-            MediaProblem::WrongSize {
-                width: 1200,
-                height: 781,
-            },
-            MediaProblem::Unreadable,
-            MediaProblem::TooLarge {
-                kind: MediaKind::Video,
-                limit: MAX_VIDEO_BYTES,
-            },
-            MediaProblem::NotMp4,
-            MediaProblem::TooMany {
-                kind: MediaKind::Image,
-                limit: MAX_IMAGES,
-            },
-            MediaProblem::Empty,
-        ] {
-            let json = serde_json::to_string(&problem).unwrap();
-            let back: MediaProblem = serde_json::from_str(&json).unwrap();
-            assert_eq!(back, problem, "{json}");
-        }
-        let missing = serde_json::from_str::<MediaProblem>(r#"{"reason":"wrong_size","width":1}"#);
-        assert!(missing.unwrap_err().to_string().contains("height"));
-    }
 
     #[test]
     fn accepts_each_format_at_the_exact_size() {
