@@ -8,6 +8,7 @@ use leptos_router::{lazy_route, Lazy, LazyRoute};
 use leptos_router::{path, SsrMode};
 
 use crate::api::auth::{current_user, SignOut, UserOut};
+use crate::components::form::{form_action, ActionOf};
 use crate::components::header::SiteHeader;
 use crate::error::AppError;
 use crate::pages::{self, page_resource, PageResource};
@@ -86,7 +87,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub struct AuthContext {
     /// The signed-in user; refetched on sign-out and on every navigation.
     pub user: PageResource<Result<Option<UserOut>, AppError>>,
-    pub sign_out: ServerAction<SignOut>,
+    pub sign_out: ActionOf<SignOut>,
 }
 
 /// The root component.
@@ -110,7 +111,7 @@ fn Layout() -> impl IntoView {
     leptos_router::hooks::use_url()
         .read_untracked()
         .provide_server_action_error();
-    let sign_out = ServerAction::<SignOut>::new();
+    let sign_out = form_action::<SignOut>();
     // Refetched after each sign-in action and on every navigation, since
     // other pages (joining an account, switching accounts) change it too.
     let location = leptos_router::hooks::use_location();

@@ -2,6 +2,7 @@
 //! the site header, and the async view every page's data goes through.
 
 pub mod field;
+pub mod form;
 pub mod header;
 
 use std::future::Future;

@@ -5,7 +5,6 @@
 //! comes, is shown until the person edits the field again.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 
 use crate::error::AppError;
 
@@ -138,16 +137,6 @@ pub fn TextField(
             }}
         </div>
     }
-}
-
-/// The error of an action's last run, if it failed.
-pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    let value = action.value();
-    Signal::derive(move || value.get().and_then(Result::err))
 }
 
 /// The message an action's error has for one field.

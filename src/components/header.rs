@@ -5,6 +5,7 @@ use leptos_router::components::A;
 
 use crate::app::AuthContext;
 use crate::components::async_view;
+use crate::components::form::PostForm;
 
 /// Header with navigation; "Review" only for reviewers.
 #[component]
@@ -44,9 +45,9 @@ pub fn SiteHeader() -> impl IntoView {
                                     <span class="who-account">{u.account_name.clone()}</span>
                                 </A>
                                 <A href="/account/members">"Members"</A>
-                                <ActionForm action=sign_out attr:class="inline">
+                                <PostForm action=sign_out attr:class="inline">
                                     <button type="submit" class="btn ghost">"Sign out"</button>
-                                </ActionForm>
+                                </PostForm>
                             }
                             .into_any(),
                             _ => view! {

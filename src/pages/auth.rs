@@ -6,7 +6,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{SignIn, SignUp};
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, PostForm};
 use crate::domain::account::{validate_display_name, validate_email, validate_new_password};
 
 /// The invite token carried through sign-up or sign-in, if any.
@@ -18,8 +19,8 @@ fn invite_param() -> Signal<String> {
 /// Create an account.
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let error = action_error(action);
+    let action = form_action::<SignUp>();
+    let error = action.error();
     let invite = invite_param();
     let pending = action.pending();
     view! {
@@ -28,7 +29,7 @@ pub fn SignUpPage() -> impl IntoView {
             <h1>"Create your account"</h1>
             <p class="muted">"You get an account of your own, which you can invite others to."</p>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid { .. })))/>
-            <ActionForm action=action>
+            <PostForm action=action>
                 <input type="hidden" name="invite" value=invite/>
                 <TextField
                     label="Email"
@@ -55,7 +56,7 @@ pub fn SignUpPage() -> impl IntoView {
                     server_error=field_error(error, "password")
                 />
                 <button type="submit" class="btn primary wide" disabled=move || pending.get()>"Create account"</button>
-            </ActionForm>
+            </PostForm>
             <p class="switch">
                 "Already have an account? "
                 <A href=move || with_invite("/signin", &invite.get())>"Sign in"</A>
@@ -67,8 +68,8 @@ pub fn SignUpPage() -> impl IntoView {
 /// Sign in.
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
-    let error = action_error(action);
+    let action = form_action::<SignIn>();
+    let error = action.error();
     let invite = invite_param();
     let query = use_query_map();
     let next = Signal::derive(move || query.read().get("next").unwrap_or_default());
@@ -78,7 +79,7 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow auth">
             <h1>"Sign in"</h1>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, crate::error::AppError::Invalid { .. })))/>
-            <ActionForm action=action>
+            <PostForm action=action>
                 <input type="hidden" name="invite" value=invite/>
                 <input type="hidden" name="next" value=next/>
                 <TextField
@@ -97,7 +98,7 @@ pub fn SignInPage() -> impl IntoView {
                     server_error=field_error(error, "password")
                 />
                 <button type="submit" class="btn primary wide" disabled=move || pending.get()>"Sign in"</button>
-            </ActionForm>
+            </PostForm>
             <p class="switch">
                 "New here? "
                 <A href=move || with_invite("/signup", &invite.get())>"Create an account"</A>

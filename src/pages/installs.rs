@@ -7,15 +7,16 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::installs::{installed_apps, Uninstall};
 use crate::components::async_view;
-use crate::components::field::{action_error, FormError};
+use crate::components::field::FormError;
+use crate::components::form::{form_action, PostForm};
 use crate::pages::{error_view, page_resource};
 
 /// `/installed`.
 #[component]
 pub fn InstalledAppsPage() -> impl IntoView {
-    let uninstall = ServerAction::<Uninstall>::new();
+    let uninstall = form_action::<Uninstall>();
     let installs = page_resource(move || uninstall.version().get(), |_| installed_apps());
-    let error = action_error(uninstall);
+    let error = uninstall.error();
     let query = use_query_map();
     let removed = move || {
         matches!(uninstall.value().get(), Some(Ok(())))
@@ -64,10 +65,10 @@ pub fn InstalledAppsPage() -> impl IntoView {
                                                     <td>{format!("{} by {}", i.installed, i.installed_by)}</td>
                                                     <td>
                                                         {i.can_uninstall.then(|| view! {
-                                                            <ActionForm action=uninstall attr:class="inline">
+                                                            <PostForm action=uninstall attr:class="inline">
                                                                 <input type="hidden" name="id" value=i.id.clone()/>
                                                                 <button type="submit" class="btn small danger" aria-label=label>"Uninstall"</button>
-                                                            </ActionForm>
+                                                            </PostForm>
                                                         })}
                                                     </td>
                                                 </tr>

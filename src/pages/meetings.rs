@@ -7,7 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::meetings::{my_meetings, CreateMeeting, DeleteMeeting};
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, PostForm};
 use crate::domain::meeting::{
     validate_agenda, validate_duration, validate_start_time, validate_topic,
 };
@@ -17,14 +18,14 @@ use crate::pages::{error_view, page_resource};
 /// `/meetings`.
 #[component]
 pub fn MeetingsPage() -> impl IntoView {
-    let create = ServerAction::<CreateMeeting>::new();
-    let delete = ServerAction::<DeleteMeeting>::new();
+    let create = form_action::<CreateMeeting>();
+    let delete = form_action::<DeleteMeeting>();
     let meetings = page_resource(
         move || (create.version().get(), delete.version().get()),
         |_| my_meetings(),
     );
-    let error = action_error(create);
-    let delete_error = action_error(delete);
+    let error = create.error();
+    let delete_error = delete.error();
     let query = use_query_map();
     let created = move || {
         matches!(create.value().get(), Some(Ok(_)))
@@ -67,10 +68,10 @@ pub fn MeetingsPage() -> impl IntoView {
                                                 <td>{format!("{} min", m.duration)}</td>
                                                 <td>{m.id}</td>
                                                 <td>
-                                                    <ActionForm action=delete attr:class="inline">
+                                                    <PostForm action=delete attr:class="inline">
                                                         <input type="hidden" name="id" value=m.id/>
                                                         <button type="submit" class="btn small danger" aria-label=label>"Delete"</button>
-                                                    </ActionForm>
+                                                    </PostForm>
                                                 </td>
                                             </tr>
                                         }
@@ -86,7 +87,7 @@ pub fn MeetingsPage() -> impl IntoView {
                 <h2 id="new-meeting-heading">"Schedule a meeting"</h2>
                 <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                 {move || created().then(|| view! { <p class="saved" role="status">"Meeting scheduled."</p> })}
-                <ActionForm action=create>
+                <PostForm action=create>
                     <TextField label="Topic" name="topic" validate=|v| validate_topic(v).map(|_| ())
                         server_error=field_error(error, "topic")/>
                     <TextField label="Start (UTC)" name="start_time" input_type="datetime-local"
@@ -99,7 +100,7 @@ pub fn MeetingsPage() -> impl IntoView {
                         validate=|v| validate_agenda(v).map(|_| ())
                         server_error=field_error(error, "agenda")/>
                     <button type="submit" class="btn primary">"Schedule"</button>
-                </ActionForm>
+                </PostForm>
             </section>
         </div>
     }

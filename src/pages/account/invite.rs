@@ -7,7 +7,8 @@ use leptos_router::hooks::use_params_map;
 use crate::api::account::{invite_details, AcceptInvite};
 use crate::app::AuthContext;
 use crate::components::async_view;
-use crate::components::field::{action_error, FormError};
+use crate::components::field::FormError;
+use crate::components::form::{form_action, PostForm};
 use crate::pages::{error_view, page_resource, url_escape};
 
 /// Shows who invites whom to what, and lets the visitor join.
@@ -17,8 +18,8 @@ pub fn InvitePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let details = page_resource(token, invite_details);
     let user = expect_context::<AuthContext>().user;
-    let accept = ServerAction::<AcceptInvite>::new();
-    let error = action_error(accept);
+    let accept = form_action::<AcceptInvite>();
+    let error = accept.error();
     view! {
         <Title text="Invitation"/>
         <Transition>
@@ -50,10 +51,10 @@ pub fn InvitePage() -> impl IntoView {
                                 {match signed_in {
                                     Some(u) => view! {
                                         <p>"You are signed in as " {u.email.clone()} "."</p>
-                                        <ActionForm action=accept>
+                                        <PostForm action=accept>
                                             <input type="hidden" name="token" value=token.clone()/>
                                             <button type="submit" class="btn primary">{join_label}</button>
-                                        </ActionForm>
+                                        </PostForm>
                                     }
                                     .into_any(),
                                     None => {

@@ -8,17 +8,18 @@ use crate::api::account::{
     members, ChangeRole, CreateInvite, MemberOut, MembersOut, RemoveMember, RevokeInvite,
 };
 use crate::components::async_view;
-use crate::components::field::{action_error, FormError};
+use crate::components::field::FormError;
+use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::account::Role;
 use crate::pages::{error_view, page_resource};
 
 /// Member list; owners and admins also invite, change roles and remove.
 #[component]
 pub fn MembersPage() -> impl IntoView {
-    let invite = ServerAction::<CreateInvite>::new();
-    let revoke = ServerAction::<RevokeInvite>::new();
-    let change = ServerAction::<ChangeRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let invite = form_action::<CreateInvite>();
+    let revoke = form_action::<RevokeInvite>();
+    let change = form_action::<ChangeRole>();
+    let remove = form_action::<RemoveMember>();
     let data = page_resource(
         move || {
             (
@@ -33,10 +34,10 @@ pub fn MembersPage() -> impl IntoView {
     let query = use_query_map();
     let new_invite = Signal::derive(move || query.read().get("new_invite"));
     let errors = [
-        action_error(invite),
-        action_error(revoke),
-        action_error(change),
-        action_error(remove),
+        invite.error(),
+        revoke.error(),
+        change.error(),
+        remove.error(),
     ];
     let error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
 
@@ -66,10 +67,10 @@ pub fn MembersPage() -> impl IntoView {
                                                     {i.role.label()} " invite by " {i.invited_by.clone()}
                                                     ", valid until " {i.expires.clone()}
                                                 </span>
-                                                <ActionForm action=revoke attr:class="inline">
+                                                <PostForm action=revoke attr:class="inline">
                                                     <input type="hidden" name="invite_id" value=i.id.clone()/>
                                                     <button type="submit" class="btn small">"Revoke"</button>
-                                                </ActionForm>
+                                                </PostForm>
                                             </li>
                                         }).collect_view()}
                                     </ul>
@@ -86,7 +87,7 @@ pub fn MembersPage() -> impl IntoView {
 
 #[component]
 fn InvitePanel(
-    invite: ServerAction<CreateInvite>,
+    invite: ActionOf<CreateInvite>,
     new_invite: Signal<Option<String>>,
 ) -> impl IntoView {
     let link = move || {
@@ -104,14 +105,14 @@ fn InvitePanel(
         <div class="invite-panel">
             <h2>"Invite someone"</h2>
             <p class="muted">"There is no email here: create a link and send it yourself. It works once."</p>
-            <ActionForm action=invite attr:class="row">
+            <PostForm action=invite attr:class="row">
                 <label for="invite-role">"Role"</label>
                 <select id="invite-role" name="role">
                     <option value="member" selected>"Member"</option>
                     <option value="admin">"Admin"</option>
                 </select>
                 <button type="submit" class="btn primary">"Create invite link"</button>
-            </ActionForm>
+            </PostForm>
             {move || link().map(|url| view! {
                 <div class="new-invite" role="status">
                     <label for="invite-link">"Invite link (shown once)"</label>
@@ -125,8 +126,8 @@ fn InvitePanel(
 #[component]
 fn MemberTable(
     page: MembersOut,
-    change: ServerAction<ChangeRole>,
-    remove: ServerAction<RemoveMember>,
+    change: ActionOf<ChangeRole>,
+    remove: ActionOf<RemoveMember>,
 ) -> impl IntoView {
     let manage = page.my_role.can_manage_members();
     let me = page.my_user_id.clone();
@@ -168,8 +169,8 @@ fn MemberTable(
 fn MemberActions(
     member: MemberOut,
     my_role: Role,
-    change: ServerAction<ChangeRole>,
-    remove: ServerAction<RemoveMember>,
+    change: ActionOf<ChangeRole>,
+    remove: ActionOf<RemoveMember>,
 ) -> impl IntoView {
     let select_id = format!("role-{}", member.user_id);
     let roles: Vec<Role> = Role::ALL
@@ -182,7 +183,7 @@ fn MemberActions(
     let remove_label = format!(" {}", member.display_name);
     view! {
         <div class="member-actions">
-            <ActionForm action=change attr:class="inline">
+            <PostForm action=change attr:class="inline">
                 <input type="hidden" name="user_id" value=member.user_id.clone()/>
                 <label class="sr-only" for=select_id.clone()>{role_label}</label>
                 <select id=select_id name="role">
@@ -191,11 +192,11 @@ fn MemberActions(
                     }).collect_view()}
                 </select>
                 <button type="submit" class="btn small">"Change role"<span class="sr-only">{change_label}</span></button>
-            </ActionForm>
-            <ActionForm action=remove attr:class="inline">
+            </PostForm>
+            <PostForm action=remove attr:class="inline">
                 <input type="hidden" name="user_id" value=user_id/>
                 <button type="submit" class="btn small danger">"Remove"<span class="sr-only">{remove_label}</span></button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
 }

@@ -6,21 +6,22 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{profile, SwitchAccount, UpdateProfile};
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, PostForm};
 use crate::domain::account::validate_display_name;
 use crate::pages::{error_view, page_resource};
 
 /// Name, email, role, accounts.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let update = ServerAction::<UpdateProfile>::new();
-    let switch = ServerAction::<SwitchAccount>::new();
+    let update = form_action::<UpdateProfile>();
+    let switch = form_action::<SwitchAccount>();
     let data = page_resource(
         move || (update.version().get(), switch.version().get()),
         |_| profile(),
     );
-    let error = action_error(update);
-    let switch_error = action_error(switch);
+    let error = update.error();
+    let switch_error = switch.error();
     let query = use_query_map();
     let saved =
         move || query.read().get("saved").is_some() || matches!(update.value().get(), Some(Ok(())));
@@ -45,7 +46,7 @@ pub fn ProfilePage() -> impl IntoView {
                         <section class="card">
                             <h2>"Your name"</h2>
                             <FormError error=Signal::derive(move || error.get().filter(|e| e.field_message("display_name").is_none()))/>
-                            <ActionForm action=update>
+                            <PostForm action=update>
                                 <TextField
                                     label="Display name"
                                     name="display_name"
@@ -56,7 +57,7 @@ pub fn ProfilePage() -> impl IntoView {
                                 />
                                 <button type="submit" class="btn primary">"Save name"</button>
                                 {move || saved().then(|| view! { <span class="saved" role="status">"Saved."</span> })}
-                            </ActionForm>
+                            </PostForm>
                         </section>
                         <section class="card">
                             <h2>"Your accounts"</h2>
@@ -71,10 +72,10 @@ pub fn ProfilePage() -> impl IntoView {
                                                 view! { <span class="badge">"Current"</span> }.into_any()
                                             } else {
                                                 view! {
-                                                    <ActionForm action=switch attr:class="inline">
+                                                    <PostForm action=switch attr:class="inline">
                                                         <input type="hidden" name="account_id" value=a.id.clone()/>
                                                         <button type="submit" class="btn small" aria-label=label>"Switch"</button>
-                                                    </ActionForm>
+                                                    </PostForm>
                                                 }.into_any()
                                             }}
                                         </li>

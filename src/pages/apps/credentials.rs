@@ -13,7 +13,8 @@ use crate::api::credentials::{
 };
 use crate::api::oauth::{oauth_settings, GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::app::{AppKind, AppStatus};
 use crate::domain::oauth::{validate_allow_list, validate_optional_redirect_url};
 use crate::error::AppError;
@@ -24,15 +25,15 @@ use crate::pages::{error_view, page_resource};
 pub fn CredentialsPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let generate = ServerAction::<GenerateSecret>::new();
-    let revoke = ServerAction::<RevokeOldSecret>::new();
+    let generate = form_action::<GenerateSecret>();
+    let revoke = form_action::<RevokeOldSecret>();
     let app = page_resource(id, app_detail);
     let data = page_resource(
         move || (id(), generate.version().get(), revoke.version().get()),
         |(id, _, _)| credentials_page(id),
     );
-    let save_redirects = ServerAction::<SaveRedirects>::new();
-    let publish = ServerAction::<GeneratePublishableUrl>::new();
+    let save_redirects = form_action::<SaveRedirects>();
+    let publish = form_action::<GeneratePublishableUrl>();
     let settings = page_resource(
         move || {
             (
@@ -43,7 +44,7 @@ pub fn CredentialsPage() -> impl IntoView {
         },
         |(id, _, _)| oauth_settings(id),
     );
-    let error = Signal::derive(move || action_error(generate).get().or(action_error(revoke).get()));
+    let error = Signal::derive(move || generate.error().get().or(revoke.error().get()));
     view! {
         <Title text="Credentials"/>
         <Transition>
@@ -144,8 +145,8 @@ fn EnvironmentCard(
     environment: &'static str,
     current: Option<EnvironmentOut>,
     published: bool,
-    generate: ServerAction<GenerateSecret>,
-    revoke: ServerAction<RevokeOldSecret>,
+    generate: ActionOf<GenerateSecret>,
+    revoke: ActionOf<RevokeOldSecret>,
 ) -> impl IntoView {
     let heading = title(environment);
     let button = if current.is_some() {
@@ -171,19 +172,19 @@ fn EnvironmentCard(
                     <p>{format!("Client secret made {} (UTC).", c.secret_created)}</p>
                     {c.old_secret_expires.clone().map(|until| view! {
                         <p>{format!("The previous secret works until {until} (UTC).")}</p>
-                        <ActionForm action=revoke attr:class="inline">
+                        <PostForm action=revoke attr:class="inline">
                             <input type="hidden" name="id" value=revoke_id.clone()/>
                             <input type="hidden" name="environment" value=environment/>
                             <button type="submit" class="btn small danger">{format!("Revoke old {} secret now", heading.to_lowercase())}</button>
-                        </ActionForm>
+                        </PostForm>
                     })}
                 }
             })}
-            <ActionForm action=generate attr:class="inline">
+            <PostForm action=generate attr:class="inline">
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="environment" value=environment/>
                 <button type="submit" class="btn" aria-label=button_label>{button}</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -202,9 +203,9 @@ fn check_allow_list(value: &str) -> Result<(), String> {
 fn RedirectsCard(
     id: String,
     settings: OAuthSettingsOut,
-    save: ServerAction<SaveRedirects>,
+    save: ActionOf<SaveRedirects>,
 ) -> impl IntoView {
-    let error = action_error(save);
+    let error = save.error();
     let query = use_query_map();
     let saved = move || {
         matches!(save.value().get(), Some(Ok(())))
@@ -220,7 +221,7 @@ fn RedirectsCard(
             </p>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
             {move || saved().then(|| view! { <p class="saved" role="status">"Redirect settings saved."</p> })}
-            <ActionForm action=save>
+            <PostForm action=save>
                 <input type="hidden" name="id" value=id/>
                 <TextField label="Development redirect URL" name="development_redirect_url" input_type="url"
                     value=settings.development_redirect_url.clone() required=false
@@ -243,7 +244,7 @@ fn RedirectsCard(
                     <label for="add-to-allow-list">"Also add the redirect URLs to the allow list"</label>
                 </div>
                 <button type="submit" class="btn primary">"Save redirect settings"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -253,9 +254,9 @@ fn RedirectsCard(
 fn PublishableCard(
     id: String,
     settings: OAuthSettingsOut,
-    publish: ServerAction<GeneratePublishableUrl>,
+    publish: ActionOf<GeneratePublishableUrl>,
 ) -> impl IntoView {
-    let error = action_error(publish);
+    let error = publish.error();
     let button = if settings.publishable_url.is_some() {
         "Regenerate install link"
     } else {
@@ -281,10 +282,10 @@ fn PublishableCard(
                     "and the link now shows “this install link has expired”. Regenerate it and share the new one."
                 </p>
             })}
-            <ActionForm action=publish attr:class="inline">
+            <PostForm action=publish attr:class="inline">
                 <input type="hidden" name="id" value=id/>
                 <button type="submit" class="btn">{button}</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

@@ -12,7 +12,8 @@ use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::features::{delivery_log, features_page, DeliveryOut, Redeliver, SendTestEvent};
 use crate::components::async_view;
-use crate::components::field::{action_error, FormError};
+use crate::components::field::FormError;
+use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/deliveries`.
@@ -22,8 +23,8 @@ pub fn DeliveriesPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
-    let redeliver = ServerAction::<Redeliver>::new();
-    let test_event = ServerAction::<SendTestEvent>::new();
+    let redeliver = form_action::<Redeliver>();
+    let test_event = form_action::<SendTestEvent>();
     let (tick, set_tick) = signal(0u32);
     // Live updates: effects run only in the browser.
     Effect::new(move |_| {
@@ -48,11 +49,7 @@ pub fn DeliveriesPage() -> impl IntoView {
         },
         |(id, status, ..)| delivery_log(id, status),
     );
-    let error = Signal::derive(move || {
-        action_error(redeliver)
-            .get()
-            .or(action_error(test_event).get())
-    });
+    let error = Signal::derive(move || redeliver.error().get().or(test_event.error().get()));
     view! {
         <Title text="Delivery log"/>
         <Transition>
@@ -79,11 +76,11 @@ pub fn DeliveriesPage() -> impl IntoView {
                                         let app_id = app.id.clone();
                                         let label = format!("Send test event to {}", s.name);
                                         view! {
-                                            <ActionForm action=test_event attr:class="inline">
+                                            <PostForm action=test_event attr:class="inline">
                                                 <input type="hidden" name="id" value=app_id/>
                                                 <input type="hidden" name="subscription_id" value=s.id/>
                                                 <button type="submit" class="btn small">{label}</button>
-                                            </ActionForm>
+                                            </PostForm>
                                         }
                                     }).collect_view()}
                                 </div>
@@ -117,7 +114,7 @@ pub fn DeliveriesPage() -> impl IntoView {
 }
 
 #[component]
-fn Delivery(event: DeliveryOut, redeliver: ServerAction<Redeliver>) -> impl IntoView {
+fn Delivery(event: DeliveryOut, redeliver: ActionOf<Redeliver>) -> impl IntoView {
     let params = use_params_map();
     let app_id = params.read_untracked().get("id").unwrap_or_default();
     let label = format!("Redeliver {}", event.id);
@@ -153,11 +150,11 @@ fn Delivery(event: DeliveryOut, redeliver: ServerAction<Redeliver>) -> impl Into
                     }).collect_view()}
                 </tbody>
             </table>
-            <ActionForm action=redeliver attr:class="inline">
+            <PostForm action=redeliver attr:class="inline">
                 <input type="hidden" name="id" value=app_id/>
                 <input type="hidden" name="event_id" value=event.id.clone()/>
                 <button type="submit" class="btn small" aria-label=label>"Redeliver"</button>
-            </ActionForm>
+            </PostForm>
         </li>
     }
 }

@@ -7,7 +7,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::apps::{app_detail, DeleteApp};
 use crate::components::async_view;
-use crate::components::field::{action_error, FormError};
+use crate::components::field::FormError;
+use crate::components::form::{form_action, PostForm};
 use crate::domain::app::AppStatus;
 use crate::pages::{error_view, page_resource};
 
@@ -64,8 +65,8 @@ pub fn AppPage() -> impl IntoView {
 pub fn DeleteAppPage() -> impl IntoView {
     let id = app_id();
     let app = page_resource(move || id.get(), app_detail);
-    let delete = ServerAction::<DeleteApp>::new();
-    let error = action_error(delete);
+    let delete = form_action::<DeleteApp>();
+    let error = delete.error();
     view! {
         <Title text="Delete app"/>
         <Transition>
@@ -79,13 +80,13 @@ pub fn DeleteAppPage() -> impl IntoView {
                                 <h1>"Delete " {app.name.clone()} "?"</h1>
                                 <p>"The app and everything about it are removed. This cannot be undone."</p>
                                 <FormError error/>
-                                <ActionForm action=delete>
+                                <PostForm action=delete>
                                     <input type="hidden" name="id" value=app.id.clone()/>
                                     <p class="actions">
                                         <button type="submit" class="btn danger">{button}</button>
                                         <A href=format!("/apps/{}", app.id) attr:class="btn">"Keep it"</A>
                                     </p>
-                                </ActionForm>
+                                </PostForm>
                             </section>
                         }
                         .into_any()

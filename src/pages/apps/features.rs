@@ -15,7 +15,8 @@ use crate::api::features::{
     SaveSubscription,
 };
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::events::{validate_endpoint_url, validate_subscription_name, EVENT_GROUPS};
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
@@ -29,10 +30,10 @@ fn check_endpoint(value: &str) -> Result<(), String> {
 pub fn FeaturesPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let save = ServerAction::<SaveSubscription>::new();
-    let delete = ServerAction::<DeleteSubscription>::new();
-    let rotate = ServerAction::<RotateSecretToken>::new();
-    let deauth = ServerAction::<SaveDeauthorizationUrl>::new();
+    let save = form_action::<SaveSubscription>();
+    let delete = form_action::<DeleteSubscription>();
+    let rotate = form_action::<RotateSecretToken>();
+    let deauth = form_action::<SaveDeauthorizationUrl>();
     let app = page_resource(id, app_detail);
     let data = page_resource(
         move || {
@@ -78,7 +79,7 @@ pub fn FeaturesPage() -> impl IntoView {
 fn SecretTokenCard(
     id: String,
     data: FeaturesOut,
-    rotate: ServerAction<RotateSecretToken>,
+    rotate: ActionOf<RotateSecretToken>,
 ) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="token-heading">
@@ -99,11 +100,11 @@ fn SecretTokenCard(
             {data.old_token_expires.map(|until| view! {
                 <p>{format!("The previous token also signs deliveries until {until} (UTC).")}</p>
             })}
-            <FormError error=action_error(rotate)/>
-            <ActionForm action=rotate attr:class="inline">
+            <FormError error=rotate.error()/>
+            <PostForm action=rotate attr:class="inline">
                 <input type="hidden" name="id" value=id/>
                 <button type="submit" class="btn">"Rotate Secret Token"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -112,10 +113,10 @@ fn SecretTokenCard(
 fn SubscriptionsCard(
     id: String,
     data: FeaturesOut,
-    save: ServerAction<SaveSubscription>,
-    delete: ServerAction<DeleteSubscription>,
+    save: ActionOf<SaveSubscription>,
+    delete: ActionOf<DeleteSubscription>,
 ) -> impl IntoView {
-    let error = action_error(save);
+    let error = save.error();
     let query = use_query_map();
     let saved = move || {
         matches!(save.value().get(), Some(Ok(())))
@@ -143,11 +144,11 @@ fn SubscriptionsCard(
                                     {(!s.production_url.is_empty()).then(|| view! { <span class="muted">"Production: "</span><code>{s.production_url}</code><br/> })}
                                     <span class="muted">"Events: "</span>{s.events.join(", ")}
                                     <br/><span class="hint">{format!("Endpoints validated {}", s.validated)}</span>
-                                    <ActionForm action=delete attr:class="inline">
+                                    <PostForm action=delete attr:class="inline">
                                         <input type="hidden" name="id" value=delete_id/>
                                         <input type="hidden" name="subscription_id" value=s.id/>
                                         <button type="submit" class="btn small danger" aria-label=label>"Delete"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                 </li>
                             }
                         }).collect_view()}
@@ -170,7 +171,7 @@ fn SubscriptionsCard(
                 _ => None,
             })}
             {move || saved().then(|| view! { <p class="saved" role="status">"Subscription saved: its endpoints passed the URL validation."</p> })}
-            <ActionForm action=save>
+            <PostForm action=save>
                 <input type="hidden" name="id" value=id/>
                 <TextField label="Subscription name" name="name" validate=|v| validate_subscription_name(v).map(|_| ())
                     server_error=field_error(error, "name")/>
@@ -200,7 +201,7 @@ fn SubscriptionsCard(
                     {move || events_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
                 <button type="submit" class="btn primary">"Save subscription"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -209,20 +210,20 @@ fn SubscriptionsCard(
 fn DeauthorizationCard(
     id: String,
     url: String,
-    deauth: ServerAction<SaveDeauthorizationUrl>,
+    deauth: ActionOf<SaveDeauthorizationUrl>,
 ) -> impl IntoView {
-    let error = action_error(deauth);
+    let error = deauth.error();
     view! {
         <section class="card" aria-labelledby="deauth-heading">
             <h2 id="deauth-heading">"Deauthorization endpoint"</h2>
             <p class="muted">"When someone uninstalls the app, app_deauthorized is sent here so you can delete their data."</p>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
-            <ActionForm action=deauth>
+            <PostForm action=deauth>
                 <input type="hidden" name="id" value=id/>
                 <TextField label="Deauthorization endpoint URL" name="deauthorization_url" input_type="url" value=url required=false
                     validate=check_endpoint server_error=field_error(error, "deauthorization_url")/>
                 <button type="submit" class="btn">"Save endpoint"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

@@ -11,7 +11,8 @@ use super::preview::{ListingDraft, ListingPreview};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, PostForm};
 use crate::domain::account::{validate_display_name, validate_email};
 use crate::domain::app::validate_app_name;
 use crate::domain::listing::{
@@ -66,8 +67,8 @@ pub fn InformationPage() -> impl IntoView {
 
 #[component]
 fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
-    let save = ServerAction::<UpdateInformation>::new();
-    let error = action_error(save);
+    let save = form_action::<UpdateInformation>();
+    let error = save.error();
     let query = use_query_map();
     let saved = move || {
         matches!(save.value().get(), Some(Ok(())))
@@ -84,7 +85,7 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                 <div class="form-error" role="alert">"Some fields were not saved: see the messages beside them. The others were saved."</div>
             })}
             {move || saved().then(|| view! { <p class="saved" role="status">"Saved."</p> })}
-            <ActionForm action=save>
+            <PostForm action=save>
                 <input type="hidden" name="id" value=info.app.id.clone()/>
                 <TextField label="App name" name="name" value=info.app.name.clone()
                     hint="Unique across all apps."
@@ -150,7 +151,7 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                     {move || categories_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
                 <button type="submit" class="btn primary">"Save"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

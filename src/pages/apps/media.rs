@@ -11,7 +11,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::media::{DeleteMedia, MediaOut, MoveMedia};
-use crate::components::field::{action_error, FormError};
+use crate::components::field::FormError;
+use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::media::{
     human_size, MediaKind, MediaProblem, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
 };
@@ -61,8 +62,8 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
         })
     };
 
-    let move_action = ServerAction::<MoveMedia>::new();
-    let delete_action = ServerAction::<DeleteMedia>::new();
+    let move_action = form_action::<MoveMedia>();
+    let delete_action = form_action::<DeleteMedia>();
     // Both answer with the new list.
     Effect::new(move |_| {
         if let Some(Ok(list)) = move_action.value().get() {
@@ -75,9 +76,10 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
         }
     });
     let list_error = Signal::derive(move || {
-        action_error(move_action)
+        move_action
+            .error()
             .get()
-            .or_else(|| action_error(delete_action).get())
+            .or_else(|| delete_action.error().get())
     });
 
     let images = move || {
@@ -155,7 +157,7 @@ fn short_type(content_type: &str) -> &str {
 /// A one-button form that moves an item.
 #[component]
 fn MediaButton(
-    action: ServerAction<MoveMedia>,
+    action: ActionOf<MoveMedia>,
     app_id: String,
     media_id: String,
     direction: &'static str,
@@ -164,29 +166,29 @@ fn MediaButton(
     text: &'static str,
 ) -> impl IntoView {
     view! {
-        <ActionForm action attr:class="inline">
+        <PostForm action attr:class="inline">
             <input type="hidden" name="app_id" value=app_id/>
             <input type="hidden" name="media_id" value=media_id/>
             <input type="hidden" name="direction" value=direction/>
             <button type="submit" class="btn small" disabled=disabled aria-label=label.clone() title=label>{text}</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
 /// A one-button form that deletes an item.
 #[component]
 fn DeleteButton(
-    action: ServerAction<DeleteMedia>,
+    action: ActionOf<DeleteMedia>,
     app_id: String,
     media_id: String,
     label: String,
 ) -> impl IntoView {
     view! {
-        <ActionForm action attr:class="inline">
+        <PostForm action attr:class="inline">
             <input type="hidden" name="app_id" value=app_id/>
             <input type="hidden" name="media_id" value=media_id/>
             <button type="submit" class="btn small danger" aria-label=label>"Delete"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

@@ -10,7 +10,8 @@ use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::oauth::{app_scopes, SaveScopes};
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError};
+use crate::components::field::{field_error, FormError};
+use crate::components::form::{form_action, PostForm};
 use crate::domain::app::AppKind;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
@@ -20,13 +21,13 @@ use crate::pages::{error_view, page_resource};
 pub fn ScopesPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let save = ServerAction::<SaveScopes>::new();
+    let save = form_action::<SaveScopes>();
     let app = page_resource(id, app_detail);
     let scopes = page_resource(
         move || (id(), save.version().get()),
         |(id, _)| app_scopes(id),
     );
-    let error = action_error(save);
+    let error = save.error();
     let scopes_error = field_error(error, "scopes");
     let query = use_query_map();
     let saved = move || {
@@ -68,7 +69,7 @@ pub fn ScopesPage() -> impl IntoView {
                             <p class="muted">{hint} " People see each scope explained before they allow the app."</p>
                             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                             {move || saved().then(|| view! { <p class="saved" role="status">"Scopes saved."</p> })}
-                            <ActionForm action=save>
+                            <PostForm action=save>
                                 <input type="hidden" name="id" value=app.id.clone()/>
                                 <fieldset class="group" aria-describedby="scopes-error">
                                     <legend>"Scopes the app asks for"</legend>
@@ -87,7 +88,7 @@ pub fn ScopesPage() -> impl IntoView {
                                     {move || scopes_error.get().map(|m| view! { <p class="field-error" id="scopes-error">{m}</p> })}
                                 </fieldset>
                                 <button type="submit" class="btn primary">"Save scopes"</button>
-                            </ActionForm>
+                            </PostForm>
                         </section>
                     </div>
                 }

@@ -10,7 +10,8 @@ use leptos_router::hooks::use_query_map;
 use crate::api::apps::CreateApp;
 use crate::app::AuthContext;
 use crate::components::async_view;
-use crate::components::field::{action_error, field_error, FormError, TextField};
+use crate::components::field::{field_error, FormError, TextField};
+use crate::components::form::{form_action, PostForm};
 use crate::domain::app::{validate_app_name, AppType};
 use crate::error::AppError;
 use crate::pages::error_view;
@@ -85,8 +86,8 @@ fn ChooseType() -> impl IntoView {
 
 #[component]
 fn NameApp(app_type: AppType) -> impl IntoView {
-    let create = ServerAction::<CreateApp>::new();
-    let error = action_error(create);
+    let create = form_action::<CreateApp>();
+    let error = create.error();
     let pending = create.pending();
     let where_it_lives = if app_type.marketplace {
         "Published on the Marketplace after review."
@@ -99,7 +100,7 @@ fn NameApp(app_type: AppType) -> impl IntoView {
             <h1>"Name your " {app_type.label()}</h1>
             <p class="muted">{where_it_lives} " " <A href="/apps/new">"Choose another type"</A></p>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
-            <ActionForm action=create>
+            <PostForm action=create>
                 <input type="hidden" name="app_type" value=app_type.code()/>
                 <TextField
                     label="App name"
@@ -110,7 +111,7 @@ fn NameApp(app_type: AppType) -> impl IntoView {
                 />
                 <p class="field-error">{move || field_error(error, "app_type").get()}</p>
                 <button type="submit" class="btn primary" disabled=move || pending.get()>"Create"</button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
