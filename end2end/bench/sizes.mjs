@@ -17,7 +17,7 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const sizes = new Map();
 for (const name of readdirSync(dir).sort()) {
   const path = join(dir, name);
-  if (statSync(path).isDirectory() || !/\.(wasm|js)$/.test(name)) continue;
+  if (statSync(path).isDirectory() || !/\.(wasm|js|bundle)$/.test(name)) continue;
   const bytes = readFileSync(path);
   sizes.set(name, {
     raw: bytes.length,
@@ -34,18 +34,29 @@ const sum = (names) => names.reduce((t, n) => {
 }, { raw: 0, gzip: 0, brotli: 0 });
 
 console.log(`${"".padEnd(44)} ${"raw".padStart(11)} ${"gzip".padStart(11)} ${"brotli".padStart(11)}`);
-const main = ["portico.wasm", "portico.js"].filter((n) => sizes.has(n));
+// The split loader is imported by portico.js, so it loads with the main module.
+const loader = "__wasm_split.______________________.js";
+const main = ["portico.wasm", "portico.js", loader].filter((n) => sizes.has(n));
 const mainSize = sum(main);
-row("main module (portico.wasm + portico.js)", mainSize);
+row("main module (portico.wasm, portico.js, split loader)", mainSize);
 const chunks = [...sizes.keys()].filter((n) => n.endsWith(".wasm") && !main.includes(n));
 row(`all ${chunks.length} split chunks together`, sum(chunks));
+const firstVisits = [];
 const manifestPath = join(dir, "__wasm_split_manifest.json");
 if (existsSync(manifestPath)) {
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
-  console.log("\nloaded before the page is interactive (main module + the route's chunks):");
+  // A first visit fetches the route's bundle (scripts/lib/route_bundles.mjs)
+  // when there is one; a later navigation fetches the chunks it lacks.
+  const bundled = Object.keys(manifest).some((name) => sizes.has(`route${name}.bundle`));
+  console.log(bundled
+    ? "\nloaded before the first page is interactive (main module + the route's bundle):"
+    : "\nloaded before the page is interactive (main module + the route's chunks):");
   for (const [name, files] of Object.entries(manifest).sort()) {
     const label = name.replace(/^__/, "").replace(/_view_\d+$/, "").replace(/_\d+$/, "");
-    row(`  ${label}`, sum([...main, ...files.map((f) => `${f}.wasm`)]));
+    const code = bundled ? [`route${name}.bundle`] : files.map((f) => `${f}.wasm`);
+    const total = sum([...main, ...code]);
+    firstVisits.push({ label, brotli: total.brotli });
+    row(`  ${label}`, total);
   }
 }
 

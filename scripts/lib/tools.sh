@@ -58,4 +58,6 @@ ensure_wrk() {
 build_release() {
   say "building the release site (cargo leptos build --release --split)"
   (cd "$ROOT" && cargo leptos build --release --split)
+  say "route bundles and precompressed copies of target/site/pkg"
+  (cd "$ROOT" && node scripts/lib/route_bundles.mjs target/site/pkg)
 }

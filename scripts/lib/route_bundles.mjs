@@ -1,0 +1,118 @@
+// Finishes the release site's /pkg after `cargo leptos build --split`:
+//   1. one bundle file per lazy route (its split plus every shared chunk it
+//      needs, concatenated), and a patch to the split loader so that the
+//      first route a visitor loads arrives as that one file;
+//   2. brotli and gzip copies of every file, which the server sends to
+//      browsers that accept them (tower-http ServeDir, precompressed).
+//
+// Why (1): the splitter makes one file per set of routes sharing code, so a
+// page needs 5-107 small files. Each is compressed on its own, and brotli
+// finds far less to reuse in a small file: the information page's chunks
+// are 173 KiB brotli as separate files and 125 KiB as one. Later
+// navigations still fetch only the chunks they lack, one file each, so no
+// byte is fetched twice.
+//   node scripts/lib/route_bundles.mjs target/site/pkg
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const dir = process.argv[2];
+const loaderName = "__wasm_split.______________________.js";
+const manifest = JSON.parse(readFileSync(join(dir, "__wasm_split_manifest.json"), "utf8"));
+
+// 1. Bundles: [u32 LE header length][header: JSON [[file, bytes], ...]][files].
+const bundles = {};
+for (const [split, files] of Object.entries(manifest)) {
+  const parts = files.map((f) => readFileSync(join(dir, `${f}.wasm`)));
+  const header = Buffer.from(JSON.stringify(files.map((f, i) => [f, parts[i].length])));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const name = `route${split}.bundle`;
+  writeFileSync(join(dir, name), Buffer.concat([length, header, ...parts]));
+  bundles[split] = { file: name, parts: files };
+}
+
+// The loader, as wasm-split-cli 0.2.3 (cargo-leptos 0.3.10) writes it:
+//   const __chunk_N = makeLoad(() => {
+//       const src = fetch(new URL("./chunk_N.wasm", import.meta.url)); ...
+//   export const __wasm_split_load_<split> = wrapAsyncCb(makeLoad(() => { ...
+// Every fetch goes through fetchPart, and each split's loader through
+// makeRouteLoad, which on the first load of any split fetches its bundle.
+const loaderPath = join(dir, loaderName);
+let loader = readFileSync(loaderPath, "utf8");
+const patched = loader.includes("makeRouteLoad");
+const fetchPattern = /fetch\(new URL\("\.\/([A-Za-z0-9_]+)\.wasm", import\.meta\.url\)\)/g;
+const splitPattern = /export const __wasm_split_load_([A-Za-z0-9_]+) = wrapAsyncCb\(makeLoad\(/g;
+const fetches = [...loader.matchAll(fetchPattern)].length;
+const splits = [...loader.matchAll(splitPattern)].length;
+const expected = new Set(Object.values(manifest).flat()).size;
+if (!patched && (fetches !== expected || splits !== Object.keys(manifest).length)) {
+  console.error(`${loaderName}: found ${fetches} chunk fetches and ${splits} split loaders, ` +
+    `expected ${expected} and ${Object.keys(manifest).length}: the splitter's output changed`);
+  process.exit(1);
+}
+if (!patched) {
+loader = loader
+  .replace(fetchPattern, 'fetchPart("$1")')
+  .replace(splitPattern, 'export const __wasm_split_load_$1 = wrapAsyncCb(makeRouteLoad("$1", ');
+loader += `
+// Added by scripts/lib/route_bundles.mjs: the first split loaded arrives as
+// one bundle file; every later chunk as its own file.
+const ROUTE_BUNDLES = ${JSON.stringify(bundles)};
+const bundled = new Map();
+let bundleTried = false;
+function fetchPart(name) {
+    const part = bundled.get(name);
+    if (part !== undefined) {
+        bundled.delete(name);
+        return part;
+    }
+    return fetch(new URL("./" + name + ".wasm", import.meta.url));
+}
+function makeRouteLoad(split, fetcher, deps) {
+    const load = makeLoad(fetcher, deps);
+    return () => {
+        const bundle = ROUTE_BUNDLES[split];
+        if (!bundleTried && bundle !== undefined) {
+            bundleTried = true;
+            const bytes = fetch(new URL("./" + bundle.file, import.meta.url)).then((r) => {
+                if (!r.ok) throw new Error("bundle " + bundle.file + ": " + r.status);
+                return r.arrayBuffer();
+            });
+            for (const name of bundle.parts) {
+                // A failed bundle fails these parts once; makeLoad forgets
+                // failures, and the retry fetches the part on its own.
+                bundled.set(name, bytes.then((buf) => {
+                    const length = new DataView(buf).getUint32(0, true);
+                    const entries = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, length)));
+                    let start = 4 + length;
+                    for (const [file, size] of entries) {
+                        if (file === name) {
+                            return new Response(buf.slice(start, start + size), {
+                                headers: { "Content-Type": "application/wasm" },
+                            });
+                        }
+                        start += size;
+                    }
+                    throw new Error(name + " is not in " + bundle.file);
+                }));
+            }
+        }
+        return load();
+    };
+}
+`;
+writeFileSync(loaderPath, loader);
+}
+
+// 2. Precompressed copies (quality 11 brotli, level 9 gzip).
+for (const name of readdirSync(dir)) {
+  const path = join(dir, name);
+  if (statSync(path).isDirectory() || /\.(br|gz)$/.test(name) || name.endsWith(".json") || name.endsWith(".d.ts")) continue;
+  const bytes = readFileSync(path);
+  writeFileSync(`${path}.br`, brotliCompressSync(bytes, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length },
+  }));
+  writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+}
+console.log(`route bundles: ${Object.keys(bundles).length}; precompressed ${dir}`);
