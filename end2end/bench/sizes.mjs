@@ -41,7 +41,6 @@ const mainSize = sum(main);
 row("main module (portico.wasm, portico.js, split loader)", mainSize);
 const chunks = [...sizes.keys()].filter((n) => n.endsWith(".wasm") && !main.includes(n));
 row(`all ${chunks.length} split chunks together`, sum(chunks));
-const firstVisits = [];
 const manifestPath = join(dir, "__wasm_split_manifest.json");
 if (existsSync(manifestPath)) {
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
@@ -51,12 +50,18 @@ if (existsSync(manifestPath)) {
   console.log(bundled
     ? "\nloaded before the first page is interactive (main module + the route's bundle):"
     : "\nloaded before the page is interactive (main module + the route's chunks):");
-  for (const [name, files] of Object.entries(manifest).sort()) {
-    const label = name.replace(/^__/, "").replace(/_view_\d+$/, "").replace(/_\d+$/, "");
+  const routes = Object.entries(manifest).filter(([name]) => /_route_view_\d+$/.test(name)).sort();
+  for (const [name, files] of routes) {
+    const label = name.replace(/^__/, "").replace(/_view_\d+$/, "");
     const code = bundled ? [`route${name}.bundle`] : files.map((f) => `${f}.wasm`);
-    const total = sum([...main, ...code]);
-    firstVisits.push({ label, brotli: total.brotli });
-    row(`  ${label}`, total);
+    row(`  ${label}`, sum([...main, ...code]));
+  }
+  // Lazy functions (the image check) load their chunks one file each, when
+  // first called, on a page that is already interactive.
+  const functions = Object.entries(manifest).filter(([name]) => !/_route_view_\d+$/.test(name)).sort();
+  if (functions.length > 0) console.log("\nlazy functions, fetched when first called (their chunks alone):");
+  for (const [name, files] of functions) {
+    row(`  ${name.replace(/_\d+$/, "")}`, sum(files.map((f) => `${f}.wasm`)));
   }
 }
 

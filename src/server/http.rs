@@ -18,6 +18,7 @@ use leptos_axum::{
 };
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::context::REQUEST_ID_HEADER;
@@ -89,7 +90,17 @@ where
             "/api/{*fn_name}",
             get(server_fn_handler).post(server_fn_handler),
         )
-        .nest_service("/pkg", ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip())
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                // The build writes brotli and gzip copies (route_bundles.mjs);
+                // a cache must keep them apart by what the browser accepts.
+                .layer(SetResponseHeaderLayer::appending(
+                    header::VARY,
+                    HeaderValue::from_static("accept-encoding"),
+                ))
+                .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()),
+        )
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .layer(middleware::from_fn(run_to_completion))

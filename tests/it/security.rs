@@ -300,4 +300,24 @@ async fn pkg_files_are_served_from_disk_and_revalidated(app: &TestApp) {
         missing.body
     );
     assert!(!missing.header("content-security-policy").is_empty());
+
+    // The build's precompressed copy goes to a browser that accepts it.
+    std::fs::write(site.path().join("pkg/chunk_1.wasm.br"), b"brotli bytes").unwrap();
+    let compressed = app
+        .send(
+            Request::get("/pkg/chunk_1.wasm")
+                .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(compressed.status, StatusCode::OK);
+    assert_eq!(compressed.header("content-encoding"), "br");
+    assert_eq!(compressed.header("content-type"), "application/wasm");
+    assert_eq!(compressed.body, "brotli bytes");
+    assert_eq!(compressed.header("vary"), "accept-encoding");
+    let plain = app.get("/pkg/chunk_1.wasm", None).await;
+    assert_eq!(plain.body, "\0asm chunk");
+    assert_eq!(plain.header("content-encoding"), "");
+    assert_eq!(plain.header("vary"), "accept-encoding");
 }
