@@ -44,7 +44,8 @@ pub fn CredentialsPage() -> impl IntoView {
         },
         |(id, _, _)| oauth_settings(id),
     );
-    let error = Signal::derive(move || generate.error().get().or(revoke.error().get()));
+    let (generate_error, revoke_error) = (generate.error(), revoke.error());
+    let error = Signal::derive(move || generate_error.get().or(revoke_error.get()));
     view! {
         <Title text="Credentials"/>
         <Transition>

@@ -49,7 +49,8 @@ pub fn DeliveriesPage() -> impl IntoView {
         },
         |(id, status, ..)| delivery_log(id, status),
     );
-    let error = Signal::derive(move || redeliver.error().get().or(test_event.error().get()));
+    let (redeliver_error, test_error) = (redeliver.error(), test_event.error());
+    let error = Signal::derive(move || redeliver_error.get().or(test_error.get()));
     view! {
         <Title text="Delivery log"/>
         <Transition>

@@ -75,12 +75,8 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
             media.set(list);
         }
     });
-    let list_error = Signal::derive(move || {
-        move_action
-            .error()
-            .get()
-            .or_else(|| delete_action.error().get())
-    });
+    let (move_error, delete_error) = (move_action.error(), delete_action.error());
+    let list_error = Signal::derive(move || move_error.get().or_else(|| delete_error.get()));
 
     let images = move || {
         media
