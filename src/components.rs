@@ -4,6 +4,7 @@
 pub mod field;
 pub mod form;
 pub mod header;
+pub mod url_check;
 
 use std::future::Future;
 use std::pin::Pin;

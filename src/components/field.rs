@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 
+use super::url_check::UrlRule;
 use crate::error::AppError;
 
 /// A domain validator reduced to "is it fine, or what is wrong".
@@ -34,6 +35,10 @@ pub fn TextField(
     /// The browser-side check (the same function the server calls).
     #[prop(optional)]
     validate: Option<Validator>,
+    /// A URL rule instead: checked the same way, with code loaded the
+    /// first time the field is focused (see `url_check`).
+    #[prop(optional)]
+    url_rule: Option<UrlRule>,
     /// The server's message for this field, if any.
     #[prop(into)]
     server_error: Signal<Option<String>>,
@@ -57,9 +62,33 @@ pub fn TextField(
         server_error.track();
         set_edited.set(false);
     });
+    // Lazy URL checks answer asynchronously: only the latest one counts.
+    let latest_check = StoredValue::new(0u32);
     let check = move |value: String| {
         if let Some(validate) = validate {
             set_client_error.set(validate(&value).err());
+        }
+        #[cfg(feature = "hydrate")]
+        if let Some(rule) = url_rule {
+            let ticket = latest_check.get_value().wrapping_add(1);
+            latest_check.set_value(ticket);
+            leptos::task::spawn_local(async move {
+                let verdict = super::url_check::check_url(rule, value).await;
+                if latest_check.try_get_value() == Some(ticket) {
+                    set_client_error.try_set(verdict.err());
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (url_rule, latest_check);
+    };
+    // Fetches the URL check's code while the person is still typing.
+    let on_focus = move |_: leptos::ev::FocusEvent| {
+        #[cfg(feature = "hydrate")]
+        if let Some(rule) = url_rule {
+            leptos::task::spawn_local(async move {
+                let _ = super::url_check::check_url(rule, String::new()).await;
+            });
         }
     };
     let error = Signal::derive(move || {
@@ -111,6 +140,7 @@ pub fn TextField(
                         required=required
                         aria-invalid=move || error.get().map(|_| "true")
                         aria-describedby=described_by
+                        on:focus=on_focus
                         on:blur=on_blur
                         on:input=on_input
                     />
@@ -124,6 +154,7 @@ pub fn TextField(
                         required=required
                         aria-invalid=move || error.get().map(|_| "true")
                         aria-describedby=described_by
+                        on:focus=on_focus
                         on:blur=on_blur
                         on:input=on_input
                     >

@@ -15,8 +15,8 @@ use crate::api::oauth::{oauth_settings, GeneratePublishableUrl, OAuthSettingsOut
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
+use crate::components::url_check::UrlRule;
 use crate::domain::app::{AppKind, AppStatus};
-use crate::domain::oauth::{validate_allow_list, validate_optional_redirect_url};
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -190,14 +190,6 @@ fn EnvironmentCard(
     }
 }
 
-fn check_redirect(value: &str) -> Result<(), String> {
-    validate_optional_redirect_url(value).map(|_| ())
-}
-
-fn check_allow_list(value: &str) -> Result<(), String> {
-    validate_allow_list(value).map(|_| ())
-}
-
 /// Redirect URLs per environment and the allow list, checked as you type
 /// with the rules the server applies.
 #[component]
@@ -226,15 +218,15 @@ fn RedirectsCard(
                 <input type="hidden" name="id" value=id/>
                 <TextField label="Development redirect URL" name="development_redirect_url" input_type="url"
                     value=settings.development_redirect_url.clone() required=false
-                    validate=check_redirect
+                    url_rule=UrlRule::RedirectUrl
                     server_error=field_error(error, "development_redirect_url")/>
                 <TextField label="Production redirect URL" name="production_redirect_url" input_type="url"
                     value=settings.production_redirect_url.clone() required=false
-                    validate=check_redirect
+                    url_rule=UrlRule::RedirectUrl
                     server_error=field_error(error, "production_redirect_url")/>
                 <TextField label="Allow list" name="allow_list" rows=4 value=settings.allow_list.clone() required=false
                     hint="One URL per line. With strict mode off, an authorization request may use any redirect URL that starts with one of these (same scheme, host and port, at a path boundary). Redirect URLs above are always allowed."
-                    validate=check_allow_list
+                    url_rule=UrlRule::AllowList
                     server_error=field_error(error, "allow_list")/>
                 <div class="field checkbox">
                     <input type="checkbox" id="strict-mode" name="strict_mode" value="on" checked=settings.strict_mode/>

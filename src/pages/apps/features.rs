@@ -17,13 +17,10 @@ use crate::api::features::{
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
-use crate::domain::events::{validate_endpoint_url, validate_subscription_name, EVENT_GROUPS};
+use crate::components::url_check::UrlRule;
+use crate::domain::events::{validate_subscription_name, EVENT_GROUPS};
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
-
-fn check_endpoint(value: &str) -> Result<(), String> {
-    validate_endpoint_url(value).map(|_| ())
-}
 
 /// `/apps/:id/features`.
 #[component]
@@ -177,9 +174,9 @@ fn SubscriptionsCard(
                     server_error=field_error(error, "name")/>
                 <TextField label="Development endpoint URL" name="development_url" input_type="url" required=false
                     hint="Must answer the endpoint.url_validation challenge within 3 seconds."
-                    validate=check_endpoint server_error=field_error(error, "development_url")/>
+                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "development_url")/>
                 <TextField label="Production endpoint URL" name="production_url" input_type="url" required=false
-                    validate=check_endpoint server_error=field_error(error, "production_url")/>
+                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "production_url")/>
                 <fieldset class="group">
                     <legend>"Event types"</legend>
                     {EVENT_GROUPS.iter().scan(0usize, |next, (group, events)| {
@@ -221,7 +218,7 @@ fn DeauthorizationCard(
             <PostForm action=deauth>
                 <input type="hidden" name="id" value=id/>
                 <TextField label="Deauthorization endpoint URL" name="deauthorization_url" input_type="url" value=url required=false
-                    validate=check_endpoint server_error=field_error(error, "deauthorization_url")/>
+                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "deauthorization_url")/>
                 <button type="submit" class="btn">"Save endpoint"</button>
             </PostForm>
         </section>

@@ -13,11 +13,11 @@ use crate::api::apps::{app_information, InformationOut, UpdateInformation};
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
+use crate::components::url_check::UrlRule;
 use crate::domain::account::{validate_display_name, validate_email};
 use crate::domain::app::validate_app_name;
 use crate::domain::listing::{
-    validate_long_description, validate_optional_url, validate_public_url,
-    validate_short_description, CATEGORIES, MAX_CATEGORIES,
+    validate_long_description, validate_short_description, CATEGORIES, MAX_CATEGORIES,
 };
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
@@ -113,15 +113,15 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                 </fieldset>
                 <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=info.privacy_url.clone()
                     hint="How your app uses the data of the people who install it."
-                    validate=|v| validate_public_url(v).map(|_| ())
+                    url_rule=UrlRule::PublicUrl
                     server_error=field_error(error, "privacy_url")/>
                 <TextField label="Support URL" name="support_url" input_type="url" value=info.support_url.clone()
-                    validate=|v| validate_public_url(v).map(|_| ())
+                    url_rule=UrlRule::PublicUrl
                     server_error=field_error(error, "support_url")/>
                 <TextField label="Configure URL (optional)" name="configure_url" input_type="url" value=info.configure_url.clone()
                     required=false
                     hint="Where installers finish setting your app up, if they need to."
-                    validate=|v| validate_optional_url(v).map(|_| ())
+                    url_rule=UrlRule::OptionalPublicUrl
                     server_error=field_error(error, "configure_url")/>
                 <fieldset class="group categories" aria-describedby="categories-hint">
                     <legend>"Categories (optional)"</legend>

@@ -42,7 +42,7 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
         query
             .read()
             .get("media_problem")
-            .and_then(|json| serde_json::from_str::<MediaProblem>(&json).ok())
+            .and_then(|json| serde_json::from_slice::<MediaProblem>(json.as_bytes()).ok())
     };
     let posted_added = move || query.read().get("media").as_deref() == Some("added");
     let slot = |kind| UploadSlot {
