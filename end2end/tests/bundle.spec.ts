@@ -1,4 +1,4 @@
-import { expect, hydrated, test, waitForHydration } from "./helpers";
+import { expect, hydrated, openNewAppInformation, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 
 // The first page a visitor opens arrives as the main module plus one
 // compressed bundle of that route's code; pages opened after it fetch only
@@ -34,4 +34,40 @@ test("the first page's code arrives as one compressed bundle, later pages' as th
   expect(paths().filter((p) => p.endsWith(".bundle"))).toHaveLength(1);
   expect(paths().filter((p) => /^\/pkg\/split___sign_up_route_view_\d+\.wasm$/.test(p))).toHaveLength(1);
   expect(new Set(paths()).size, "no file is fetched twice").toBe(paths().length);
+});
+
+// URL fields check with the `url` crate's parser, which is loaded only when
+// a URL field is first focused (src/components/url_check.rs): the page is
+// interactive without it.
+test("a URL field's check is fetched when the field is first focused, not with the page", async ({ page }, info) => {
+  test.skip(!hydrated(info), "the check runs in the browser's code");
+  await signUp(page, info, uniqueEmail("urlcheck", info), "Url Check");
+  await expect(page.getByRole("heading", { name: "Welcome back, Url Check" })).toBeVisible();
+  await openNewAppInformation(page, info, "marketplace.account_level", `Url check ${Date.now()}`);
+  const fetched: string[] = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  const urlCheck = () => fetched.filter((p) => /check_url_\d+\.(wasm|bundle)$/.test(p));
+
+  // A fresh load of the page: live checks of other fields work, and the
+  // URL check has not been fetched.
+  await page.reload();
+  await waitForHydration(page, info);
+  const shortDescription = page.getByLabel("Short description");
+  await shortDescription.fill("x".repeat(151));
+  await shortDescription.blur();
+  await expect(page.getByText("A short description has at most 150 characters (this one has 151).")).toBeVisible();
+  expect(urlCheck()).toEqual([]);
+
+  // Focusing a URL field fetches it; the check then answers on leaving.
+  const privacy = page.getByLabel("Privacy policy URL");
+  await privacy.focus();
+  await expect.poll(() => urlCheck().length).toBeGreaterThan(0);
+  await privacy.fill("http://acme.example/privacy");
+  await privacy.blur();
+  await expect(page.getByText("Use an https:// address (http:// only for localhost).")).toBeVisible();
+  await expect(privacy).toHaveAttribute("aria-invalid", "true");
+  // Typing a valid address clears it: only the latest answer counts.
+  await privacy.fill("https://acme.example/privacy");
+  await expect(privacy).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByText("Use an https:// address (http:// only for localhost).")).toHaveCount(0);
 });

@@ -284,7 +284,9 @@ fn PublishableCard(
 }
 
 /// A "Copy" button, shown only once the page runs its code (without
-/// JavaScript the read-only field beside it is there to select).
+/// JavaScript the read-only field beside it is there to select). The
+/// button is in the server's HTML, hidden, so the browser only flips an
+/// attribute instead of building a view.
 #[component]
 pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     let (ready, set_ready) = signal(false);
@@ -302,19 +304,14 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
         #[cfg(not(feature = "hydrate"))]
         let _ = (&text, set_copied);
     };
-    move || {
-        ready.get().then(|| {
-            let copy = copy.clone();
-            view! {
-                <button type="button" class="btn small" on:click=copy>{label}</button>
-                <span role="status" class="hint">
-                    {move || match copied.get() {
-                        Some(true) => "Copied.",
-                        Some(false) => "Copying was refused: select the text and copy it.",
-                        None => "",
-                    }}
-                </span>
-            }
-        })
+    view! {
+        <button type="button" class="btn small" hidden=move || !ready.get() on:click=copy>{label}</button>
+        <span role="status" class="hint">
+            {move || match copied.get() {
+                Some(true) => "Copied.",
+                Some(false) => "Copying was refused: select the text and copy it.",
+                None => "",
+            }}
+        </span>
     }
 }
