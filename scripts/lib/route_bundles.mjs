@@ -52,10 +52,10 @@ if (!patched && (fetches !== expected || splits !== Object.keys(manifest).length
   process.exit(1);
 }
 if (!patched) {
-loader = loader
-  .replace(fetchPattern, 'fetchPart("$1")')
-  .replace(splitPattern, 'export const __wasm_split_load_$1 = wrapAsyncCb(makeRouteLoad("$1", ');
-loader += `
+  loader = loader
+    .replace(fetchPattern, 'fetchPart("$1")')
+    .replace(splitPattern, 'export const __wasm_split_load_$1 = wrapAsyncCb(makeRouteLoad("$1", ');
+  loader += `
 // Added by scripts/lib/route_bundles.mjs: the first split loaded arrives as
 // one bundle file; every later chunk as its own file.
 const ROUTE_BUNDLES = ${JSON.stringify(bundles)};
@@ -79,22 +79,25 @@ function makeRouteLoad(split, fetcher, deps) {
                 if (!r.ok) throw new Error("bundle " + bundle.file + ": " + r.status);
                 return r.arrayBuffer();
             });
+            // The header is read once; each part is a slice of the bytes.
+            const spans = bytes.then((buf) => {
+                const length = new DataView(buf).getUint32(0, true);
+                const entries = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, length)));
+                const found = new Map();
+                let start = 4 + length;
+                for (const [file, size] of entries) {
+                    found.set(file, buf.slice(start, start + size));
+                    start += size;
+                }
+                return found;
+            });
             for (const name of bundle.parts) {
                 // A failed bundle fails these parts once; makeLoad forgets
                 // failures, and the retry fetches the part on its own.
-                bundled.set(name, bytes.then((buf) => {
-                    const length = new DataView(buf).getUint32(0, true);
-                    const entries = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, length)));
-                    let start = 4 + length;
-                    for (const [file, size] of entries) {
-                        if (file === name) {
-                            return new Response(buf.slice(start, start + size), {
-                                headers: { "Content-Type": "application/wasm" },
-                            });
-                        }
-                        start += size;
-                    }
-                    throw new Error(name + " is not in " + bundle.file);
+                bundled.set(name, spans.then((found) => {
+                    const part = found.get(name);
+                    if (part === undefined) throw new Error(name + " is not in " + bundle.file);
+                    return new Response(part, { headers: { "Content-Type": "application/wasm" } });
                 }));
             }
         }
@@ -102,7 +105,7 @@ function makeRouteLoad(split, fetcher, deps) {
     };
 }
 `;
-writeFileSync(loaderPath, loader);
+  writeFileSync(loaderPath, loader);
 }
 
 // 2. Precompressed copies (quality 11 brotli, level 9 gzip).
