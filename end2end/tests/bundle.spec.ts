@@ -1,4 +1,5 @@
 import { expect, hydrated, openNewAppInformation, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
+import { png } from "./images";
 
 // The first page a visitor opens arrives as the main module plus one
 // compressed bundle of that route's code; pages opened after it fetch only
@@ -70,4 +71,33 @@ test("a URL field's check is fetched when the field is first focused, not with t
   await privacy.fill("https://acme.example/privacy");
   await expect(privacy).not.toHaveAttribute("aria-invalid", "true");
   await expect(page.getByText("Use an https:// address (http:// only for localhost).")).toHaveCount(0);
+});
+
+// Checking and uploading a picked file (src/pages/apps/media.rs) is its own
+// chunk too, fetched when a file input is first focused; the image check
+// after it, when the first image is picked.
+test("the upload code is fetched when a file input is first focused, not with the page", async ({ page }, info) => {
+  test.skip(!hydrated(info), "the upload runs in the browser's code");
+  await signUp(page, info, uniqueEmail("uploadchunk", info), "Upload Chunk");
+  await expect(page.getByRole("heading", { name: "Welcome back, Upload Chunk" })).toBeVisible();
+  await openNewAppInformation(page, info, "marketplace.account_level", `Upload chunk ${Date.now()}`);
+  const fetched: string[] = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  const chunk = (name: string) => fetched.filter((p) => new RegExp(`${name}_\\d+\\.(wasm|bundle)$`).test(p));
+
+  await page.reload();
+  await waitForHydration(page, info);
+  expect(chunk("pick_and_upload")).toEqual([]);
+  expect(chunk("check_image_in_browser")).toEqual([]);
+
+  const input = page.getByLabel("Add a preview image");
+  await input.focus();
+  await expect.poll(() => chunk("pick_and_upload").length).toBeGreaterThan(0);
+  expect(chunk("check_image_in_browser")).toEqual([]);
+
+  await input.setInputFiles({ name: "shot.png", mimeType: "image/png", buffer: png(1200, 780) });
+  await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
+  expect(chunk("check_image_in_browser").length).toBeGreaterThan(0);
+  expect(new Set(fetched.filter((p) => p.startsWith("/pkg/"))).size, "no file is fetched twice")
+    .toBe(fetched.filter((p) => p.startsWith("/pkg/")).length);
 });

@@ -85,10 +85,8 @@ pub fn TextField(
     // Fetches the URL check's code while the person is still typing.
     let on_focus = move |_: leptos::ev::FocusEvent| {
         #[cfg(feature = "hydrate")]
-        if let Some(rule) = url_rule {
-            leptos::task::spawn_local(async move {
-                let _ = super::url_check::check_url(rule, String::new()).await;
-            });
+        if url_rule.is_some() {
+            leptos::task::spawn_local(super::url_check::__preload_check_url());
         }
     };
     let error = Signal::derive(move || {

@@ -17,12 +17,12 @@ use crate::domain::media::{
     human_size, MediaKind, MediaProblem, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
 };
 
-/// One upload field's state: its error and its progress (0.0–1.0).
+/// One upload field's state: its error and its progress in percent.
 #[derive(Clone, Copy)]
 struct UploadSlot {
     kind: MediaKind,
     error: RwSignal<Option<String>>,
-    progress: RwSignal<Option<f64>>,
+    progress: RwSignal<Option<u8>>,
 }
 
 /// How many images the listing may hold beside what it has.
@@ -223,6 +223,12 @@ fn UploadForm(
         #[cfg(not(feature = "hydrate"))]
         let _ = (upload_url, media);
     };
+    // Opening the file picker focuses the input: fetch the upload code
+    // while the person chooses a file.
+    let on_focus = move |_: leptos::ev::FocusEvent| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(client::__preload_pick_and_upload());
+    };
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         start();
@@ -234,12 +240,13 @@ fn UploadForm(
                 <input type="file" id=input_id name=field accept=accept required=true node_ref=input_ref
                     aria-invalid=move || error.get().map(|_| "true")
                     aria-describedby=move || error.get().map(|_| error_id.clone())
+                    on:focus=on_focus
                     on:change=move |_| start()/>
                 {move || error.get().map(|message| view! {
                     <p class="field-error" id=format!("media-{field}-error") role="alert">{message}</p>
                 })}
                 {move || upload.progress.get().map(|p| view! {
-                    <progress max="100" value=format!("{:.0}", p * 100.0) aria-label=format!("Uploading {field}")></progress>
+                    <progress max="100" value=p.to_string() aria-label=format!("Uploading {field}")></progress>
                 })}
             </div>
             <button type="submit" class="btn small" disabled=move || upload.progress.get().is_some()>{button}</button>
@@ -271,7 +278,11 @@ mod client {
         result
     }
 
-    /// Checks the picked file; uploads it only when it passes.
+    /// Checks the picked file; uploads it only when it passes. Its own
+    /// WASM chunk too (the upload request, the file reading and the reply
+    /// handling are needed only once a file is picked), fetched when the
+    /// file input is first focused.
+    #[leptos::lazy]
     pub async fn pick_and_upload(
         input: HtmlInputElement,
         slot: UploadSlot,
@@ -332,11 +343,11 @@ mod client {
             input.set_value("");
             return;
         }
-        slot.progress.set(Some(0.0));
+        slot.progress.set(Some(0));
         let progress = slot.progress;
         let field = slot.kind.as_str();
         let reply = browser::upload(&url, field, &file, move |p| {
-            progress.try_set(Some(p));
+            progress.try_set(Some((p.clamp(0.0, 1.0) * 100.0) as u8));
         })
         .await;
         slot.progress.try_set(None);
