@@ -24,7 +24,7 @@ pub struct AppOut {
 
 #[cfg(feature = "ssr")]
 impl AppOut {
-    fn from_row(row: crate::server::repo::apps::AppRow) -> Option<AppOut> {
+    pub(crate) fn from_row(row: crate::server::repo::apps::AppRow) -> Option<AppOut> {
         use crate::domain::app::AppKind;
         Some(AppOut {
             app_type: AppType {

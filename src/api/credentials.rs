@@ -1,11 +1,12 @@
 //! An app's OAuth client credentials: development and production client
 //! id and secret. A secret is shown once, when it is made; rotating keeps
-//! the previous one valid for a grace period. The Credentials page (issue
-//! 4) is not built yet: these server functions are its back end.
+//! the previous one valid for a grace period.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::api::apps::AppOut;
+use crate::api::oauth::OAuthSettingsOut;
 use crate::error::AppError;
 
 /// How long a rotated secret keeps working: 24 hours.
@@ -61,13 +62,18 @@ async fn oauth_app(account_id: &str, id: &str) -> Result<String, AppError> {
     Ok(app.status)
 }
 
-/// The Credentials page: each environment's credentials (those made so
-/// far), and a secret made by a plain form post just before (see
-/// `generate_secret`), which this call shows and forgets.
+/// The Credentials page, in one request (and one reader in the browser
+/// bundle): the app, each environment's credentials (those made so far), a
+/// secret made by a plain form post just before (see `generate_secret`),
+/// which this call shows and forgets, and the OAuth settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CredentialsOut {
+    pub app: AppOut,
     pub environments: Vec<EnvironmentOut>,
     pub new_secret: Option<NewSecretOut>,
+    /// None for a webhook-only app: it has no OAuth credentials or
+    /// settings (and `environments` is empty).
+    pub settings: Option<OAuthSettingsOut>,
 }
 
 /// The cookie that carries a new secret from a plain form post to the page
@@ -81,6 +87,15 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
     use crate::server::context;
     context::finish(
         async {
+            let app = crate::api::apps::app_detail(id.clone()).await?;
+            if app.app_type.kind == crate::domain::app::AppKind::WebhookOnly {
+                return Ok(CredentialsOut {
+                    app,
+                    environments: Vec::new(),
+                    new_secret: None,
+                    settings: None,
+                });
+            }
             let environments = app_credentials(id.clone()).await?;
             use base64::Engine;
             let new_secret = context::take_flash_cookie(NEW_SECRET_COOKIE, &credentials_path(&id))?
@@ -91,9 +106,12 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
                 })
                 .and_then(|json| serde_json::from_slice::<NewSecretOut>(&json).ok())
                 .filter(|made| made.client_id.len() == 22);
+            let settings = crate::api::oauth::oauth_settings(id.clone()).await?;
             Ok(CredentialsOut {
+                app,
                 environments,
                 new_secret,
+                settings: Some(settings),
             })
         }
         .await,

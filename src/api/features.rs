@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::api::apps::AppOut;
 use crate::error::AppError;
 
 /// How long a rotated Secret Token keeps signing deliveries: 24 hours.
@@ -23,9 +24,11 @@ pub struct SubscriptionOut {
     pub disabled: bool,
 }
 
-/// The Features page's data.
+/// The Features page's data, with the app itself: one request (and one
+/// reader in the browser bundle) for the whole page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeaturesOut {
+    pub app: AppOut,
     /// The Secret Token (shown behind "Reveal").
     pub secret_token: String,
     /// Until when the previous token still signs deliveries, if it does.
@@ -67,11 +70,12 @@ pub async fn features_page(id: String) -> Result<FeaturesOut, AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            account_app(&id).await?;
+            let app = AppOut::from_row(account_app(&id).await?).ok_or(AppError::NotFound)?;
             let (tokens, row) = tokens_of(&id).await?;
             let state = context::state()?;
             let subscriptions = repo::webhooks::subscriptions(&state.db.pool, &id).await?;
             Ok(FeaturesOut {
+                app,
                 secret_token: tokens[0].clone(),
                 old_token_expires: (tokens.len() > 1)
                     .then(|| row.old_secret_expires_at.map(context::date))

@@ -7,16 +7,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
-use crate::api::apps::app_detail;
 use crate::api::credentials::{
     credentials_page, EnvironmentOut, GenerateSecret, NewSecretOut, RevokeOldSecret,
 };
-use crate::api::oauth::{oauth_settings, GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
+use crate::api::oauth::{GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::url_check::UrlRule;
-use crate::domain::app::{AppKind, AppStatus};
+use crate::domain::app::AppStatus;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -27,22 +26,20 @@ pub fn CredentialsPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let generate = form_action::<GenerateSecret>();
     let revoke = form_action::<RevokeOldSecret>();
-    let app = page_resource(id, app_detail);
-    let data = page_resource(
-        move || (id(), generate.version().get(), revoke.version().get()),
-        |(id, _, _)| credentials_page(id),
-    );
     let save_redirects = form_action::<SaveRedirects>();
     let publish = form_action::<GeneratePublishableUrl>();
-    let settings = page_resource(
+    // The whole page in one request, fetched again after any form's post.
+    let data = page_resource(
         move || {
             (
                 id(),
+                generate.version().get(),
+                revoke.version().get(),
                 save_redirects.version().get(),
                 publish.version().get(),
             )
         },
-        |(id, _, _)| oauth_settings(id),
+        |(id, ..)| credentials_page(id),
     );
     let (generate_error, revoke_error) = (generate.error(), revoke.error());
     let error = Signal::derive(move || generate_error.get().or(revoke_error.get()));
@@ -50,12 +47,13 @@ pub fn CredentialsPage() -> impl IntoView {
         <Title text="Credentials"/>
         <Transition>
             {move || async_view(async move {
-                let app = match app.await {
-                    Ok(app) => app,
+                let page = match data.await {
+                    Ok(page) => page,
                     Err(e) => return error_view(e),
                 };
+                let app = page.app.clone();
                 let nav = view! { <AppNav id=app.id.clone() name=app.name.clone() current="credentials"/> };
-                if app.app_type.kind == AppKind::WebhookOnly {
+                let Some(settings) = page.settings.clone() else {
                     return view! {
                         <div class="app-layout">
                             {nav}
@@ -66,10 +64,6 @@ pub fn CredentialsPage() -> impl IntoView {
                         </div>
                     }
                     .into_any();
-                }
-                let page = match data.await {
-                    Ok(page) => page,
-                    Err(e) => return error_view(e),
                 };
                 // A secret just made: from the action (JavaScript) or from
                 // the redirect after a plain form post.
@@ -79,10 +73,6 @@ pub fn CredentialsPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .or(page.new_secret.clone());
                 let published = app.status == AppStatus::Published;
-                let settings = match settings.await {
-                    Ok(settings) => settings,
-                    Err(e) => return error_view(e),
-                };
                 view! {
                     <div class="app-layout">
                         {nav}

@@ -9,7 +9,6 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
-use crate::api::apps::app_detail;
 use crate::api::features::{delivery_log, features_page, DeliveryOut, Redeliver, SendTestEvent};
 use crate::components::async_view;
 use crate::components::field::FormError;
@@ -35,8 +34,8 @@ pub fn DeliveriesPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    let app = page_resource(id, app_detail);
-    let subscriptions = page_resource(id, features_page);
+    // The app and its subscriptions (for the test-event buttons).
+    let features = page_resource(id, features_page);
     let log = page_resource(
         move || {
             (
@@ -55,12 +54,8 @@ pub fn DeliveriesPage() -> impl IntoView {
         <Title text="Delivery log"/>
         <Transition>
             {move || async_view(async move {
-                let app = match app.await {
-                    Ok(app) => app,
-                    Err(e) => return error_view(e),
-                };
-                let subscriptions = match subscriptions.await {
-                    Ok(features) => features.subscriptions,
+                let (app, subscriptions) = match features.await {
+                    Ok(features) => (features.app, features.subscriptions),
                     Err(e) => return error_view(e),
                 };
                 let base = format!("/apps/{}/deliveries", app.id);

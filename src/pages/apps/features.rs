@@ -9,7 +9,6 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::credentials::CopyButton;
 use super::AppNav;
-use crate::api::apps::app_detail;
 use crate::api::features::{
     features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
     SaveSubscription,
@@ -31,7 +30,6 @@ pub fn FeaturesPage() -> impl IntoView {
     let delete = form_action::<DeleteSubscription>();
     let rotate = form_action::<RotateSecretToken>();
     let deauth = form_action::<SaveDeauthorizationUrl>();
-    let app = page_resource(id, app_detail);
     let data = page_resource(
         move || {
             (
@@ -48,14 +46,11 @@ pub fn FeaturesPage() -> impl IntoView {
         <Title text="Features"/>
         <Transition>
             {move || async_view(async move {
-                let app = match app.await {
-                    Ok(app) => app,
-                    Err(e) => return error_view(e),
-                };
                 let data = match data.await {
                     Ok(data) => data,
                     Err(e) => return error_view(e),
                 };
+                let app = data.app.clone();
                 view! {
                     <div class="app-layout">
                         <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
