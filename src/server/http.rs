@@ -99,6 +99,14 @@ where
                     header::VARY,
                     HeaderValue::from_static("accept-encoding"),
                 ))
+                // The files' names do not change between releases, and the
+                // main module and its chunks must come from the same build:
+                // a browser revalidates each use (a 304 when unchanged)
+                // rather than guessing a freshness from Last-Modified.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                ))
                 .service(ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()),
         )
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))

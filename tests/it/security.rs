@@ -262,8 +262,8 @@ async fn concurrent_pages_each_carry_their_own_nonce(app: &TestApp) {
     }
 }
 
-/// The site's WASM, chunks, JS and CSS: 200 with the file, 304 to a
-/// browser revalidating what it has (not the app's 404 page, which left a
+/// The site's WASM, chunks, JS and CSS: 200 with the file, revalidated on
+/// every use, 304 to a browser revalidating what it has (not the app's 404 page, which left a
 /// page without its code), a plain 404 for a file that is not there; the
 /// security headers on all of them.
 async fn pkg_files_are_served_from_disk_and_revalidated(app: &TestApp) {
@@ -280,6 +280,8 @@ async fn pkg_files_are_served_from_disk_and_revalidated(app: &TestApp) {
     assert_eq!(res.header("x-content-type-options"), "nosniff");
     let modified = res.header("last-modified");
     assert!(!modified.is_empty());
+    // Unhashed names: never reused without asking (see server/http.rs).
+    assert_eq!(res.header("cache-control"), "no-cache");
 
     let again = app
         .send(
