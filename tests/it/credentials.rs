@@ -172,6 +172,22 @@ async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
     assert!(res
         .body
         .contains("Webhook-only apps have no OAuth credentials"));
+    // Its Credentials page's data: the app, and no credentials or settings.
+    let data = app
+        .call("credentials_page", &[("id", &hook)], Some(&dev))
+        .await;
+    assert_eq!(data.status, StatusCode::OK, "{}", data.body);
+    let data = data.json();
+    assert_eq!(data["app"]["id"], hook.as_str());
+    assert_eq!(data["environments"], serde_json::json!([]));
+    assert!(data["settings"].is_null());
+    let page = app
+        .get(&format!("/apps/{hook}/credentials"), Some(&dev))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page
+        .body
+        .contains("Webhook-only apps have no OAuth credentials: they only receive events."));
 
     let (owner, id) = app
         .developer_with_app("creds5@example.com", "private.user_managed")
@@ -179,6 +195,7 @@ async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
     generate(app, &owner, &id, "development").await;
     for (name, form) in [
         ("app_credentials", vec![("id", id.as_str())]),
+        ("credentials_page", vec![("id", id.as_str())]),
         (
             "generate_secret",
             vec![("id", id.as_str()), ("environment", "development")],
@@ -193,6 +210,14 @@ async fn webhook_only_apps_and_other_accounts_have_none(app: &TestApp) {
     }
     let signed_out = app.call("app_credentials", &[("id", &id)], None).await;
     assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+    // The owner's page data holds the app, its credentials and settings.
+    let data = app
+        .call("credentials_page", &[("id", &id)], Some(&owner))
+        .await
+        .json();
+    assert_eq!(data["app"]["id"], id.as_str());
+    assert_eq!(data["environments"][0]["environment"], "development");
+    assert!(data["settings"]["allow_list"].is_string());
 }
 
 async fn without_javascript_the_secret_reaches_the_page_once(app: &TestApp) {

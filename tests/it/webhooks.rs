@@ -77,7 +77,10 @@ fn header(seen: &Seen, name: &str) -> String {
 async fn features(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
     let res = app.call("features_page", &[("id", id)], Some(cookie)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    res.json()
+    let data = res.json();
+    // The page gets its app with its data (one request for the page).
+    assert_eq!(data["app"]["id"], id);
+    data
 }
 
 async fn subscribe(
