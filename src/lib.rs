@@ -40,7 +40,9 @@ pub fn hydrate() {
         leptos::mount::hydrate_from_async(body, app::App)
             .await
             .forget();
-        // Lets browser tests wait for interactivity instead of guessing.
+        // Shows what needs the page's code (`.copy-button` in the
+        // stylesheet), and lets browser tests wait for interactivity
+        // instead of guessing.
         if let Some(root) = document.document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }

@@ -273,35 +273,40 @@ fn PublishableCard(
     }
 }
 
-/// A "Copy" button, shown only once the page runs its code (without
-/// JavaScript the read-only field beside it is there to select). The
-/// button is in the server's HTML, hidden, so the browser only flips an
-/// attribute instead of building a view.
+/// A "Copy" button. Without JavaScript it is not shown (the read-only
+/// field beside it is there to select): the stylesheet shows
+/// `.copy-button` only once `hydrate()` has marked `<html>` with
+/// `data-hydrated`. It keeps no reactive state: the click writes its
+/// outcome into the status span beside it, which the view renders empty
+/// and never updates. A signal, an effect and two reactive bindings here
+/// made the code the Credentials and Features pages share 8.7 KiB brotli.
 #[component]
 pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
-    let (ready, set_ready) = signal(false);
-    // Effects run only in the browser, after hydration.
-    Effect::new(move |_| set_ready.set(true));
-    let (copied, set_copied) = signal(None::<bool>);
-    let copy = move |_| {
+    let copy = move |ev: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
         {
+            use wasm_bindgen::JsCast;
+            let status = ev
+                .current_target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .and_then(|button| button.next_element_sibling());
             let text = text.clone();
             leptos::task::spawn_local(async move {
-                set_copied.set(Some(crate::browser::copy_to_clipboard(&text).await));
+                let message = if crate::browser::copy_to_clipboard(&text).await {
+                    "Copied."
+                } else {
+                    "Copying was refused: select the text and copy it."
+                };
+                if let Some(status) = status {
+                    status.set_text_content(Some(message));
+                }
             });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = (&text, set_copied);
+        let _ = (&text, ev);
     };
     view! {
-        <button type="button" class="btn small" hidden=move || !ready.get() on:click=copy>{label}</button>
-        <span role="status" class="hint">
-            {move || match copied.get() {
-                Some(true) => "Copied.",
-                Some(false) => "Copying was refused: select the text and copy it.",
-                None => "",
-            }}
-        </span>
+        <button type="button" class="btn small copy-button" on:click=copy>{label}</button>
+        <span role="status" class="hint"></span>
     }
 }
