@@ -121,7 +121,7 @@ fn NewSecret(made: NewSecretOut) -> impl IntoView {
         <div class="invite-panel new-invite" role="status">
             <label for="new-secret">{label}</label>
             <input id="new-secret" type="text" readonly=true value=made.client_secret.clone()/>
-            <CopyButton text=made.client_secret.clone() label="Copy client secret"/>
+            {copy_button(made.client_secret.clone(), "Copy client secret")}
             <p class="hint">"Copy it now: it is stored only as a hash and cannot be shown again."</p>
             {made.old_secret_expires.map(|until| view! {
                 <p>{format!("The previous secret keeps working until {until} (UTC).")}</p>
@@ -280,8 +280,9 @@ fn PublishableCard(
 /// outcome into the status span beside it, which the view renders empty
 /// and never updates. A signal, an effect and two reactive bindings here
 /// made the code the Credentials and Features pages share 8.7 KiB brotli.
-#[component]
-pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+/// A plain function rather than a component for the same reason: a
+/// component compiles its own type-erased view into the bundle.
+pub fn copy_button(text: String, label: &'static str) -> impl IntoView {
     let copy = move |ev: leptos::ev::MouseEvent| {
         #[cfg(feature = "hydrate")]
         {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::credentials::CopyButton;
+use super::credentials::copy_button;
 use super::AppNav;
 use crate::api::features::{
     features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
@@ -89,7 +89,7 @@ fn secret_token_card(
                 <div class="field">
                     <label for="secret-token">"Secret Token"</label>
                     <input id="secret-token" type="text" readonly=true value=data.secret_token.clone()/>
-                    <CopyButton text=data.secret_token.clone() label="Copy Secret Token"/>
+                    {copy_button(data.secret_token.clone(), "Copy Secret Token")}
                 </div>
             </details>
             {data.old_token_expires.map(|until| view! {
@@ -176,21 +176,19 @@ fn subscriptions_card(
                     url_rule=UrlRule::EndpointUrl server_error=field_error(error, "production_url")/>
                 <fieldset class="group">
                     <legend>"Event types"</legend>
-                    {EVENT_GROUPS.iter().scan(0usize, |next, (group, events)| {
-                        let first = *next;
-                        *next += events.len();
-                        Some(view! {
-                            <p class="event-group">{*group}</p>
-                            {events.iter().enumerate().map(|(i, (event, about))| {
-                                let input_id = format!("event-{}", event.replace('.', "-"));
-                                view! {
-                                    <div class="field checkbox">
-                                        <input type="checkbox" id=input_id.clone() name=format!("events[{}]", first + i) value=*event/>
-                                        <label for=input_id><code>{*event}</code>" — "{*about}</label>
-                                    </div>
-                                }
-                            }).collect_view()}
-                        })
+                    // One flat list, each group's name before its first event
+                    // (one row view instead of nested iterators and views).
+                    {EVENT_GROUPS.iter().flat_map(|(group, events)| {
+                        events.iter().enumerate().map(move |(i, (event, about))| ((i == 0).then_some(*group), *event, *about))
+                    }).enumerate().map(|(n, (group, event, about))| {
+                        let input_id = format!("event-{}", event.replace('.', "-"));
+                        view! {
+                            {group.map(|group| view! { <p class="event-group">{group}</p> })}
+                            <div class="field checkbox">
+                                <input type="checkbox" id=input_id.clone() name=format!("events[{n}]") value=event/>
+                                <label for=input_id><code>{event}</code>" — "{about}</label>
+                            </div>
+                        }
                     }).collect_view()}
                     {move || events_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
                 </fieldset>
