@@ -118,7 +118,14 @@ pub fn TextField(
         if let Some(on_value) = on_value {
             on_value.run(value.clone());
         }
-        if edited.get_untracked() || client_error.get_untracked().is_some() {
+        // A field showing a message is checked again as it is edited, so
+        // a message the edit fixed is gone at once. Left to the blur, it
+        // vanished as the pointer pressed Submit: the button moved up
+        // under it and the click was lost.
+        if edited.get_untracked()
+            || client_error.get_untracked().is_some()
+            || server_error.with_untracked(Option::is_some)
+        {
             set_edited.set(true);
             check(value);
         }
