@@ -54,19 +54,22 @@ pub async fn my_apps() -> Result<Vec<AppOut>, AppError> {
     )
 }
 
+/// The app `id` of the current account: `NotFound` when it is not one.
+#[cfg(feature = "ssr")]
+pub(crate) async fn account_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppError> {
+    use crate::server::{context, repo};
+    let user = context::require_user().await?;
+    repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// One app of the current account.
 #[server(endpoint = "app_detail")]
 pub async fn app_detail(id: String) -> Result<AppOut, AppError> {
-    use crate::server::{context, repo};
+    use crate::server::context;
     context::finish(
-        async {
-            let user = context::require_user().await?;
-            repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, &id)
-                .await?
-                .and_then(AppOut::from_row)
-                .ok_or(AppError::NotFound)
-        }
-        .await,
+        async { AppOut::from_row(account_app(&id).await?).ok_or(AppError::NotFound) }.await,
     )
 }
 

@@ -87,7 +87,9 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
     use crate::server::context;
     context::finish(
         async {
-            let app = crate::api::apps::app_detail(id.clone()).await?;
+            // The app is looked up once for the whole page.
+            let row = crate::api::apps::account_app(&id).await?;
+            let app = AppOut::from_row(row.clone()).ok_or(AppError::NotFound)?;
             if app.app_type.kind == crate::domain::app::AppKind::WebhookOnly {
                 return Ok(CredentialsOut {
                     app,
@@ -96,7 +98,7 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
                     settings: None,
                 });
             }
-            let environments = app_credentials(id.clone()).await?;
+            let environments = environments_of(&id, &row.status).await?;
             use base64::Engine;
             let new_secret = context::take_flash_cookie(NEW_SECRET_COOKIE, &credentials_path(&id))?
                 .and_then(|value| {
@@ -106,7 +108,7 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
                 })
                 .and_then(|json| serde_json::from_slice::<NewSecretOut>(&json).ok())
                 .filter(|made| made.client_id.len() == 22);
-            let settings = crate::api::oauth::oauth_settings(id.clone()).await?;
+            let settings = crate::api::oauth::settings_of(&row).await?;
             Ok(CredentialsOut {
                 app,
                 environments,
@@ -118,6 +120,29 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
     )
 }
 
+/// The credentials of app `id` (already found, with `status`), per
+/// environment.
+#[cfg(feature = "ssr")]
+async fn environments_of(id: &str, status: &str) -> Result<Vec<EnvironmentOut>, AppError> {
+    use crate::server::{context, repo};
+    let state = context::state()?;
+    let now = state.now_ms();
+    let rows = repo::credentials::for_app(&state.db.pool, id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| EnvironmentOut {
+            active: row.environment == "development" || status == "published",
+            environment: row.environment,
+            client_id: row.client_id,
+            secret_created: context::date(row.secret_created_at),
+            old_secret_expires: row
+                .old_secret_expires_at
+                .filter(|at| *at > now)
+                .map(context::date),
+        })
+        .collect())
+}
+
 #[cfg(feature = "ssr")]
 fn credentials_path(id: &str) -> String {
     format!("/apps/{id}/credentials")
@@ -126,27 +151,12 @@ fn credentials_path(id: &str) -> String {
 /// The app's credentials per environment (those made so far).
 #[server(endpoint = "app_credentials")]
 pub async fn app_credentials(id: String) -> Result<Vec<EnvironmentOut>, AppError> {
-    use crate::server::{context, repo};
+    use crate::server::context;
     context::finish(
         async {
             let user = context::require_user().await?;
             let status = oauth_app(&user.account_id, &id).await?;
-            let state = context::state()?;
-            let now = state.now_ms();
-            let rows = repo::credentials::for_app(&state.db.pool, &id).await?;
-            Ok(rows
-                .into_iter()
-                .map(|row| EnvironmentOut {
-                    active: row.environment == "development" || status == "published",
-                    environment: row.environment,
-                    client_id: row.client_id,
-                    secret_created: context::date(row.secret_created_at),
-                    old_secret_expires: row
-                        .old_secret_expires_at
-                        .filter(|at| *at > now)
-                        .map(context::date),
-                })
-                .collect())
+            environments_of(&id, &status).await
         }
         .await,
     )

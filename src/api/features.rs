@@ -37,16 +37,10 @@ pub struct FeaturesOut {
     pub subscriptions: Vec<SubscriptionOut>,
 }
 
-/// The app of the current account, when it can have webhooks (every type
-/// but a chat bot's own events come through the same subscriptions).
+// Every app type can have webhooks (a chat bot's own events come through
+// the same subscriptions): any app of the current account will do.
 #[cfg(feature = "ssr")]
-async fn account_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppError> {
-    use crate::server::{context, repo};
-    let user = context::require_user().await?;
-    repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
-}
+use crate::api::apps::account_app;
 
 /// The Secret Tokens that sign now (current first), opened.
 #[cfg(feature = "ssr")]

@@ -211,30 +211,32 @@ async fn oauth_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppErr
 /// The app's redirect URLs, allow list, scopes and Publishable URL.
 #[server(endpoint = "oauth_settings")]
 pub async fn oauth_settings(id: String) -> Result<OAuthSettingsOut, AppError> {
+    crate::server::context::finish(async { settings_of(&oauth_app(&id).await?).await }.await)
+}
+
+/// The OAuth settings of an app already found (and allowed OAuth).
+#[cfg(feature = "ssr")]
+pub(crate) async fn settings_of(
+    app: &crate::server::repo::apps::AppRow,
+) -> Result<OAuthSettingsOut, AppError> {
     use crate::server::oauth::authorize::publish_fingerprint;
     use crate::server::{context, repo};
-    context::finish(
-        async {
-            let app = oauth_app(&id).await?;
-            let state = context::state()?;
-            let s = repo::oauth::settings(&state.db.pool, &id).await?;
-            let stale = s.publish_fingerprint.is_some()
-                && s.publish_fingerprint.as_deref() != Some(&publish_fingerprint(&app.name, &s));
-            Ok(OAuthSettingsOut {
-                publishable_url: s
-                    .publish_token
-                    .as_ref()
-                    .map(|t| format!("{}/install/{t}", state.config.base_url())),
-                publishable_stale: stale,
-                scopes: s.scopes.split_whitespace().map(str::to_owned).collect(),
-                development_redirect_url: s.development_redirect_url,
-                production_redirect_url: s.production_redirect_url,
-                allow_list: s.allow_list,
-                strict_mode: s.strict_mode != 0,
-            })
-        }
-        .await,
-    )
+    let state = context::state()?;
+    let s = repo::oauth::settings(&state.db.pool, &app.id).await?;
+    let stale = s.publish_fingerprint.is_some()
+        && s.publish_fingerprint.as_deref() != Some(&publish_fingerprint(&app.name, &s));
+    Ok(OAuthSettingsOut {
+        publishable_url: s
+            .publish_token
+            .as_ref()
+            .map(|t| format!("{}/install/{t}", state.config.base_url())),
+        publishable_stale: stale,
+        scopes: s.scopes.split_whitespace().map(str::to_owned).collect(),
+        development_redirect_url: s.development_redirect_url,
+        production_redirect_url: s.production_redirect_url,
+        allow_list: s.allow_list,
+        strict_mode: s.strict_mode != 0,
+    })
 }
 
 /// Saves redirect URLs, the allow list and strict mode; every invalid
