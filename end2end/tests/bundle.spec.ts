@@ -1,3 +1,4 @@
+import { type Page, type TestInfo } from "@playwright/test";
 import { expect, hydrated, openNewAppInformation, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 import { png } from "./images";
 
@@ -37,17 +38,29 @@ test("the first page's code arrives as one compressed bundle, later pages' as th
   expect(new Set(paths()).size, "no file is fetched twice").toBe(paths().length);
 });
 
+/** Signs `who` up, builds an app and opens its information page; from
+ * then on every request's path is recorded in the returned list. */
+async function openInformationWatched(page: Page, info: TestInfo, who: string): Promise<string[]> {
+  await signUp(page, info, uniqueEmail(who.replace(" ", "").toLowerCase(), info), who);
+  await expect(page.getByRole("heading", { name: `Welcome back, ${who}` })).toBeVisible();
+  await openNewAppInformation(page, info, "marketplace.account_level", `${who} ${Date.now()}`);
+  const fetched: string[] = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  return fetched;
+}
+
+/** The fetches of lazy function `name`'s chunk (alone or in a bundle). */
+function chunkFetches(fetched: string[], name: string): string[] {
+  return fetched.filter((p) => new RegExp(`${name}_\\d+\\.(wasm|bundle)$`).test(p));
+}
+
 // URL fields check with the `url` crate's parser, which is loaded only when
 // a URL field is first focused (src/components/url_check.rs): the page is
 // interactive without it.
 test("a URL field's check is fetched when the field is first focused, not with the page", async ({ page }, info) => {
   test.skip(!hydrated(info), "the check runs in the browser's code");
-  await signUp(page, info, uniqueEmail("urlcheck", info), "Url Check");
-  await expect(page.getByRole("heading", { name: "Welcome back, Url Check" })).toBeVisible();
-  await openNewAppInformation(page, info, "marketplace.account_level", `Url check ${Date.now()}`);
-  const fetched: string[] = [];
-  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
-  const urlCheck = () => fetched.filter((p) => /check_url_\d+\.(wasm|bundle)$/.test(p));
+  const fetched = await openInformationWatched(page, info, "Url Check");
+  const urlCheck = () => chunkFetches(fetched, "check_url");
 
   // A fresh load of the page: live checks of other fields work, and the
   // URL check has not been fetched.
@@ -78,12 +91,8 @@ test("a URL field's check is fetched when the field is first focused, not with t
 // after it, when the first image is picked.
 test("the upload code is fetched when a file input is first focused, not with the page", async ({ page }, info) => {
   test.skip(!hydrated(info), "the upload runs in the browser's code");
-  await signUp(page, info, uniqueEmail("uploadchunk", info), "Upload Chunk");
-  await expect(page.getByRole("heading", { name: "Welcome back, Upload Chunk" })).toBeVisible();
-  await openNewAppInformation(page, info, "marketplace.account_level", `Upload chunk ${Date.now()}`);
-  const fetched: string[] = [];
-  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
-  const chunk = (name: string) => fetched.filter((p) => new RegExp(`${name}_\\d+\\.(wasm|bundle)$`).test(p));
+  const fetched = await openInformationWatched(page, info, "Upload Chunk");
+  const chunk = (name: string) => chunkFetches(fetched, name);
 
   await page.reload();
   await waitForHydration(page, info);
