@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::{SignIn, SignUp};
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
-use crate::domain::account::{validate_display_name, validate_email, validate_new_password};
+use crate::domain::account::{check_email, validate_display_name, validate_new_password};
 
 /// The invite token carried through sign-up or sign-in, if any.
 fn invite_param() -> Signal<String> {
@@ -36,7 +36,7 @@ pub fn SignUpPage() -> impl IntoView {
                     name="email"
                     input_type="email"
                     autocomplete="email"
-                    validate=|v| validate_email(v).map(|_| ())
+                    validate=check_email
                     server_error=field_error(error, "email")
                 />
                 <TextField
@@ -87,7 +87,7 @@ pub fn SignInPage() -> impl IntoView {
                     name="email"
                     input_type="email"
                     autocomplete="username"
-                    validate=|v| validate_email(v).map(|_| ())
+                    validate=check_email
                     server_error=field_error(error, "email")
                 />
                 <TextField

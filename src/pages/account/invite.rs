@@ -44,7 +44,7 @@ pub fn InvitePage() -> impl IntoView {
                                     <strong>{invite.invited_by.clone()}</strong>
                                     " invited you to join "
                                     <strong>{invite.account_name.clone()}</strong>
-                                    " as " {invite.role.label().to_lowercase()} "."
+                                    " as " {invite.role.as_str()} "."
                                 </p>
                                 <p class="muted">"The link works once, until " {invite.expires.clone()} "."</p>
                                 <FormError error/>

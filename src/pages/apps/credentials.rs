@@ -110,13 +110,20 @@ fn title(environment: &str) -> &'static str {
     }
 }
 
+/// `title` in lower case (`str::to_lowercase` would bring Unicode case
+/// tables into the page's WASM for two ASCII words).
+fn lower_title(environment: &str) -> &'static str {
+    if environment == "production" {
+        "production"
+    } else {
+        "development"
+    }
+}
+
 /// The secret, once.
 #[component]
 fn NewSecret(made: NewSecretOut) -> impl IntoView {
-    let label = format!(
-        "New {} client secret",
-        title(&made.environment).to_lowercase()
-    );
+    let label = format!("New {} client secret", lower_title(&made.environment));
     view! {
         <div class="invite-panel new-invite" role="status">
             <label for="new-secret">{label}</label>
@@ -145,7 +152,7 @@ fn EnvironmentCard(
     } else {
         "Generate client secret"
     };
-    let button_label = format!("{button} ({})", heading.to_lowercase());
+    let button_label = format!("{button} ({})", lower_title(environment));
     let revoke_id = id.clone();
     view! {
         <section class="card" aria-labelledby=format!("{environment}-heading")>
@@ -166,7 +173,7 @@ fn EnvironmentCard(
                         <PostForm action=revoke attr:class="inline">
                             <input type="hidden" name="id" value=revoke_id.clone()/>
                             <input type="hidden" name="environment" value=environment/>
-                            <button type="submit" class="btn small danger">{format!("Revoke old {} secret now", heading.to_lowercase())}</button>
+                            <button type="submit" class="btn small danger">{format!("Revoke old {} secret now", lower_title(environment))}</button>
                         </PostForm>
                     })}
                 }

@@ -14,7 +14,7 @@ use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
 use crate::components::url_check::UrlRule;
-use crate::domain::account::{validate_display_name, validate_email};
+use crate::domain::account::{check_email, validate_display_name};
 use crate::domain::app::validate_app_name;
 use crate::domain::listing::{
     validate_long_description, validate_short_description, CATEGORIES, MAX_CATEGORIES,
@@ -108,7 +108,7 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                         validate=|v| validate_display_name(v).map(|_| ())
                         server_error=field_error(error, "contact_name")/>
                     <TextField label="Contact email" name="contact_email" input_type="email" value=info.contact_email.clone() autocomplete="email"
-                        validate=|v| validate_email(v).map(|_| ())
+                        validate=check_email
                         server_error=field_error(error, "contact_email")/>
                 </fieldset>
                 <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=info.privacy_url.clone()
