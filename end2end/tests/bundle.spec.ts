@@ -110,3 +110,40 @@ test("the upload code is fetched when a file input is first focused, not with th
   expect(new Set(fetched.filter((p) => p.startsWith("/pkg/"))).size, "no file is fetched twice")
     .toBe(fetched.filter((p) => p.startsWith("/pkg/")).length);
 });
+
+// The media list and the live preview hydrate after the form, from their
+// own chunk (src/components/deferred.rs): the form is interactive without
+// it, and what is typed before it arrives still reaches the preview.
+test("the form is interactive before the media list and preview's chunk arrives", async ({ page }, info) => {
+  test.skip(!hydrated(info), "hydration is the browser's code");
+  const fetched = await openInformationWatched(page, info, "Late Preview");
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/split_attach_media_and_preview_\d+\.wasm$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
+  // The form's live check works; the preview has not hydrated yet.
+  const shortDescription = page.getByLabel("Short description");
+  await shortDescription.fill("x".repeat(151));
+  await shortDescription.blur();
+  await expect(page.getByText("A short description has at most 150 characters (this one has 151).")).toBeVisible();
+  await expect.poll(() => chunkFetches(fetched, "split_attach_media_and_preview").length).toBe(1);
+  const card = page.getByRole("article", { name: "Listing card preview" });
+  await page.getByLabel("App name").fill("Typed Early");
+  await expect(page.locator(".deferred[data-ready]")).toHaveCount(0);
+  await expect(card.getByRole("heading", { name: "Typed Early" })).toHaveCount(0);
+
+  // Once it arrives, the preview catches up with what was typed, and
+  // follows from then on.
+  release();
+  await expect(page.locator(".deferred[data-ready]")).toHaveCount(2);
+  await expect(card.getByRole("heading", { name: "Typed Early" })).toBeVisible();
+  await page.getByLabel("App name").fill("Typed Late");
+  await expect(card.getByRole("heading", { name: "Typed Late" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Listing preview" })).toHaveCount(1);
+  await expect(page.getByRole("heading", { name: "Preview images and video" })).toHaveCount(1);
+});

@@ -36,10 +36,17 @@ export const test = base.extend<{ consoleErrors: string[] }>({
   ],
 });
 
-/** Waits until the WASM bundle has hydrated the page (JS project only). */
+/**
+ * Waits until the WASM bundle has hydrated the page (JS project only),
+ * parts that hydrate after it included (src/components/deferred.rs).
+ */
 export async function waitForHydration(page: Page, info: TestInfo): Promise<void> {
   if (!hydrated(info)) return;
-  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
+  await page.waitForFunction(
+    () =>
+      document.documentElement.dataset.hydrated === "true" &&
+      [...document.querySelectorAll(".deferred")].every((part) => part instanceof HTMLElement && part.dataset.ready !== undefined),
+  );
 }
 
 export async function signUp(page: Page, info: TestInfo, email: string, name: string): Promise<void> {

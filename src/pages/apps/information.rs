@@ -11,6 +11,7 @@ use super::preview::{ListingDraft, ListingPreview};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
 use crate::components::async_view;
+use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
 use crate::components::url_check::UrlRule;
@@ -45,15 +46,29 @@ pub fn InformationPage() -> impl IntoView {
                         let app_id = info.app.id.clone();
                         let publisher = info.account_name.clone();
                         let app_type = info.app.app_type.label();
+                        // The media list and the preview hydrate after the
+                        // form, from their own chunk (see `extras`).
+                        let media_region = DeferredRegion::new();
+                        let preview_region = DeferredRegion::new();
+                        #[cfg(feature = "hydrate")]
+                        leptos::task::spawn_local_scoped_with_cancellation(extras::attach_media_and_preview(
+                            media_region,
+                            preview_region,
+                            app_id.clone(),
+                            draft,
+                            draft.values(),
+                            publisher.clone(),
+                            app_type,
+                        ));
                         view! {
                             <div class="app-layout">
                                 <AppNav id=info.app.id.clone() name=info.app.name.clone() current="information"/>
                                 <div class="information-columns">
                                     <div class="information-main">
                                         <InformationForm info draft/>
-                                        <MediaSection app_id media=draft.media/>
+                                        {media_region.view(move || view! { <MediaSection app_id media=draft.media/> })}
                                     </div>
-                                    <ListingPreview draft publisher app_type/>
+                                    {preview_region.view(move || view! { <ListingPreview draft publisher app_type/> })}
                                 </div>
                             </div>
                         }
@@ -153,5 +168,36 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                 <button type="submit" class="btn primary">"Save"</button>
             </PostForm>
         </section>
+    }
+}
+
+/// The media list and the live preview, in the browser: their code is its
+/// own chunk, fetched once the form has hydrated.
+#[cfg(feature = "hydrate")]
+mod extras {
+    use leptos::prelude::*;
+
+    use super::super::preview::DraftValues;
+    use super::{ListingDraft, ListingPreview, MediaSection};
+    use crate::components::deferred::DeferredRegion;
+
+    #[leptos::lazy]
+    pub fn attach_media_and_preview(
+        media_region: DeferredRegion,
+        preview_region: DeferredRegion,
+        app_id: String,
+        draft: ListingDraft,
+        saved: DraftValues,
+        publisher: String,
+        app_type: &'static str,
+    ) {
+        media_region.attach(move || view! { <MediaSection app_id media=draft.media/> });
+        // The server's HTML shows the saved listing, and hydration must
+        // find what it shows; anything typed before this code arrived is
+        // put back afterwards, and the preview catches up.
+        let typed = draft.values();
+        draft.set_values(saved);
+        preview_region.attach(move || view! { <ListingPreview draft publisher app_type/> });
+        draft.set_values(typed);
     }
 }

@@ -19,6 +19,36 @@ pub struct ListingDraft {
     pub media: RwSignal<Vec<MediaOut>>,
 }
 
+/// The draft's text and categories at one moment.
+#[cfg(feature = "hydrate")]
+pub struct DraftValues {
+    name: String,
+    short_description: String,
+    long_description: String,
+    categories: Vec<String>,
+}
+
+#[cfg(feature = "hydrate")]
+impl ListingDraft {
+    /// What the draft holds now.
+    pub fn values(&self) -> DraftValues {
+        DraftValues {
+            name: self.name.get_untracked(),
+            short_description: self.short_description.get_untracked(),
+            long_description: self.long_description.get_untracked(),
+            categories: self.categories.get_untracked(),
+        }
+    }
+
+    /// Sets the draft's text and categories.
+    pub fn set_values(&self, values: DraftValues) {
+        self.name.set(values.name);
+        self.short_description.set(values.short_description);
+        self.long_description.set(values.long_description);
+        self.categories.set(values.categories);
+    }
+}
+
 #[component]
 pub fn ListingPreview(
     draft: ListingDraft,
