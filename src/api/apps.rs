@@ -165,7 +165,8 @@ pub struct InformationOut {
     /// Category slugs.
     pub categories: Vec<String>,
     /// Preview images (in order), then the video if there is one.
-    pub media: Vec<crate::api::media::MediaOut>,
+    /// Read with `MediaListJson::list` where they are shown.
+    pub media: crate::api::media::MediaListJson,
     /// Shown on the listing as the publisher.
     pub account_name: String,
 }
@@ -184,7 +185,7 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
             let app = AppOut::from_row(info.app).ok_or(AppError::NotFound)?;
             let media = crate::api::media::media_of(&app.id).await?;
             Ok(InformationOut {
-                media,
+                media: crate::api::media::MediaListJson::new(&media)?,
                 account_name: user.account_name,
                 app,
                 short_description: info.short_description,

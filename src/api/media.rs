@@ -22,6 +22,40 @@ pub struct MediaOut {
     pub url: String,
 }
 
+/// A media list as JSON text, read only where it is shown.
+///
+/// The App information page's data carries its media this way: the page's
+/// own code (the form) then holds no reader for `MediaOut`, which comes with
+/// the media list and preview's chunk (`pages::apps::information`). On the
+/// wire it is the same JSON array as a `Vec<MediaOut>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MediaListJson(Box<serde_json::value::RawValue>);
+
+impl MediaListJson {
+    /// Writes `list` as JSON.
+    #[cfg(feature = "ssr")]
+    pub fn new(list: &[MediaOut]) -> Result<Self, AppError> {
+        serde_json::value::to_raw_value(list)
+            .map(MediaListJson)
+            .map_err(|e| crate::server::context::internal(format!("media list: {e}")))
+    }
+
+    /// Reads the list (from bytes, as every other answer is read, so the
+    /// browser compiles one reader for it).
+    pub fn list(&self) -> Vec<MediaOut> {
+        serde_json::from_slice(self.0.get().as_bytes()).unwrap_or_default()
+    }
+}
+
+impl PartialEq for MediaListJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Eq for MediaListJson {}
+
 impl MediaOut {
     /// The address a media item is served at.
     pub fn url_for(id: &str) -> String {

@@ -18,25 +18,31 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
-/// Where a deferred part goes: its wrapper element, and whether the page is
-/// being hydrated from the server's HTML (rather than built in the browser).
+/// Where a deferred part goes. Made once per page, outside the page's
+/// data-dependent view, so that when the page renders again with new data
+/// (after a form's post) the part is patched in place like the rest of the
+/// page, keeping focus, typed text and open disclosures.
 #[derive(Clone, Copy)]
 pub struct DeferredRegion {
     wrapper: NodeRef<Div>,
+    /// Whether the latest render was hydrating the server's HTML.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    hydrating: bool,
+    hydrating: StoredValue<bool>,
+    /// The part's view state once attached (its type lives in the part's
+    /// chunk, hence `Any`). Dropping it would stop the part's effects.
+    /// Browser only: local storage must not cross the server's threads.
+    #[cfg(feature = "hydrate")]
+    state: StoredValue<Option<Box<dyn std::any::Any>>, LocalStorage>,
 }
 
 impl DeferredRegion {
-    /// A region of the page being rendered now.
+    /// A region of the page component being made now.
     pub fn new() -> Self {
-        #[cfg(feature = "hydrate")]
-        let hydrating = Owner::current_shared_context().is_some_and(|sc| sc.during_hydration());
-        #[cfg(not(feature = "hydrate"))]
-        let hydrating = false;
         Self {
             wrapper: NodeRef::new(),
-            hydrating,
+            hydrating: StoredValue::new(false),
+            #[cfg(feature = "hydrate")]
+            state: StoredValue::new_local(None),
         }
     }
 
@@ -51,14 +57,17 @@ impl DeferredRegion {
         #[cfg(not(feature = "ssr"))]
         {
             let _ = part;
+            #[cfg(feature = "hydrate")]
+            self.hydrating
+                .set_value(Owner::current_shared_context().is_some_and(|sc| sc.during_hydration()));
             view! { <div class="deferred" node_ref=self.wrapper></div> }
         }
     }
 
-    /// Hydrates `part` over the server's HTML in the wrapper, or builds it
-    /// there, and keeps it alive as long as the current reactive owner (the
-    /// page). Called from the part's lazy chunk, with the page's owner
-    /// current, so the part finds the page's context.
+    /// Puts `part` in the wrapper: patches the part from the page's earlier
+    /// render, hydrates the server's HTML on the first render of a page
+    /// load, or else builds it. Called from the part's lazy chunk, with the
+    /// page's reactive owner current, so the part finds the page's context.
     #[cfg(feature = "hydrate")]
     pub fn attach<V: IntoView + 'static>(self, part: impl FnOnce() -> V) {
         use leptos::tachys::hydration::Cursor;
@@ -69,20 +78,38 @@ impl DeferredRegion {
         };
         let wrapper: web_sys::Element = wrapper.into();
         let part = part().into_view();
-        let state = if self.hydrating && wrapper.has_child_nodes() {
-            part.hydrate::<true>(
-                &Cursor::new(wrapper.clone()),
-                &PositionState::new(Position::FirstChild),
-            )
-        } else {
-            wrapper.set_text_content(None);
-            let mut state = part.build();
-            state.mount(&wrapper, None);
-            state
+        let earlier = self
+            .state
+            .try_update_value(Option::take)
+            .flatten()
+            .and_then(|state| state.downcast::<<View<V> as Render>::State>().ok())
+            // Its nodes must still be in this wrapper (an error page in
+            // between would have replaced it).
+            .filter(|state| {
+                state
+                    .elements()
+                    .first()
+                    .is_some_and(|el| el.parent_element().as_ref() == Some(&wrapper))
+            });
+        let state = match earlier {
+            Some(mut state) => {
+                part.rebuild(&mut state);
+                *state
+            }
+            None if self.hydrating.get_value() && wrapper.has_child_nodes() => part
+                .hydrate::<true>(
+                    &Cursor::new(wrapper.clone()),
+                    &PositionState::new(Position::FirstChild),
+                ),
+            None => {
+                wrapper.set_text_content(None);
+                let mut state = part.build();
+                state.mount(&wrapper, None);
+                state
+            }
         };
         let _ = wrapper.set_attribute("data-ready", "");
-        // Dropping the state would stop the part's effects.
-        StoredValue::new_local(state);
+        self.state.set_value(Some(Box::new(state)));
     }
 }
 

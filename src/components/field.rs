@@ -48,9 +48,6 @@ pub fn TextField(
     /// False for optional fields.
     #[prop(default = true)]
     required: bool,
-    /// Told every value as it is typed (e.g. a live preview).
-    #[prop(optional, into)]
-    on_value: Option<Callback<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
@@ -115,9 +112,6 @@ pub fn TextField(
     };
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
-        if let Some(on_value) = on_value {
-            on_value.run(value.clone());
-        }
         // A field showing a message is checked again as it is edited, so
         // a message the edit fixed is gone at once. Left to the blur, it
         // vanished as the pointer pressed Submit: the button moved up

@@ -7,9 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::media::MediaSection;
-use super::preview::{ListingDraft, ListingPreview};
+use super::preview::{ListingDraft, ListingPreview, SavedListing};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
+use crate::api::media::MediaListJson;
 use crate::components::async_view;
 use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
@@ -29,6 +30,10 @@ pub fn InformationPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let info = page_resource(id, app_information);
+    // The media list and the preview hydrate after the form, from their own
+    // chunk (see `extras`).
+    let media_region = DeferredRegion::new();
+    let preview_region = DeferredRegion::new();
     view! {
         <Title text="App information"/>
         <Transition>
@@ -36,39 +41,43 @@ pub fn InformationPage() -> impl IntoView {
                 match info.await {
                     Err(e) => error_view(e),
                     Ok(info) => {
-                        let draft = ListingDraft {
-                            name: RwSignal::new(info.app.name.clone()),
-                            short_description: RwSignal::new(info.short_description.clone()),
-                            long_description: RwSignal::new(info.long_description.clone()),
-                            categories: RwSignal::new(info.categories.clone()),
-                            media: RwSignal::new(info.media.clone()),
+                        let saved = SavedListing {
+                            name: info.app.name.clone(),
+                            short_description: info.short_description.clone(),
+                            long_description: info.long_description.clone(),
+                            categories: info.categories.clone(),
                         };
                         let app_id = info.app.id.clone();
                         let publisher = info.account_name.clone();
                         let app_type = info.app.app_type.label();
-                        // The media list and the preview hydrate after the
-                        // form, from their own chunk (see `extras`).
-                        let media_region = DeferredRegion::new();
-                        let preview_region = DeferredRegion::new();
+                        // The server renders the media list and the preview
+                        // in place; the browser fetches their code once the
+                        // form has hydrated.
+                        #[cfg(feature = "ssr")]
+                        let (media_part, preview_part, _) =
+                            media_and_preview(app_id, &info.media, saved, publisher, app_type);
+                        #[cfg(not(feature = "ssr"))]
+                        let (media_part, preview_part) = ((), ());
                         #[cfg(feature = "hydrate")]
-                        leptos::task::spawn_local_scoped_with_cancellation(extras::attach_media_and_preview(
-                            media_region,
-                            preview_region,
-                            app_id.clone(),
-                            draft,
-                            draft.values(),
-                            publisher.clone(),
-                            app_type,
-                        ));
+                        leptos::task::spawn_local_scoped_with_cancellation(
+                            extras::attach_media_and_preview(
+                                (media_region, preview_region),
+                                app_id,
+                                info.media.clone(),
+                                saved,
+                                publisher,
+                                app_type,
+                            ),
+                        );
                         view! {
                             <div class="app-layout">
                                 <AppNav id=info.app.id.clone() name=info.app.name.clone() current="information"/>
                                 <div class="information-columns">
                                     <div class="information-main">
-                                        <InformationForm info draft/>
-                                        {media_region.view(move || view! { <MediaSection app_id media=draft.media/> })}
+                                        {information_form(info)}
+                                        {media_region.view(move || media_part)}
                                     </div>
-                                    {preview_region.view(move || view! { <ListingPreview draft publisher app_type/> })}
+                                    {preview_region.view(move || preview_part)}
                                 </div>
                             </div>
                         }
@@ -80,8 +89,9 @@ pub fn InformationPage() -> impl IntoView {
     }
 }
 
-#[component]
-fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
+// A plain function, not a component: used once, and a component compiles
+// its own type-erased view into the page's WASM.
+fn information_form(info: InformationOut) -> impl IntoView {
     let save = form_action::<UpdateInformation>();
     let error = save.error();
     let query = use_query_map();
@@ -105,17 +115,14 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                 <TextField label="App name" name="name" value=info.app.name.clone()
                     hint="Unique across all apps."
                     validate=|v| validate_app_name(v).map(|_| ())
-                    on_value=move |v| draft.name.set(v)
                     server_error=field_error(error, "name")/>
                 <TextField label="Short description" name="short_description" value=info.short_description.clone()
                     hint="One sentence on what your app does (at most 150 characters)."
                     validate=|v| validate_short_description(v).map(|_| ())
-                    on_value=move |v| draft.short_description.set(v)
                     server_error=field_error(error, "short_description")/>
                 <TextField label="Long description" name="long_description" value=info.long_description.clone() rows=8
                     hint="What it does, the permissions it needs and why, and what an installer should know (at most 4000 characters, plain text)."
                     validate=|v| validate_long_description(v).map(|_| ())
-                    on_value=move |v| draft.long_description.set(v)
                     server_error=field_error(error, "long_description")/>
                 <fieldset class="group">
                     <legend>"Developer contact"</legend>
@@ -148,16 +155,7 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
                             let checked = selected.iter().any(|s| s == slug);
                             view! {
                                 <label class="check" for=label_for>
-                                    <input type="checkbox" id=input_id name=format!("categories[{i}]") value=*slug checked=checked
-                                        on:change=move |ev| {
-                                            let on = event_target_checked(&ev);
-                                            draft.categories.update(|chosen| {
-                                                chosen.retain(|s| s != slug);
-                                                if on {
-                                                    chosen.push((*slug).to_owned());
-                                                }
-                                            });
-                                        }/>
+                                    <input type="checkbox" id=input_id name=format!("categories[{i}]") value=*slug checked=checked/>
                                     {*label}
                                 </label>
                             }
@@ -171,33 +169,47 @@ fn InformationForm(info: InformationOut, draft: ListingDraft) -> impl IntoView {
     }
 }
 
-/// The media list and the live preview, in the browser: their code is its
+/// The media list and the live preview, which share the listing's media.
+/// The media arrive as JSON text and are read here, so that in the browser
+/// their reader comes with this code, in its own chunk (`extras`).
+fn media_and_preview(
+    app_id: String,
+    media: &MediaListJson,
+    saved: SavedListing,
+    publisher: String,
+    app_type: &'static str,
+) -> (AnyView, AnyView, ListingDraft) {
+    let media = RwSignal::new(media.list());
+    let draft = ListingDraft::new(saved);
+    (
+        view! { <MediaSection app_id media/> }.into_any(),
+        view! { <ListingPreview draft media publisher app_type/> }.into_any(),
+        draft,
+    )
+}
+
+/// The media list and the live preview in the browser: their code is its
 /// own chunk, fetched once the form has hydrated.
 #[cfg(feature = "hydrate")]
 mod extras {
-    use leptos::prelude::*;
-
-    use super::super::preview::DraftValues;
-    use super::{ListingDraft, ListingPreview, MediaSection};
+    use super::{media_and_preview, MediaListJson, SavedListing};
     use crate::components::deferred::DeferredRegion;
 
     #[leptos::lazy]
     pub fn attach_media_and_preview(
-        media_region: DeferredRegion,
-        preview_region: DeferredRegion,
+        (media_region, preview_region): (DeferredRegion, DeferredRegion),
         app_id: String,
-        draft: ListingDraft,
-        saved: DraftValues,
+        media: MediaListJson,
+        saved: SavedListing,
         publisher: String,
         app_type: &'static str,
     ) {
-        media_region.attach(move || view! { <MediaSection app_id media=draft.media/> });
-        // The server's HTML shows the saved listing, and hydration must
-        // find what it shows; anything typed before this code arrived is
-        // put back afterwards, and the preview catches up.
-        let typed = draft.values();
-        draft.set_values(saved);
-        preview_region.attach(move || view! { <ListingPreview draft publisher app_type/> });
-        draft.set_values(typed);
+        let (media_part, preview_part, draft) =
+            media_and_preview(app_id, &media, saved, publisher, app_type);
+        media_region.attach(move || media_part);
+        // Hydrated as the server drew it, from the saved listing; then it
+        // catches up with the form, which may have been edited already.
+        preview_region.attach(move || preview_part);
+        draft.follow_form();
     }
 }

@@ -9,49 +9,126 @@ use crate::api::media::MediaOut;
 use crate::domain::listing::category_label;
 use crate::domain::media::MediaKind;
 
-/// The listing as it is being edited.
+/// The listing as it is being edited: what the form's fields hold.
 #[derive(Clone, Copy)]
 pub struct ListingDraft {
     pub name: RwSignal<String>,
     pub short_description: RwSignal<String>,
     pub long_description: RwSignal<String>,
     pub categories: RwSignal<Vec<String>>,
-    pub media: RwSignal<Vec<MediaOut>>,
 }
 
-/// The draft's text and categories at one moment.
-#[cfg(feature = "hydrate")]
-pub struct DraftValues {
-    name: String,
-    short_description: String,
-    long_description: String,
-    categories: Vec<String>,
+/// The listing as saved, which the page was rendered with.
+#[derive(Clone)]
+pub struct SavedListing {
+    pub name: String,
+    pub short_description: String,
+    pub long_description: String,
+    pub categories: Vec<String>,
 }
 
-#[cfg(feature = "hydrate")]
 impl ListingDraft {
-    /// What the draft holds now.
-    pub fn values(&self) -> DraftValues {
-        DraftValues {
-            name: self.name.get_untracked(),
-            short_description: self.short_description.get_untracked(),
-            long_description: self.long_description.get_untracked(),
-            categories: self.categories.get_untracked(),
+    /// A draft holding the saved listing.
+    pub fn new(saved: SavedListing) -> Self {
+        Self {
+            name: RwSignal::new(saved.name),
+            short_description: RwSignal::new(saved.short_description),
+            long_description: RwSignal::new(saved.long_description),
+            categories: RwSignal::new(saved.categories),
         }
     }
+}
 
-    /// Sets the draft's text and categories.
-    pub fn set_values(&self, values: DraftValues) {
-        self.name.set(values.name);
-        self.short_description.set(values.short_description);
-        self.long_description.set(values.long_description);
-        self.categories.set(values.categories);
+/// The preview follows the form by listening to it, rather than the form
+/// telling it: the form's code (hydrated first) then carries nothing for
+/// the preview, which arrives in a later chunk.
+#[cfg(feature = "hydrate")]
+impl ListingDraft {
+    /// Reads the App information form now (anything typed before this code
+    /// arrived) and again on every edit, for as long as the current owner
+    /// lives.
+    pub fn follow_form(self) {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+
+        let Some(form) = document()
+            .get_element_by_id("field-name")
+            .and_then(|field| field.closest("form").ok().flatten())
+        else {
+            return;
+        };
+        self.read_form();
+        let listener = Closure::<dyn Fn()>::new(move || self.read_form());
+        for kind in ["input", "change"] {
+            let _ = form.add_event_listener_with_callback(kind, listener.as_ref().unchecked_ref());
+        }
+        // The form outlives this owner when the page renders again: the
+        // listener must go with the owner, not stay behind to call a
+        // dropped closure.
+        let held = StoredValue::new_local(Some((form, listener)));
+        on_cleanup(move || {
+            if let Some(Some((form, listener))) = held.try_update_value(Option::take) {
+                for kind in ["input", "change"] {
+                    let _ = form.remove_event_listener_with_callback(
+                        kind,
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+
+    fn read_form(self) {
+        use wasm_bindgen::JsCast;
+
+        let document = document();
+        let value = |id: &str| {
+            document.get_element_by_id(id).and_then(|field| {
+                field
+                    .dyn_ref::<web_sys::HtmlInputElement>()
+                    .map(|input| input.value())
+                    .or_else(|| {
+                        field
+                            .dyn_ref::<web_sys::HtmlTextAreaElement>()
+                            .map(|area| area.value())
+                    })
+            })
+        };
+        for (signal, id) in [
+            (self.name, "field-name"),
+            (self.short_description, "field-short_description"),
+            (self.long_description, "field-long_description"),
+        ] {
+            if let Some(now) = value(id) {
+                set_if_changed(signal, now);
+            }
+        }
+        // In the order they are listed, as the server keeps them.
+        let chosen = crate::domain::listing::CATEGORIES
+            .iter()
+            .filter(|(slug, _)| {
+                document
+                    .get_element_by_id(&format!("category-{slug}"))
+                    .and_then(|field| field.dyn_into::<web_sys::HtmlInputElement>().ok())
+                    .is_some_and(|input| input.checked())
+            })
+            .map(|(slug, _)| (*slug).to_owned())
+            .collect();
+        set_if_changed(self.categories, chosen);
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|now| *now != value) {
+        signal.try_set(value);
     }
 }
 
 #[component]
 pub fn ListingPreview(
     draft: ListingDraft,
+    media: RwSignal<Vec<MediaOut>>,
     publisher: String,
     app_type: &'static str,
 ) -> impl IntoView {
@@ -79,8 +156,7 @@ pub fn ListingPreview(
             .unwrap_or_default()
     };
     let images = move || {
-        draft
-            .media
+        media
             .get()
             .into_iter()
             .filter(|m| m.kind == MediaKind::Image)
