@@ -12,6 +12,7 @@ use crate::api::credentials::{
 };
 use crate::api::oauth::{GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
 use crate::components::async_view;
+use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::url_check::UrlRule;
@@ -42,6 +43,10 @@ pub fn CredentialsPage() -> impl IntoView {
         |(id, ..)| credentials_page(id),
     );
     let (generate_error, revoke_error) = (generate.error(), revoke.error());
+    // The redirect settings and the install link hydrate after the rest,
+    // from their own chunk (see `extras`): the page's own code is then the
+    // credentials, and holds no text field.
+    let oauth_region = DeferredRegion::new();
     let error = Signal::derive(move || generate_error.get().or(revoke_error.get()));
     view! {
         <Title text="Credentials"/>
@@ -73,6 +78,18 @@ pub fn CredentialsPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .or(page.new_secret.clone());
                 let published = app.status == AppStatus::Published;
+                #[cfg(feature = "ssr")]
+                let oauth_part = oauth_cards(app.id.clone(), settings, save_redirects, publish);
+                #[cfg(not(feature = "ssr"))]
+                let oauth_part = ();
+                #[cfg(feature = "hydrate")]
+                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_oauth_cards(
+                    oauth_region,
+                    app.id.clone(),
+                    settings,
+                    save_redirects,
+                    publish,
+                ));
                 view! {
                     <div class="app-layout">
                         {nav}
@@ -91,8 +108,7 @@ pub fn CredentialsPage() -> impl IntoView {
                                 let current = page.environments.iter().find(|e| e.environment == environment).cloned();
                                 view! { <EnvironmentCard id=app.id.clone() environment current published generate revoke/> }
                             }).collect_view()}
-                            <RedirectsCard id=app.id.clone() settings=settings.clone() save=save_redirects/>
-                            <PublishableCard id=app.id.clone() settings publish/>
+                            {oauth_region.view(move || oauth_part)}
                         </div>
                     </div>
                 }
@@ -184,6 +200,40 @@ fn EnvironmentCard(
                 <button type="submit" class="btn" aria-label=button_label>{button}</button>
             </PostForm>
         </section>
+    }
+}
+
+/// The OAuth settings: redirect URLs and allow list, and the install link.
+fn oauth_cards(
+    id: String,
+    settings: OAuthSettingsOut,
+    save: ActionOf<SaveRedirects>,
+    publish: ActionOf<GeneratePublishableUrl>,
+) -> AnyView {
+    view! {
+        <RedirectsCard id=id.clone() settings=settings.clone() save/>
+        <PublishableCard id settings publish/>
+    }
+    .into_any()
+}
+
+/// The OAuth settings in the browser: their code is its own chunk, fetched
+/// once the rest of the page has hydrated.
+#[cfg(feature = "hydrate")]
+mod extras {
+    use super::{oauth_cards, ActionOf, GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
+    use crate::components::deferred::DeferredRegion;
+
+    #[leptos::lazy]
+    pub fn attach_oauth_cards(
+        region: DeferredRegion,
+        id: String,
+        settings: OAuthSettingsOut,
+        save: ActionOf<SaveRedirects>,
+        publish: ActionOf<GeneratePublishableUrl>,
+    ) {
+        let part = oauth_cards(id, settings, save, publish);
+        region.attach(move || part);
     }
 }
 
