@@ -14,6 +14,7 @@ use crate::api::features::{
     SaveSubscription,
 };
 use crate::components::async_view;
+use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::url_check::UrlRule;
@@ -42,6 +43,10 @@ pub fn FeaturesPage() -> impl IntoView {
         },
         |(id, ..)| features_page(id),
     );
+    // The Secret Token and the deauthorization endpoint hydrate after the
+    // subscriptions, from their own chunk (see `extras`).
+    let token_region = DeferredRegion::new();
+    let deauth_region = DeferredRegion::new();
     view! {
         <Title text="Features"/>
         <Transition>
@@ -51,19 +56,66 @@ pub fn FeaturesPage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let app = data.app.clone();
+                #[cfg(feature = "ssr")]
+                let (token_part, deauth_part) = side_cards(app.id.clone(), data.clone(), rotate, deauth);
+                #[cfg(not(feature = "ssr"))]
+                let (token_part, deauth_part) = ((), ());
+                #[cfg(feature = "hydrate")]
+                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_side_cards(
+                    (token_region, deauth_region),
+                    app.id.clone(),
+                    data.clone(),
+                    rotate,
+                    deauth,
+                ));
                 view! {
                     <div class="app-layout">
                         <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
                         <div class="information-main">
-                            {secret_token_card(app.id.clone(), data.clone(), rotate)}
-                            {subscriptions_card(app.id.clone(), data.clone(), save, delete)}
-                            {deauthorization_card(app.id.clone(), data.deauthorization_url.clone(), deauth)}
+                            {token_region.view(move || token_part)}
+                            {subscriptions_card(app.id.clone(), data, save, delete)}
+                            {deauth_region.view(move || deauth_part)}
                         </div>
                     </div>
                 }
                 .into_any()
             })}
         </Transition>
+    }
+}
+
+/// The Secret Token and the deauthorization endpoint cards.
+fn side_cards(
+    id: String,
+    data: FeaturesOut,
+    rotate: ActionOf<RotateSecretToken>,
+    deauth: ActionOf<SaveDeauthorizationUrl>,
+) -> (AnyView, AnyView) {
+    let url = data.deauthorization_url.clone();
+    (
+        secret_token_card(id.clone(), data, rotate).into_any(),
+        deauthorization_card(id, url, deauth).into_any(),
+    )
+}
+
+/// The side cards in the browser: their code is its own chunk, fetched once
+/// the subscriptions have hydrated.
+#[cfg(feature = "hydrate")]
+mod extras {
+    use super::{side_cards, ActionOf, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl};
+    use crate::components::deferred::DeferredRegion;
+
+    #[leptos::lazy]
+    pub fn attach_side_cards(
+        (token_region, deauth_region): (DeferredRegion, DeferredRegion),
+        id: String,
+        data: FeaturesOut,
+        rotate: ActionOf<RotateSecretToken>,
+        deauth: ActionOf<SaveDeauthorizationUrl>,
+    ) {
+        let (token_part, deauth_part) = side_cards(id, data, rotate, deauth);
+        token_region.attach(move || token_part);
+        deauth_region.attach(move || deauth_part);
     }
 }
 
