@@ -2,10 +2,11 @@
 // gzip -9 and brotli q11, as a browser would download them; then, from
 // cargo-leptos' split manifest, what each lazy route or function costs on
 // top of the main module (its own chunk plus the shared chunks it needs).
-//   node sizes.mjs DIR [--max-main-brotli KIB]
+//   node sizes.mjs DIR [--max-main-brotli KIB] [--max-page-brotli KIB]
 // With --max-main-brotli it exits 1 when the main module's brotli size is
-// over KIB (scripts/test uses it: a bundle that silently grew, e.g. the
-// splitter leaving all data in the main module, fails the tests).
+// over KIB, and with --max-page-brotli when what any page loads before it
+// is interactive is (scripts/test uses both: a bundle that silently grew,
+// e.g. the splitter leaving all data in the main module, fails the tests).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -13,6 +14,9 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 const dir = process.argv[2];
 const limitAt = process.argv.indexOf("--max-main-brotli");
 const maxMainBrotliKib = limitAt > 0 ? Number(process.argv[limitAt + 1]) : undefined;
+const pageLimitAt = process.argv.indexOf("--max-page-brotli");
+const maxPageBrotliKib = pageLimitAt > 0 ? Number(process.argv[pageLimitAt + 1]) : undefined;
+const overPages = [];
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const sizes = new Map();
 for (const name of readdirSync(dir).sort()) {
@@ -54,7 +58,9 @@ if (existsSync(manifestPath)) {
   for (const [name, files] of routes) {
     const label = name.replace(/^__/, "").replace(/_view_\d+$/, "");
     const code = bundled ? [`route${name}.bundle`] : files.map((f) => `${f}.wasm`);
-    row(`  ${label}`, sum([...main, ...code]));
+    const page = sum([...main, ...code]);
+    row(`  ${label}`, page);
+    if (maxPageBrotliKib !== undefined && !(page.brotli / 1024 <= maxPageBrotliKib)) overPages.push(`${label} ${kib(page.brotli)}`);
   }
   // Lazy functions (the image check) load their chunks one file each, when
   // first called, on a page that is already interactive.
@@ -67,5 +73,9 @@ if (existsSync(manifestPath)) {
 
 if (maxMainBrotliKib !== undefined && !(mainSize.brotli / 1024 <= maxMainBrotliKib)) {
   console.error(`\nThe main module is ${kib(mainSize.brotli)} brotli, over the ${maxMainBrotliKib} KiB limit.`);
+  process.exit(1);
+}
+if (overPages.length > 0) {
+  console.error(`\nOver the ${maxPageBrotliKib} KiB brotli a page may load before it is interactive: ${overPages.join(", ")}.`);
   process.exit(1);
 }
