@@ -9,8 +9,11 @@
 //! interactive without that part's code. A `#[lazy]` function, fetched as
 //! soon as the page has hydrated, then hydrates the wrapper's children with
 //! `DeferredRegion::attach` (or builds them, when the page was reached by
-//! client-side navigation). Until then the part works as it does without
-//! JavaScript: it shows the server's HTML and its forms post.
+//! client-side navigation, and patches them when the page renders again
+//! with new data). Until then the part works as it does without
+//! JavaScript: it shows the server's HTML and its forms post. The page's
+//! own code must not depend on the part: the App information form does not
+//! feed the preview, the preview listens to the form.
 //!
 //! The wrapper has `display: contents`, so it does not change the layout,
 //! and gets `data-ready` once attached, which browser tests wait for.
