@@ -69,6 +69,11 @@ if (existsSync(manifestPath)) {
   for (const [name, files] of functions) {
     row(`  ${name.replace(/_\d+$/, "")}`, sum(files.map((f) => `${f}.wasm`)));
   }
+  // A page's deferred parts (attach_*), fetched once the page has hydrated,
+  // after a first visit to it: one bundle of what the page's own lacked.
+  const after = Object.keys(manifest).filter((name) => sizes.has(`after_${name}.bundle`)).sort();
+  if (after.length > 0) console.log("\ndeferred parts, fetched once their page has hydrated (one bundle after a first visit):");
+  for (const name of after) row(`  ${name.replace(/_\d+$/, "")}`, sum([`after_${name}.bundle`]));
 }
 
 if (maxMainBrotliKib !== undefined && !(mainSize.brotli / 1024 <= maxMainBrotliKib)) {

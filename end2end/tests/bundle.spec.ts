@@ -119,7 +119,9 @@ test("the form is interactive before the media list and preview's chunk arrives"
   const fetched = await openInformationWatched(page, info, "Late Preview");
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/pkg\/split_attach_media_and_preview_\d+\.wasm$/, async (route) => {
+  // The part's code: after a first visit, one bundle of what the page's
+  // own bundle lacks (scripts/lib/route_bundles.mjs).
+  await page.route(/\/pkg\/after_attach_information_media_and_preview_\d+\.bundle$/, async (route) => {
     await held;
     await route.continue();
   });
@@ -131,7 +133,9 @@ test("the form is interactive before the media list and preview's chunk arrives"
   await shortDescription.fill("x".repeat(151));
   await shortDescription.blur();
   await expect(page.getByText("A short description has at most 150 characters (this one has 151).")).toBeVisible();
-  await expect.poll(() => chunkFetches(fetched, "split_attach_media_and_preview").length).toBe(1);
+  await expect.poll(() => chunkFetches(fetched, "after_attach_information_media_and_preview")).toEqual([
+    expect.stringMatching(/^\/pkg\/after_attach_information_media_and_preview_\d+\.bundle$/),
+  ]);
   const card = page.getByRole("article", { name: "Listing card preview" });
   await page.getByLabel("App name").fill("Typed Early");
   await expect(page.locator(".deferred[data-ready]")).toHaveCount(0);
@@ -146,4 +150,6 @@ test("the form is interactive before the media list and preview's chunk arrives"
   await expect(card.getByRole("heading", { name: "Typed Late" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Listing preview" })).toHaveCount(1);
   await expect(page.getByRole("heading", { name: "Preview images and video" })).toHaveCount(1);
+  // The reload fetched two bundles and no chunk file on its own.
+  expect(fetched.filter((p) => /^\/pkg\/.*\.wasm$/.test(p) && p !== "/pkg/portico.wasm")).toEqual([]);
 });

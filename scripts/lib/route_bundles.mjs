@@ -2,7 +2,8 @@
 //   1. one bundle file per lazy route (its split plus every shared chunk it
 //      needs, concatenated), and a patch to the split loader (which also
 //      drops its comments) so that the first route a visitor loads arrives
-//      as that one file;
+//      as that one file, and that page's deferred parts (if any) as one
+//      more;
 //   2. brotli and gzip copies of every file, which the server sends to
 //      browsers that accept them (tower-http ServeDir, precompressed).
 //
@@ -22,8 +23,11 @@ const loaderName = "__wasm_split.______________________.js";
 const manifest = JSON.parse(readFileSync(join(dir, "__wasm_split_manifest.json"), "utf8"));
 
 // 1. Bundles: [u32 LE header length][header: JSON [[file, bytes], ...]][files].
+// Only routes: a lazy function is never the first split a page loads, and
+// every entry here is loaded with the main module.
 const bundles = {};
 for (const [split, files] of Object.entries(manifest)) {
+  if (!/_route_view_\d+$/.test(split)) continue;
   const parts = files.map((f) => readFileSync(join(dir, `${f}.wasm`)));
   const header = Buffer.from(JSON.stringify(files.map((f, i) => [f, parts[i].length])));
   const length = Buffer.alloc(4);
@@ -31,6 +35,32 @@ for (const [split, files] of Object.entries(manifest)) {
   const name = `route${split}.bundle`;
   writeFileSync(join(dir, name), Buffer.concat([length, header, ...parts]));
   bundles[split] = { file: name, parts: files };
+}
+
+// A page's deferred part (src/components/deferred.rs) is a lazy function
+// named attach_<page>_…, after its route <page>_route (e.g.
+// attach_information_media_and_preview on the information page), fetched
+// right after the page has hydrated. After a first visit to that page it
+// arrives as one more bundle: the parts the page's own bundle did not hold.
+for (const [split, files] of Object.entries(manifest)) {
+  if (!split.startsWith("attach_")) continue;
+  const page = Object.keys(manifest).find((route) => {
+    const name = route.match(/^__(.+)_route_view_\d+$/)?.[1];
+    return name !== undefined && split.startsWith(`attach_${name}_`);
+  });
+  if (page === undefined) {
+    console.error(`${split}: no route matches its name (attach_<route>_…)`);
+    process.exit(1);
+  }
+  const rest = files.filter((f) => !manifest[page].includes(f));
+  const parts = rest.map((f) => readFileSync(join(dir, `${f}.wasm`)));
+  const header = Buffer.from(JSON.stringify(rest.map((f, i) => [f, parts[i].length])));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const name = `after_${split}.bundle`;
+  writeFileSync(join(dir, name), Buffer.concat([length, header, ...parts]));
+  bundles[split] = { after: { route: page, file: name, parts: rest } };
+  console.log(`${name}: ${rest.length} parts beyond ${page}`);
 }
 
 // The loader, as wasm-split-cli 0.2.3 (cargo-leptos 0.3.10) writes it:
@@ -65,7 +95,8 @@ if (!patched) {
 // one bundle file; every later chunk as its own file.
 const ROUTE_BUNDLES = ${JSON.stringify(bundles)};
 const bundled = new Map();
-let bundleTried = false;
+let firstSplit = undefined;
+const afterTried = new Set();
 function fetchPart(name) {
     const part = bundled.get(name);
     if (part !== undefined) {
@@ -74,36 +105,45 @@ function fetchPart(name) {
     }
     return fetch(new URL("./" + name + ".wasm", import.meta.url));
 }
+function useBundle(file, parts) {
+    const bytes = fetch(new URL("./" + file, import.meta.url)).then((r) => {
+        if (!r.ok) throw new Error("bundle " + file + ": " + r.status);
+        return r.arrayBuffer();
+    });
+    // The header is read once; each part is a slice of the bytes.
+    const spans = bytes.then((buf) => {
+        const length = new DataView(buf).getUint32(0, true);
+        const entries = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, length)));
+        const found = new Map();
+        let start = 4 + length;
+        for (const [part, size] of entries) {
+            found.set(part, buf.slice(start, start + size));
+            start += size;
+        }
+        return found;
+    });
+    for (const name of parts) {
+        // A failed bundle fails these parts once; makeLoad forgets
+        // failures, and the retry fetches the part on its own.
+        bundled.set(name, spans.then((found) => {
+            const part = found.get(name);
+            if (part === undefined) throw new Error(name + " is not in " + file);
+            return new Response(part, { headers: { "Content-Type": "application/wasm" } });
+        }));
+    }
+}
 function makeRouteLoad(split, fetcher, deps) {
     const load = makeLoad(fetcher, deps);
     return () => {
         const bundle = ROUTE_BUNDLES[split];
-        if (!bundleTried && bundle !== undefined) {
-            bundleTried = true;
-            const bytes = fetch(new URL("./" + bundle.file, import.meta.url)).then((r) => {
-                if (!r.ok) throw new Error("bundle " + bundle.file + ": " + r.status);
-                return r.arrayBuffer();
-            });
-            // The header is read once; each part is a slice of the bytes.
-            const spans = bytes.then((buf) => {
-                const length = new DataView(buf).getUint32(0, true);
-                const entries = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, length)));
-                const found = new Map();
-                let start = 4 + length;
-                for (const [file, size] of entries) {
-                    found.set(file, buf.slice(start, start + size));
-                    start += size;
-                }
-                return found;
-            });
-            for (const name of bundle.parts) {
-                // A failed bundle fails these parts once; makeLoad forgets
-                // failures, and the retry fetches the part on its own.
-                bundled.set(name, spans.then((found) => {
-                    const part = found.get(name);
-                    if (part === undefined) throw new Error(name + " is not in " + bundle.file);
-                    return new Response(part, { headers: { "Content-Type": "application/wasm" } });
-                }));
+        if (bundle !== undefined) {
+            if (firstSplit === undefined) {
+                firstSplit = split;
+                if (bundle.file !== undefined) useBundle(bundle.file, bundle.parts);
+            } else if (bundle.after !== undefined && bundle.after.route === firstSplit && !afterTried.has(split)) {
+                // A deferred part of the page first visited.
+                afterTried.add(split);
+                useBundle(bundle.after.file, bundle.after.parts);
             }
         }
         return load();

@@ -83,7 +83,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 #[cfg(not(feature = "ssr"))]
                 let oauth_part = ();
                 #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_oauth_cards(
+                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_credentials_oauth_cards(
                     oauth_region,
                     app.id.clone(),
                     settings,
@@ -225,7 +225,7 @@ mod extras {
     use crate::components::deferred::DeferredRegion;
 
     #[leptos::lazy]
-    pub fn attach_oauth_cards(
+    pub fn attach_credentials_oauth_cards(
         region: DeferredRegion,
         id: String,
         settings: OAuthSettingsOut,

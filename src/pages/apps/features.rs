@@ -61,7 +61,7 @@ pub fn FeaturesPage() -> impl IntoView {
                 #[cfg(not(feature = "ssr"))]
                 let (token_part, deauth_part) = ((), ());
                 #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_side_cards(
+                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_features_side_cards(
                     (token_region, deauth_region),
                     app.id.clone(),
                     data.clone(),
@@ -106,7 +106,7 @@ mod extras {
     use crate::components::deferred::DeferredRegion;
 
     #[leptos::lazy]
-    pub fn attach_side_cards(
+    pub fn attach_features_side_cards(
         (token_region, deauth_region): (DeferredRegion, DeferredRegion),
         id: String,
         data: FeaturesOut,

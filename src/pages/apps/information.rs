@@ -60,7 +60,7 @@ pub fn InformationPage() -> impl IntoView {
                         let (media_part, preview_part) = ((), ());
                         #[cfg(feature = "hydrate")]
                         leptos::task::spawn_local_scoped_with_cancellation(
-                            extras::attach_media_and_preview(
+                            extras::attach_information_media_and_preview(
                                 (media_region, preview_region),
                                 app_id,
                                 info.media.clone(),
@@ -196,7 +196,7 @@ mod extras {
     use crate::components::deferred::DeferredRegion;
 
     #[leptos::lazy]
-    pub fn attach_media_and_preview(
+    pub fn attach_information_media_and_preview(
         (media_region, preview_region): (DeferredRegion, DeferredRegion),
         app_id: String,
         media: MediaListJson,
