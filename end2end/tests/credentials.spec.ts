@@ -1,4 +1,4 @@
-import { expect, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
+import { expect, hydrated, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 
 test("a developer generates a client secret, sees it once, and rotates it", async ({ page }, info) => {
   await signUp(page, info, uniqueEmail("creds", info), "Creds");
@@ -28,7 +28,22 @@ test("a developer generates a client secret, sees it once, and rotates it", asyn
   await waitForHydration(page, info);
 
   await page.getByRole("button", { name: "Rotate secret (development)" }).click();
-  await expect(page.getByLabel("New development client secret")).not.toHaveValue(first);
+  await expect(secret).not.toHaveValue(first);
+  if (hydrated(info)) {
+    const baseURL = info.project.use.baseURL as string;
+    await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
+    const copied = page.getByText("Copied.", { exact: true });
+    await page.getByRole("button", { name: "Copy client secret" }).click();
+    await expect(copied).toBeVisible();
+    const second = await secret.inputValue();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(second);
+    // The outcome fades (after 3 s), so that a secret rotated in place is
+    // not shown as copied while the clipboard holds the one before.
+    await expect(copied).toHaveCount(0, { timeout: 10_000 });
+    await page.getByRole("button", { name: "Rotate secret (development)" }).click();
+    await expect(secret).not.toHaveValue(second);
+    await expect(copied).toHaveCount(0);
+  }
   await expect(page.getByText("The previous secret works until")).toBeVisible();
   await page.getByRole("button", { name: "Revoke old development secret now" }).click();
   await expect(page.getByText("The previous secret works until")).toHaveCount(0);

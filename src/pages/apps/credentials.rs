@@ -357,6 +357,14 @@ pub fn copy_button(text: String, label: &'static str) -> impl IntoView {
                 };
                 if let Some(status) = status {
                     status.set_text_content(Some(message));
+                    // The outcome goes away after a while: the view is
+                    // patched in place when the page's data is fetched
+                    // again, so a rotated secret's button would otherwise
+                    // still say that the one before it was copied.
+                    leptos::prelude::set_timeout(
+                        move || status.set_text_content(None),
+                        std::time::Duration::from_secs(3),
+                    );
                 }
             });
         }
