@@ -23,17 +23,21 @@ const loaderName = "__wasm_split.______________________.js";
 const manifest = JSON.parse(readFileSync(join(dir, "__wasm_split_manifest.json"), "utf8"));
 
 // 1. Bundles: [u32 LE header length][header: JSON [[file, bytes], ...]][files].
+function writeBundle(name, files) {
+  const parts = files.map((f) => readFileSync(join(dir, `${f}.wasm`)));
+  const header = Buffer.from(JSON.stringify(files.map((f, i) => [f, parts[i].length])));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  writeFileSync(join(dir, name), Buffer.concat([length, header, ...parts]));
+}
+
 // Only routes: a lazy function is never the first split a page loads, and
 // every entry here is loaded with the main module.
 const bundles = {};
 for (const [split, files] of Object.entries(manifest)) {
   if (!/_route_view_\d+$/.test(split)) continue;
-  const parts = files.map((f) => readFileSync(join(dir, `${f}.wasm`)));
-  const header = Buffer.from(JSON.stringify(files.map((f, i) => [f, parts[i].length])));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(header.length);
   const name = `route${split}.bundle`;
-  writeFileSync(join(dir, name), Buffer.concat([length, header, ...parts]));
+  writeBundle(name, files);
   bundles[split] = { file: name, parts: files };
 }
 
@@ -53,12 +57,8 @@ for (const [split, files] of Object.entries(manifest)) {
     process.exit(1);
   }
   const rest = files.filter((f) => !manifest[page].includes(f));
-  const parts = rest.map((f) => readFileSync(join(dir, `${f}.wasm`)));
-  const header = Buffer.from(JSON.stringify(rest.map((f, i) => [f, parts[i].length])));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(header.length);
   const name = `after_${split}.bundle`;
-  writeFileSync(join(dir, name), Buffer.concat([length, header, ...parts]));
+  writeBundle(name, rest);
   bundles[split] = { after: { route: page, file: name, parts: rest } };
   console.log(`${name}: ${rest.length} parts beyond ${page}`);
 }
