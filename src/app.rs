@@ -96,7 +96,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Stylesheet id="leptos" href="/pkg/portico.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Portico".to_owned() } else { format!("{page} · Portico") }/>
+        <Title formatter=|page: String| crate::components::field::raw_text(if page.is_empty() { "Portico".to_owned() } else { format!("{page} · Portico") })/>
         <Router>
             <Layout/>
         </Router>

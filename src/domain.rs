@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod app;
+pub mod app_access;
 pub mod events;
 pub mod fields;
 pub mod listing;

@@ -32,6 +32,13 @@ pub enum AppError {
     /// Signed in, but not allowed to do this.
     #[error("You don't have permission to do that.")]
     Forbidden,
+    /// Signed in and allowed to know the thing exists, but not to do this to
+    /// it; the message says who may (e.g. an app's managers).
+    #[error("{message}")]
+    NotAllowed {
+        /// Shown as is.
+        message: String,
+    },
     /// The thing does not exist, or is not visible to this user.
     #[error("We couldn't find that.")]
     NotFound,
@@ -95,6 +102,13 @@ impl AppError {
         }
     }
 
+    /// A 403 with its reason.
+    pub fn not_allowed(message: impl Into<String>) -> Self {
+        AppError::NotAllowed {
+            message: message.into(),
+        }
+    }
+
     /// The message for one field, if this is a validation error naming it.
     pub fn field_message(&self, field: &str) -> Option<String> {
         match self {
@@ -108,7 +122,7 @@ impl AppError {
         match self {
             AppError::Invalid { .. } => 422,
             AppError::Unauthenticated | AppError::BadCredentials => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::NotAllowed { .. } => 403,
             AppError::NotFound => 404,
             AppError::Refused { .. } => 409,
             AppError::EndpointCheck { .. } => 422,
@@ -137,6 +151,7 @@ impl<'de> Deserialize<'de> for AppError {
             BadCredentials,
             Unauthenticated,
             Forbidden,
+            NotAllowed,
             NotFound,
             Refused,
             TooManyAttempts,
@@ -167,6 +182,9 @@ impl<'de> Deserialize<'de> for AppError {
             Kind::BadCredentials => AppError::BadCredentials,
             Kind::Unauthenticated => AppError::Unauthenticated,
             Kind::Forbidden => AppError::Forbidden,
+            Kind::NotAllowed => AppError::NotAllowed {
+                message: required(wire.message, "message")?,
+            },
             Kind::NotFound => AppError::NotFound,
             Kind::Refused => AppError::Refused {
                 message: required(wire.message, "message")?,
@@ -225,6 +243,7 @@ mod tests {
             AppError::BadCredentials,
             AppError::Unauthenticated,
             AppError::Forbidden,
+            AppError::not_allowed("only the app's managers"),
             AppError::NotFound,
             AppError::refused("try again in 30 seconds"),
             AppError::TooManyAttempts {

@@ -42,6 +42,13 @@ pub fn error_view(error: AppError) -> AnyView {
             </section>
         }
         .into_any(),
+        AppError::NotAllowed { message } => view! {
+            <section class="card narrow" role="alert">
+                <h1>"Not allowed"</h1>
+                <p>{message}</p>
+            </section>
+        }
+        .into_any(),
         other => view! {
             <section class="card narrow" role="alert">
                 <h1>"Something went wrong"</h1>

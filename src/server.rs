@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: configuration, database,
 //! sessions, the HTTP router and its middleware. Never compiled to WASM.
 
+pub mod app_access;
 pub mod auth;
 pub mod cache;
 pub mod config;

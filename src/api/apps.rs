@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::app::{AppStatus, AppType};
+use crate::domain::app_access::AppRole;
 use crate::error::AppError;
 
 /// An app as its pages show it.
@@ -18,21 +19,32 @@ pub struct AppOut {
     pub name: String,
     pub app_type: AppType,
     pub status: AppStatus,
-    /// Last change, as a date.
+    /// Last change, as a date ("" for those who may only see the app).
     pub updated: String,
+    /// The caller's relation to the app: what its pages offer them.
+    pub role: AppRole,
 }
 
 #[cfg(feature = "ssr")]
 impl AppOut {
-    pub(crate) fn from_row(row: crate::server::repo::apps::AppRow) -> Option<AppOut> {
+    pub(crate) fn from_row(
+        row: crate::server::repo::apps::AppRow,
+        role: AppRole,
+    ) -> Option<AppOut> {
         use crate::domain::app::AppKind;
+        use crate::domain::app_access::AppAction;
         Some(AppOut {
+            role,
             app_type: AppType {
                 marketplace: row.marketplace != 0,
                 kind: AppKind::parse(&row.kind)?,
             },
             status: AppStatus::parse(&row.status)?,
-            updated: crate::server::context::date(row.updated_at),
+            updated: if role.may(AppAction::Open) {
+                crate::server::context::date(row.updated_at)
+            } else {
+                String::new()
+            },
             id: row.id,
             name: row.name,
         })
@@ -46,30 +58,49 @@ pub async fn my_apps() -> Result<Vec<AppOut>, AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let rows =
-                repo::apps::list_for_account(&context::state()?.db.pool, &user.account_id).await?;
-            Ok(rows.into_iter().filter_map(AppOut::from_row).collect())
+            let rows = repo::collaborators::apps_with_relation(
+                &context::state()?.db.pool,
+                &user.account_id,
+                &user.user_id,
+            )
+            .await?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|row| {
+                    let role =
+                        AppRole::of(user.role, row.is_creator != 0, row.is_collaborator != 0);
+                    AppOut::from_row(row.app, role)
+                })
+                .collect())
         }
         .await,
     )
 }
 
-/// The app `id` of the current account: `NotFound` when it is not one.
+/// The current account's app `id` as its pages show it, if the caller may
+/// open it (see `server::app_access`).
 #[cfg(feature = "ssr")]
-pub(crate) async fn account_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppError> {
-    use crate::server::{context, repo};
-    let user = context::require_user().await?;
-    repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, id)
-        .await?
-        .ok_or(AppError::NotFound)
+pub(crate) async fn open_app(
+    id: &str,
+) -> Result<(crate::server::app_access::AppAccess, AppOut), AppError> {
+    use crate::domain::app_access::AppAction;
+    let access = crate::server::app_access::require(id, AppAction::Open).await?;
+    let out = AppOut::from_row(access.app.clone(), access.role).ok_or(AppError::NotFound)?;
+    Ok((access, out))
 }
 
-/// One app of the current account.
+/// One app of the current account: its name and status for anyone in the
+/// account, the rest for those who may open it.
 #[server(endpoint = "app_detail")]
 pub async fn app_detail(id: String) -> Result<AppOut, AppError> {
-    use crate::server::context;
+    use crate::domain::app_access::AppAction;
+    use crate::server::{app_access, context};
     context::finish(
-        async { AppOut::from_row(account_app(&id).await?).ok_or(AppError::NotFound) }.await,
+        async {
+            let access = app_access::require(&id, AppAction::See).await?;
+            AppOut::from_row(access.app, access.role).ok_or(AppError::NotFound)
+        }
+        .await,
     )
 }
 
@@ -127,15 +158,14 @@ pub async fn create_app(app_type: String, name: String) -> Result<(), AppError> 
 /// Deletes an app that is not published.
 #[server(endpoint = "delete_app")]
 pub async fn delete_app(id: String) -> Result<(), AppError> {
+    use crate::domain::app_access::AppAction;
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = context::require_user().await?;
+            let crate::server::app_access::AppAccess { user, app, .. } =
+                crate::server::app_access::require(&id, AppAction::Delete).await?;
             let state = context::state()?;
             let pool = &state.db.pool;
-            let app = repo::apps::find_in_account(pool, &user.account_id, &id)
-                .await?
-                .ok_or(AppError::NotFound)?;
             if app.status == AppStatus::Published.as_str() {
                 return Err(AppError::refused("A published app cannot be deleted."));
             }
@@ -177,12 +207,12 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = context::require_user().await?;
+            let (access, app) = open_app(&id).await?;
+            let user = access.user;
             let pool = &context::state()?.db.pool;
             let info = repo::apps::information(pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let app = AppOut::from_row(info.app).ok_or(AppError::NotFound)?;
             let media = crate::api::media::media_of(&app.id).await?;
             Ok(InformationOut {
                 media: crate::api::media::MediaListJson::new(&media)?,
@@ -227,12 +257,11 @@ pub async fn update_information(
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = context::require_user().await?;
+            let crate::server::app_access::AppAccess { user, app, .. } =
+                crate::server::app_access::require(&id, crate::domain::app_access::AppAction::Edit)
+                    .await?;
             let state = context::state()?;
             let pool = &state.db.pool;
-            let app = repo::apps::find_in_account(pool, &user.account_id, &id)
-                .await?
-                .ok_or(AppError::NotFound)?;
             let (patch, mut errors) = validate_information(&InformationIn {
                 name,
                 short_description,

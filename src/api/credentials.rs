@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::apps::AppOut;
 use crate::api::oauth::OAuthSettingsOut;
+#[cfg(feature = "ssr")]
+use crate::domain::app_access::AppAction;
 use crate::error::AppError;
 
 /// How long a rotated secret keeps working: 24 hours.
@@ -47,19 +49,28 @@ fn check_environment(environment: &str) -> Result<(), AppError> {
 }
 
 /// The app of the current account that may have credentials (not a
-/// webhook-only app); returns its status.
+/// webhook-only app), if the caller may do `action` to it; returns its
+/// status.
 #[cfg(feature = "ssr")]
-async fn oauth_app(account_id: &str, id: &str) -> Result<String, AppError> {
-    use crate::server::{context, repo};
-    let app = repo::apps::find_in_account(&context::state()?.db.pool, account_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+async fn oauth_app(id: &str, action: AppAction) -> Result<String, AppError> {
+    let app = crate::server::app_access::require(id, action).await?.app;
     if app.kind == crate::domain::app::AppKind::WebhookOnly.as_str() {
         return Err(AppError::refused(
             "Webhook-only apps have no OAuth credentials.",
         ));
     }
     Ok(app.status)
+}
+
+/// Who may rotate or revoke an environment's secret: the production one
+/// only the app's managers, the development one its collaborators too.
+#[cfg(feature = "ssr")]
+fn secret_action(environment: &str) -> AppAction {
+    if environment == "production" {
+        AppAction::RotateProductionSecret
+    } else {
+        AppAction::Edit
+    }
 }
 
 /// The Credentials page, in one request (and one reader in the browser
@@ -88,8 +99,8 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
     context::finish(
         async {
             // The app is looked up once for the whole page.
-            let row = crate::api::apps::account_app(&id).await?;
-            let app = AppOut::from_row(row.clone()).ok_or(AppError::NotFound)?;
+            let (access, app) = crate::api::apps::open_app(&id).await?;
+            let row = access.app;
             if app.app_type.kind == crate::domain::app::AppKind::WebhookOnly {
                 return Ok(CredentialsOut {
                     app,
@@ -154,8 +165,7 @@ pub async fn app_credentials(id: String) -> Result<Vec<EnvironmentOut>, AppError
     use crate::server::context;
     context::finish(
         async {
-            let user = context::require_user().await?;
-            let status = oauth_app(&user.account_id, &id).await?;
+            let status = oauth_app(&id, AppAction::Open).await?;
             environments_of(&id, &status).await
         }
         .await,
@@ -171,8 +181,7 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
     context::finish(
         async {
             check_environment(&environment)?;
-            let user = context::require_user().await?;
-            oauth_app(&user.account_id, &id).await?;
+            oauth_app(&id, secret_action(&environment)).await?;
             let state = context::state()?;
             let now = state.now_ms();
             let secret = ids::new_secret();
@@ -218,8 +227,7 @@ pub async fn revoke_old_secret(id: String, environment: String) -> Result<(), Ap
     context::finish(
         async {
             check_environment(&environment)?;
-            let user = context::require_user().await?;
-            oauth_app(&user.account_id, &id).await?;
+            oauth_app(&id, secret_action(&environment)).await?;
             let state = context::state()?;
             repo::credentials::revoke_old_secret(&state.db.pool, &id, &environment).await?;
             state.caches.forget();

@@ -38,9 +38,18 @@ pub struct FeaturesOut {
 }
 
 // Every app type can have webhooks (a chat bot's own events come through
-// the same subscriptions): any app of the current account will do.
+// the same subscriptions): any app the caller may act on will do.
 #[cfg(feature = "ssr")]
-use crate::api::apps::account_app;
+use crate::domain::app_access::AppAction;
+
+/// The current account's app `id`, if the caller may do `action` to it.
+#[cfg(feature = "ssr")]
+async fn app_for(
+    id: &str,
+    action: AppAction,
+) -> Result<crate::server::repo::apps::AppRow, AppError> {
+    Ok(crate::server::app_access::require(id, action).await?.app)
+}
 
 /// The Secret Tokens that sign now (current first), opened.
 #[cfg(feature = "ssr")]
@@ -64,7 +73,7 @@ pub async fn features_page(id: String) -> Result<FeaturesOut, AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            let app = AppOut::from_row(account_app(&id).await?).ok_or(AppError::NotFound)?;
+            let app = crate::api::apps::open_app(&id).await?.1;
             let (tokens, row) = tokens_of(&id).await?;
             let state = context::state()?;
             let subscriptions = repo::webhooks::subscriptions(&state.db.pool, &id).await?;
@@ -99,7 +108,7 @@ pub async fn rotate_secret_token(id: String) -> Result<(), AppError> {
     use crate::server::{context, repo, webhooks::sign::new_secret_token};
     context::finish(
         async {
-            account_app(&id).await?;
+            app_for(&id, AppAction::RotateProductionSecret).await?;
             tokens_of(&id).await?;
             let state = context::state()?;
             let now = state.now_ms();
@@ -136,7 +145,7 @@ pub async fn save_subscription(
     use crate::server::{context, repo};
     context::finish(
         async {
-            account_app(&id).await?;
+            app_for(&id, AppAction::Edit).await?;
             let valid = validate_subscription(
                 &name,
                 &development_url,
@@ -222,7 +231,7 @@ pub async fn delete_subscription(id: String, subscription_id: String) -> Result<
     use crate::server::{context, repo};
     context::finish(
         async {
-            account_app(&id).await?;
+            app_for(&id, AppAction::Edit).await?;
             if !repo::webhooks::delete_subscription(
                 &context::state()?.db.pool,
                 &id,
@@ -251,7 +260,7 @@ pub async fn save_deauthorization_url(
     use crate::server::{context, repo};
     context::finish(
         async {
-            account_app(&id).await?;
+            app_for(&id, AppAction::Edit).await?;
             let url = validate_endpoint_url(&deauthorization_url)
                 .map_err(|m| AppError::field("deauthorization_url", m))?;
             tokens_of(&id).await?;
@@ -303,7 +312,7 @@ pub async fn delivery_log(
     use crate::server::{context, repo};
     context::finish(
         async {
-            account_app(&id).await?;
+            app_for(&id, AppAction::Open).await?;
             let status =
                 status.filter(|s| matches!(s.as_str(), "pending" | "delivered" | "failed"));
             let pool = &context::state()?.db.pool;
@@ -345,7 +354,7 @@ pub async fn redeliver(id: String, event_id: String) -> Result<(), AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            account_app(&id).await?;
+            app_for(&id, AppAction::Edit).await?;
             let state = context::state()?;
             if !repo::outbox::redeliver(&state.db.pool, &id, &event_id, state.now_ms()).await? {
                 return Err(AppError::refused(
@@ -370,7 +379,7 @@ pub async fn send_test_event(id: String, subscription_id: String) -> Result<(), 
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            let app = account_app(&id).await?;
+            let app = app_for(&id, AppAction::Edit).await?;
             let state = context::state()?;
             let subscription = repo::webhooks::subscriptions(&state.db.pool, &id)
                 .await?

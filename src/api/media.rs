@@ -92,7 +92,12 @@ pub async fn delete_media(app_id: String, media_id: String) -> Result<Vec<MediaO
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = context::require_user().await?;
+            let user = crate::server::app_access::require(
+                &app_id,
+                crate::domain::app_access::AppAction::Edit,
+            )
+            .await?
+            .user;
             let state = context::state()?;
             let deleted = repo::media::delete(
                 &state.db.pool,
@@ -122,7 +127,12 @@ pub async fn move_media(
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = context::require_user().await?;
+            let user = crate::server::app_access::require(
+                &app_id,
+                crate::domain::app_access::AppAction::Edit,
+            )
+            .await?
+            .user;
             let state = context::state()?;
             let pool = &state.db.pool;
             let earlier = match direction.as_str() {
@@ -131,10 +141,7 @@ pub async fn move_media(
                 _ => return Err(AppError::field("direction", "Move up or down.")),
             };
             // Not found and "already first" both leave things as they are;
-            // only an app outside the account is an error.
-            repo::apps::find_in_account(pool, &user.account_id, &app_id)
-                .await?
-                .ok_or(AppError::NotFound)?;
+            // only an app the caller may not edit is an error (above).
             repo::media::move_item(
                 pool,
                 &user.account_id,

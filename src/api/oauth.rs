@@ -193,13 +193,14 @@ pub struct OAuthSettingsOut {
     pub scopes: Vec<String>,
 }
 
+/// The current account's app `id` that may have OAuth settings (not a
+/// webhook-only app), if the caller may do `action` to it.
 #[cfg(feature = "ssr")]
-async fn oauth_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppError> {
-    use crate::server::{context, repo};
-    let user = context::require_user().await?;
-    let app = repo::apps::find_in_account(&context::state()?.db.pool, &user.account_id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+async fn oauth_app(
+    id: &str,
+    action: crate::domain::app_access::AppAction,
+) -> Result<crate::server::repo::apps::AppRow, AppError> {
+    let app = crate::server::app_access::require(id, action).await?.app;
     if app.kind == crate::domain::app::AppKind::WebhookOnly.as_str() {
         return Err(AppError::refused(
             "Webhook-only apps have no OAuth settings.",
@@ -211,7 +212,12 @@ async fn oauth_app(id: &str) -> Result<crate::server::repo::apps::AppRow, AppErr
 /// The app's redirect URLs, allow list, scopes and Publishable URL.
 #[server(endpoint = "oauth_settings")]
 pub async fn oauth_settings(id: String) -> Result<OAuthSettingsOut, AppError> {
-    crate::server::context::finish(async { settings_of(&oauth_app(&id).await?).await }.await)
+    crate::server::context::finish(
+        async {
+            settings_of(&oauth_app(&id, crate::domain::app_access::AppAction::Open).await?).await
+        }
+        .await,
+    )
 }
 
 /// The OAuth settings of an app already found (and allowed OAuth).
@@ -258,7 +264,7 @@ pub async fn save_redirects(
     use crate::server::{context, repo};
     context::finish(
         async {
-            oauth_app(&id).await?;
+            oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
             let mut errors = FieldErrors::new();
             let dev = errors.check(
                 "development_redirect_url",
@@ -312,7 +318,7 @@ pub async fn generate_publishable_url(id: String) -> Result<String, AppError> {
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            let app = oauth_app(&id).await?;
+            let app = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
             let state = context::state()?;
             let pool = &state.db.pool;
             let settings = repo::oauth::settings(pool, &id).await?;
@@ -360,7 +366,7 @@ pub async fn app_scopes(id: String) -> Result<ScopesOut, AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            let app = oauth_app(&id).await?;
+            let app = oauth_app(&id, crate::domain::app_access::AppAction::Open).await?;
             let kind = AppKind::parse(&app.kind).ok_or(AppError::NotFound)?;
             let settings = repo::oauth::settings(&context::state()?.db.pool, &id).await?;
             Ok(ScopesOut {
@@ -390,7 +396,7 @@ pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), 
     use crate::server::{context, repo};
     context::finish(
         async {
-            let app = oauth_app(&id).await?;
+            let app = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
             let kind = AppKind::parse(&app.kind).ok_or(AppError::NotFound)?;
             let scopes = validate_scopes(kind, &scopes.unwrap_or_default())
                 .map_err(|m| AppError::field("scopes", m))?;

@@ -157,7 +157,7 @@ pub fn TextField(
                         on:blur=on_blur
                         on:input=on_input
                     >
-                        {value}
+                        {value.map(raw_text)}
                     </textarea>
                 }
                 .into_any(),
@@ -166,6 +166,25 @@ pub fn TextField(
                 error.get().map(|message| view! { <p class="field-error" id=error_id.clone()>{message}</p> })
             }}
         </div>
+    }
+}
+
+/// Text for an element whose children Leptos 0.8 (tachys 0.2.19) writes
+/// into the server's HTML without escaping them, as it does for `<script>`:
+/// `<textarea>` (an escapable raw text element in HTML) and the document
+/// `<title>` (leptos_meta). Without this, a value holding `</textarea>`
+/// or `</title>` ends the element and the rest of it becomes markup. The
+/// server escapes; the browser sets DOM text, which needs none.
+/// Upstream: leptos-rs/leptos, tachys `textarea` has `ESCAPE_CHILDREN =
+/// false` and leptos_meta pushes the title text as is.
+pub fn raw_text(text: String) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        html_escape::encode_text(&text).into_owned()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        text
     }
 }
 

@@ -15,6 +15,7 @@ use axum::Json;
 use sha2::{Digest, Sha256};
 
 use crate::api::media::MediaOut;
+use crate::domain::app_access::AppAction;
 use crate::domain::media::{
     check_preview_image, check_video, verify_image_decodes, MediaKind, MediaProblem, MAX_IMAGES,
     MAX_IMAGES_WITH_VIDEO, MAX_IMAGE_BYTES, MAX_VIDEO_BYTES,
@@ -35,6 +36,8 @@ enum UploadError {
     Unauthenticated,
     /// No such app in the user's account.
     NotFound,
+    /// The user may not change this app (the reason, for them).
+    NotAllowed(AppError),
     /// The file was refused; `field` is the form field it came in.
     Problem {
         field: &'static str,
@@ -101,10 +104,13 @@ async fn store_upload(
     let pool = &state.db.pool;
     // Looked up before reading the body: someone else's app is a 404
     // whatever the file.
-    repo::apps::find_in_account(pool, &user.account_id, app_id)
+    crate::server::app_access::authorize(pool, user.clone(), app_id, AppAction::Edit)
         .await
-        .map_err(|e| UploadError::Internal(internal(headers, e)))?
-        .ok_or(UploadError::NotFound)?;
+        .map_err(|e| match e {
+            AppError::NotFound => UploadError::NotFound,
+            e @ AppError::NotAllowed { .. } => UploadError::NotAllowed(e),
+            e => UploadError::Internal(internal(headers, e)),
+        })?;
     let (kind, bytes) = loop {
         let Some(field) = multipart
             .next_field()
@@ -232,6 +238,7 @@ impl UploadError {
         match self {
             UploadError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
             UploadError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
+            UploadError::NotAllowed(err) => (StatusCode::FORBIDDEN, err),
             UploadError::Missing => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::field("image", "Choose a file to upload."),
@@ -251,8 +258,8 @@ impl UploadError {
 
 /// `GET /media/{id}`: a stored image or video, with its stored content
 /// type, a strong ETag (the SHA-256 of its bytes) and cache headers.
-/// Media of a published app are public; others only reach the app's
-/// account and reviewers (anyone else gets a 404, as if none existed).
+/// Media of a published app are public; others only reach reviewers and
+/// those who may open the app (anyone else gets a 404, as if none existed).
 pub async fn serve(
     State(state): State<AppState>,
     Path(media_id): Path<String>,
@@ -270,7 +277,20 @@ pub async fn serve(
             Ok(user) => user,
             Err(e) => return internal_response(&headers, e),
         };
-        let allowed = user.is_some_and(|u| u.account_id == head.account_id || u.is_reviewer);
+        let allowed = match user {
+            None => false,
+            Some(u) if u.is_reviewer => true,
+            Some(u) if u.account_id == head.account_id => {
+                match crate::server::app_access::authorize(pool, u, &head.app_id, AppAction::Open)
+                    .await
+                {
+                    Ok(_) => true,
+                    Err(AppError::NotFound | AppError::NotAllowed { .. }) => false,
+                    Err(e) => return internal_response(&headers, e),
+                }
+            }
+            Some(_) => false,
+        };
         if !allowed {
             return StatusCode::NOT_FOUND.into_response();
         }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod collaborators;
 pub mod credentials;
 pub mod invites;
 pub mod media;

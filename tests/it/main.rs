@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod app_access;
 mod apps;
 mod auth;
 mod crash;

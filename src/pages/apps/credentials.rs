@@ -17,6 +17,7 @@ use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::url_check::UrlRule;
 use crate::domain::app::AppStatus;
+use crate::domain::app_access::AppAction;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -106,7 +107,10 @@ pub fn CredentialsPage() -> impl IntoView {
                             </section>
                             {["development", "production"].into_iter().map(|environment| {
                                 let current = page.environments.iter().find(|e| e.environment == environment).cloned();
-                                view! { <EnvironmentCard id=app.id.clone() environment current published generate revoke/> }
+                                // Collaborators handle development secrets only.
+                                let may_rotate = environment != "production"
+                                    || app.role.may(AppAction::RotateProductionSecret);
+                                view! { <EnvironmentCard id=app.id.clone() environment current published may_rotate generate revoke/> }
                             }).collect_view()}
                             {oauth_region.view(move || oauth_part)}
                         </div>
@@ -159,6 +163,8 @@ fn EnvironmentCard(
     environment: &'static str,
     current: Option<EnvironmentOut>,
     published: bool,
+    /// False for a collaborator on the production card.
+    may_rotate: bool,
     generate: ActionOf<GenerateSecret>,
     revoke: ActionOf<RevokeOldSecret>,
 ) -> impl IntoView {
@@ -186,19 +192,29 @@ fn EnvironmentCard(
                     <p>{format!("Client secret made {} (UTC).", c.secret_created)}</p>
                     {c.old_secret_expires.clone().map(|until| view! {
                         <p>{format!("The previous secret works until {until} (UTC).")}</p>
-                        <PostForm action=revoke attr:class="inline">
+                        {may_rotate.then(|| view! { <PostForm action=revoke attr:class="inline">
                             <input type="hidden" name="id" value=revoke_id.clone()/>
                             <input type="hidden" name="environment" value=environment/>
                             <button type="submit" class="btn small danger">{format!("Revoke old {} secret now", lower_title(environment))}</button>
-                        </PostForm>
+                        </PostForm> })}
                     })}
                 }
             })}
-            <PostForm action=generate attr:class="inline">
-                <input type="hidden" name="id" value=id/>
-                <input type="hidden" name="environment" value=environment/>
-                <button type="submit" class="btn" aria-label=button_label>{button}</button>
-            </PostForm>
+            {if may_rotate {
+                view! {
+                    <PostForm action=generate attr:class="inline">
+                        <input type="hidden" name="id" value=id/>
+                        <input type="hidden" name="environment" value=environment/>
+                        <button type="submit" class="btn" aria-label=button_label>{button}</button>
+                    </PostForm>
+                }
+                .into_any()
+            } else {
+                view! {
+                    <p class="muted">"Only the app's creator and the account's owners and admins can make or rotate the production secret."</p>
+                }
+                .into_any()
+            }}
         </section>
     }
 }

@@ -8,6 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::apps::my_apps;
 use crate::components::async_view;
 use crate::domain::app::AppStatus;
+use crate::domain::app_access::AppAction;
 use crate::pages::{error_view, page_resource};
 
 /// The current account's apps with type, status and last change.
@@ -59,7 +60,7 @@ pub fn MyAppsPage() -> impl IntoView {
                                                         <td><span class=format!("status status-{}", app.status.as_str())>{app.status.label()}</span></td>
                                                         <td>{app.updated.clone()}</td>
                                                         <td>
-                                                            {(app.status != AppStatus::Published).then(|| view! {
+                                                            {(app.status != AppStatus::Published && app.role.may(AppAction::Delete)).then(|| view! {
                                                                 <A href=format!("/apps/{}/delete", app.id) attr:class="btn small danger" attr:aria-label=delete_label>
                                                                     "Delete"
                                                                 </A>

@@ -136,6 +136,7 @@ pub struct ServedMedia {
 #[derive(Debug, Clone, FromRow)]
 pub struct MediaHead {
     pub etag: String,
+    pub app_id: String,
     pub account_id: String,
     pub app_status: String,
 }
@@ -143,7 +144,7 @@ pub struct MediaHead {
 /// The item's ETag and owner, without its bytes.
 pub async fn head(pool: &AnyPool, id: &str) -> Result<Option<MediaHead>, sqlx::Error> {
     sqlx::query_as::<_, MediaHead>(
-        "SELECT m.etag, a.account_id, a.status AS app_status \
+        "SELECT m.etag, m.app_id, a.account_id, a.status AS app_status \
          FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
     )
     .bind(id)

@@ -1,0 +1,158 @@
+//! Who may do what to an app. The rule, in one place for both builds: an
+//! app is managed by the member who created it and by the account's owners
+//! and admins; collaborators (account members a manager added) may edit it
+//! but not delete it, rotate its production secrets, submit it or change
+//! its collaborators; every other member of the account sees at most its
+//! name and status. `server::app_access` applies it to every app-scoped
+//! server function and route.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::account::Role;
+
+/// The caller's relation to one app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppRole {
+    /// The app's creator, or an owner or admin of its account.
+    Manager,
+    /// Added to the app by a manager.
+    Collaborator,
+    /// Any other member of the account.
+    Member,
+}
+
+/// What someone wants to do to an app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppAction {
+    /// Know that it exists: its name and status (My apps, the overview).
+    See,
+    /// Read its pages: listing, credentials (never a stored secret), OAuth
+    /// settings, features, the Secret Token, the delivery log.
+    Open,
+    /// Change it: listing, media, redirect URLs, scopes, subscriptions,
+    /// the development secret, test events and redeliveries.
+    Edit,
+    /// Rotate or revoke a production secret: the production client secret
+    /// and the webhook Secret Token, which signs production deliveries.
+    RotateProductionSecret,
+    /// Delete it.
+    Delete,
+    /// Submit it for review.
+    Submit,
+    /// Add or remove collaborators.
+    ManageCollaborators,
+}
+
+impl AppRole {
+    /// The caller's relation to an app, from their account role, whether
+    /// they created it, and whether they are one of its collaborators.
+    pub fn of(account_role: Role, is_creator: bool, is_collaborator: bool) -> AppRole {
+        if is_creator || account_role.can_manage_members() {
+            AppRole::Manager
+        } else if is_collaborator {
+            AppRole::Collaborator
+        } else {
+            AppRole::Member
+        }
+    }
+
+    /// May someone with this relation do `action`?
+    pub fn may(self, action: AppAction) -> bool {
+        match self {
+            AppRole::Manager => true,
+            AppRole::Collaborator => {
+                matches!(action, AppAction::See | AppAction::Open | AppAction::Edit)
+            }
+            AppRole::Member => action == AppAction::See,
+        }
+    }
+
+    /// Why `action` is refused to someone with this relation.
+    pub fn refusal(self, action: AppAction) -> &'static str {
+        match (self, action) {
+            (AppRole::Collaborator, AppAction::Delete) => {
+                "Collaborators can't delete an app: ask its creator or an owner or admin of the account."
+            }
+            (AppRole::Collaborator, AppAction::RotateProductionSecret) => {
+                "Collaborators can't rotate or revoke production secrets: ask the app's creator or an owner or admin of the account."
+            }
+            (AppRole::Collaborator, AppAction::Submit) => {
+                "Collaborators can't submit an app for review: ask its creator or an owner or admin of the account."
+            }
+            (_, AppAction::ManageCollaborators) => {
+                "Only the app's creator and the account's owners and admins can change its collaborators."
+            }
+            _ => {
+                "Only this app's creator, its collaborators and the account's owners and admins can open or change it."
+            }
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AppRole::Manager => "Manager",
+            AppRole::Collaborator => "Collaborator",
+            AppRole::Member => "Member",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [AppAction; 7] = [
+        AppAction::See,
+        AppAction::Open,
+        AppAction::Edit,
+        AppAction::RotateProductionSecret,
+        AppAction::Delete,
+        AppAction::Submit,
+        AppAction::ManageCollaborators,
+    ];
+
+    #[test]
+    fn creators_owners_and_admins_manage() {
+        assert_eq!(AppRole::of(Role::Member, true, false), AppRole::Manager);
+        assert_eq!(AppRole::of(Role::Owner, false, false), AppRole::Manager);
+        assert_eq!(AppRole::of(Role::Admin, false, true), AppRole::Manager);
+        assert_eq!(
+            AppRole::of(Role::Member, false, true),
+            AppRole::Collaborator
+        );
+        assert_eq!(AppRole::of(Role::Member, false, false), AppRole::Member);
+        assert!(ALL.iter().all(|a| AppRole::Manager.may(*a)));
+    }
+
+    #[test]
+    fn collaborators_edit_but_do_not_delete_rotate_production_submit_or_share() {
+        let allowed: Vec<_> = ALL
+            .into_iter()
+            .filter(|a| AppRole::Collaborator.may(*a))
+            .collect();
+        assert_eq!(allowed, [AppAction::See, AppAction::Open, AppAction::Edit]);
+        for action in [
+            AppAction::Delete,
+            AppAction::RotateProductionSecret,
+            AppAction::Submit,
+        ] {
+            assert!(AppRole::Collaborator
+                .refusal(action)
+                .starts_with("Collaborators can't"));
+        }
+    }
+
+    #[test]
+    fn other_members_only_see_it() {
+        let allowed: Vec<_> = ALL
+            .into_iter()
+            .filter(|a| AppRole::Member.may(*a))
+            .collect();
+        assert_eq!(allowed, [AppAction::See]);
+        assert!(AppRole::Member
+            .refusal(AppAction::Edit)
+            .contains("creator, its collaborators"));
+    }
+}
