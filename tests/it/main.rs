@@ -12,6 +12,7 @@ mod crash;
 mod credentials;
 mod database;
 mod deliveries;
+mod escaping;
 mod interop;
 mod media;
 mod oauth;
