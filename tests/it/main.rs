@@ -14,6 +14,7 @@ mod deliveries;
 mod interop;
 mod media;
 mod oauth;
+mod oauth_rfc;
 mod outbound;
 mod rest;
 mod security;
