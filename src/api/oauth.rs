@@ -85,10 +85,7 @@ pub async fn authorize_request(query: String) -> Result<ConsentOut, AppError> {
     authorize::check_user(&checked, &user).map_err(refuse)?;
     // The form's answer redirects to the app: let this page's CSP allow it.
     if let Ok(url) = url::Url::parse(&checked.redirect_uri) {
-        crate::server::http::allow_form_action(
-            &parts,
-            &url.origin().ascii_serialization(),
-        );
+        crate::server::http::allow_form_action(&parts, &url.origin().ascii_serialization());
     }
     let kind = checked.kind;
     let client = checked.client.clone();

@@ -165,7 +165,9 @@ fn authlib_available() -> bool {
             std::env::var("PORTICO_TEST_AUTHLIB").as_deref() != Ok("1"),
             "PORTICO_TEST_AUTHLIB=1 but python3 cannot import authlib and requests"
         );
-        eprintln!("skipped: python3 cannot import authlib and requests (pip install authlib requests)");
+        eprintln!(
+            "skipped: python3 cannot import authlib and requests (pip install authlib requests)"
+        );
     }
     found
 }
@@ -176,9 +178,7 @@ async fn authlib_completes_the_flow_and_keeps_its_state(app: &TestApp) {
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    let served = app
-        .with_config(|c| c.public_url = base.clone())
-        .await;
+    let served = app.with_config(|c| c.public_url = base.clone()).await;
     let router = served.router.clone();
     let server = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();

@@ -64,8 +64,11 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Opens the consent page for `query` (encoded once, as a client does).
 async fn consent_page(app: &TestApp, cookie: &str, query: &[(&str, &str)]) -> TestResponse {
-    app.get(&format!("/oauth/authorize?{}", form_body(query)), Some(cookie))
-        .await
+    app.get(
+        &format!("/oauth/authorize?{}", form_body(query)),
+        Some(cookie),
+    )
+    .await
 }
 
 /// The raw query of an absolute URL and its pairs decoded once.
@@ -141,7 +144,10 @@ async fn redirect_uris_are_compared_as_sent(app: &TestApp) {
     .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST, "{}", page.body);
     assert!(page.body.contains("not one"), "{}", page.body);
-    assert!(!page.body.contains("decision"), "a consent page for {escaped}");
+    assert!(
+        !page.body.contains("decision"),
+        "a consent page for {escaped}"
+    );
     assert!(page.header("location").is_empty());
 
     // A registered redirect URL whose query is percent-encoded.
@@ -230,7 +236,13 @@ async fn every_token_call_needs_the_client_secret(app: &TestApp) {
         );
     }
 
-    let dev = oauth_app(app, "secret@example.com", "marketplace.user_managed", SCOPES).await;
+    let dev = oauth_app(
+        app,
+        "secret@example.com",
+        "marketplace.user_managed",
+        SCOPES,
+    )
+    .await;
     let id = dev.client_id.as_str();
     // A code with PKCE and one without, each offered with the client id
     // alone and with an empty secret.
@@ -273,7 +285,13 @@ async fn every_token_call_needs_the_client_secret(app: &TestApp) {
     .await;
     assert_invalid_client(&res, "refresh");
     for endpoint in ["/oauth/revoke", "/oauth/introspect"] {
-        let res = post_oauth(app, endpoint, &[("token", &access), ("client_id", id)], None).await;
+        let res = post_oauth(
+            app,
+            endpoint,
+            &[("token", &access), ("client_id", id)],
+            None,
+        )
+        .await;
         assert_invalid_client(&res, endpoint);
     }
     // Nothing was revoked or rotated by the refused calls.
@@ -301,12 +319,20 @@ async fn code_without_redirect_uri(app: &TestApp, dev: &Dev) -> String {
     assert_eq!(field(&fields, "redirect_uri"), None, "{fields:?}");
     let res = decide(app, &dev.cookie, &fields, "allow").await;
     let location = res.header("location");
-    assert!(location.starts_with(&format!("{REDIRECT}?code=")), "{location}");
+    assert!(
+        location.starts_with(&format!("{REDIRECT}?code=")),
+        "{location}"
+    );
     let (_, pairs) = query_of(&location);
     pairs.into_iter().find(|(k, _)| k == "code").unwrap().1
 }
 
-async fn token_request(app: &TestApp, dev: &Dev, code: &str, redirect: Option<&str>) -> TestResponse {
+async fn token_request(
+    app: &TestApp,
+    dev: &Dev,
+    code: &str,
+    redirect: Option<&str>,
+) -> TestResponse {
     let mut form = vec![("grant_type", "authorization_code"), ("code", code)];
     form.extend(redirect.map(|r| ("redirect_uri", r)));
     post_oauth(
@@ -319,7 +345,13 @@ async fn token_request(app: &TestApp, dev: &Dev, code: &str, redirect: Option<&s
 }
 
 async fn the_token_request_repeats_the_authorization_requests_redirect_uri(app: &TestApp) {
-    let dev = oauth_app(app, "repeat@example.com", "marketplace.user_managed", SCOPES).await;
+    let dev = oauth_app(
+        app,
+        "repeat@example.com",
+        "marketplace.user_managed",
+        SCOPES,
+    )
+    .await;
     // The authorization request named it: the token request must repeat it.
     let code = authorize(app, &dev.cookie, &dev.client_id, None).await;
     let res = token_request(app, &dev, &code, None).await;
@@ -352,7 +384,13 @@ async fn the_token_request_repeats_the_authorization_requests_redirect_uri(app: 
 
 async fn revoking_another_clients_token_is_refused(app: &TestApp) {
     let dev = oauth_app(app, "mine@example.com", "marketplace.user_managed", SCOPES).await;
-    let other = oauth_app(app, "theirs@example.com", "marketplace.user_managed", SCOPES).await;
+    let other = oauth_app(
+        app,
+        "theirs@example.com",
+        "marketplace.user_managed",
+        SCOPES,
+    )
+    .await;
     let code = authorize(app, &dev.cookie, &dev.client_id, None).await;
     let tokens = exchange(app, &dev, &code, None).await.json();
     let auth = basic(&other.client_id, &other.secret);
@@ -370,7 +408,13 @@ async fn revoking_another_clients_token_is_refused(app: &TestApp) {
         StatusCode::OK
     );
     // A token nobody holds is still answered with success (RFC 7009 §2.2).
-    let res = post_oauth(app, "/oauth/revoke", &[("token", "no-such-token")], Some(&auth)).await;
+    let res = post_oauth(
+        app,
+        "/oauth/revoke",
+        &[("token", "no-such-token")],
+        Some(&auth),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["status"], "success");
 }

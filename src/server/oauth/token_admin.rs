@@ -141,17 +141,11 @@ pub async fn compliance(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    with_client(
-        &state,
-        &headers,
-        query.as_deref(),
-        &body,
-        async |_, _| {
-            Ok(no_store(
-                Json(json!({ "status": "success" })).into_response(),
-            ))
-        },
-    )
+    with_client(&state, &headers, query.as_deref(), &body, async |_, _| {
+        Ok(no_store(
+            Json(json!({ "status": "success" })).into_response(),
+        ))
+    })
     .await
 }
 
