@@ -28,11 +28,12 @@ pub struct ConsentOut {
     pub account_name: String,
     pub user_name: String,
     pub scopes: Vec<ScopeOut>,
-    /// The request's parameters, for the form to post back (the redirect
-    /// URI resolved to the one that will be used).
+    /// The request's parameters exactly as sent, for the form to post back
+    /// (`redirect_uri` stays absent when the request had none: the token
+    /// request is then not asked to repeat it).
     pub response_type: String,
     pub client_id: String,
-    pub redirect_uri: String,
+    pub redirect_uri: Option<String>,
     pub state: Option<String>,
     pub code_challenge: Option<String>,
     pub code_challenge_method: Option<String>,
@@ -43,26 +44,25 @@ pub struct ConsentOut {
 /// about (wrong response type, bad PKCE parameters) is redirected to it
 /// with `error=…`; an unknown client or a redirect URI it did not register
 /// is refused here, never redirected.
+///
+/// `query` is the page's query string as the browser sent it, still
+/// percent-encoded, and is decoded here exactly once: the router's query
+/// map decodes values a second time, which altered a `state` such as
+/// `ret%3D%252Fdash` and turned a `redirect_uri` of `…/%63allback` into
+/// `…/callback` (RFC 6749 §4.1.2: `state` comes back byte for byte).
 #[server(endpoint = "authorize_request")]
-pub async fn authorize_request(
-    response_type: String,
-    client_id: String,
-    redirect_uri: Option<String>,
-    state: Option<String>,
-    code_challenge: Option<String>,
-    code_challenge_method: Option<String>,
-) -> Result<ConsentOut, AppError> {
-    use crate::domain::oauth::AuthorizeRequest;
+pub async fn authorize_request(query: String) -> Result<ConsentOut, AppError> {
     use crate::server::context;
     use crate::server::oauth::authorize::{self, Refusal};
-    let req = AuthorizeRequest {
-        response_type,
-        client_id,
-        redirect_uri,
-        state,
-        code_challenge,
-        code_challenge_method,
+    let parts = context::parts()?;
+    // Rendering the consent page itself: its own request's query is the
+    // one the browser sent. Called from the browser (after a navigation
+    // inside the app) the argument carries `location.search` unchanged.
+    let raw = match parts.uri.path() {
+        "/oauth/authorize" => parts.uri.query().unwrap_or_default(),
+        _ => query.as_str(),
     };
+    let req = authorize::parse_request_query(raw);
     let app_state = context::state()?;
     let refuse = |refusal: Refusal| -> AppError {
         match refusal {
@@ -85,10 +85,7 @@ pub async fn authorize_request(
     authorize::check_user(&checked, &user).map_err(refuse)?;
     // The form's answer redirects to the app: let this page's CSP allow it.
     if let Ok(url) = url::Url::parse(&checked.redirect_uri) {
-        crate::server::http::allow_form_action(
-            &context::parts()?,
-            &url.origin().ascii_serialization(),
-        );
+        crate::server::http::allow_form_action(&parts, &url.origin().ascii_serialization());
     }
     let kind = checked.kind;
     let client = checked.client.clone();
@@ -110,7 +107,7 @@ pub async fn authorize_request(
             .collect(),
         response_type: req.response_type,
         client_id: req.client_id,
-        redirect_uri: checked.redirect_uri,
+        redirect_uri: req.redirect_uri,
         state: req.state,
         code_challenge: req.code_challenge,
         code_challenge_method: req.code_challenge_method,

@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::api::oauth::{authorize_request, install_link, ConsentOut, InstallLinkOut};
 use crate::components::async_view;
@@ -16,30 +16,10 @@ use crate::pages::{error_view, page_resource};
 /// `GET /oauth/authorize`.
 #[component]
 pub fn ConsentPage() -> impl IntoView {
-    let query = use_query_map();
-    let request = page_resource(
-        move || {
-            let q = query.read();
-            (
-                q.get("response_type").unwrap_or_default(),
-                q.get("client_id").unwrap_or_default(),
-                q.get("redirect_uri"),
-                q.get("state"),
-                q.get("code_challenge"),
-                q.get("code_challenge_method"),
-            )
-        },
-        |(response_type, client_id, redirect_uri, state, challenge, method)| {
-            authorize_request(
-                response_type,
-                client_id,
-                redirect_uri,
-                state,
-                challenge,
-                method,
-            )
-        },
-    );
+    // The raw query string, decoded once by the server: the router's query
+    // map would decode `state` and `redirect_uri` twice.
+    let search = use_location().search;
+    let request = page_resource(move || search.get(), authorize_request);
     view! {
         <Title text="Allow app"/>
         <Transition>
@@ -69,7 +49,7 @@ fn Consent(consent: ConsentOut) -> impl IntoView {
     let hidden = [
         ("response_type", Some(consent.response_type.clone())),
         ("client_id", Some(consent.client_id.clone())),
-        ("redirect_uri", Some(consent.redirect_uri.clone())),
+        ("redirect_uri", consent.redirect_uri.clone()),
         ("state", consent.state.clone()),
         ("code_challenge", consent.code_challenge.clone()),
         (

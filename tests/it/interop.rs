@@ -1,7 +1,7 @@
-//! Interoperability: an independent OAuth 2.0 client library (the
-//! `oauth2` crate) drives the authorization-code + PKCE flow, calls the
-//! API with the token, refreshes and revokes, exactly as an app would.
-//! Its HTTP requests are answered by the real router, in process.
+//! Interoperability: independent OAuth 2.0 client libraries drive the
+//! authorization-code + PKCE flow, refresh and revoke, exactly as an app
+//! would. The `oauth2` crate's requests are answered by the real router in
+//! process; Authlib (Python) talks to a Portico listening on a port.
 
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -17,7 +17,10 @@ use crate::oauth::{api, decide, oauth_app, REDIRECT};
 use crate::on_both_databases;
 use crate::support::TestApp;
 
-on_both_databases!(the_oauth2_crate_completes_the_whole_flow);
+on_both_databases!(
+    the_oauth2_crate_completes_the_whole_flow,
+    authlib_completes_the_flow_and_keeps_its_state,
+);
 
 async fn the_oauth2_crate_completes_the_whole_flow(app: &TestApp) {
     // The library insists on https for revocation (RFC 7009): serve as an
@@ -147,4 +150,90 @@ async fn the_oauth2_crate_completes_the_whole_flow(app: &TestApp) {
         .await
         .unwrap_err();
     assert!(format!("{err:?}").contains("invalid_grant"), "{err:?}");
+}
+
+/// Whether `python3` can import Authlib and requests (`pip install authlib
+/// requests`). Without them the Authlib case says so and passes, unless
+/// PORTICO_TEST_AUTHLIB=1 asks for it to be required.
+fn authlib_available() -> bool {
+    let found = std::process::Command::new("python3")
+        .args(["-c", "import authlib, requests"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !found {
+        assert!(
+            std::env::var("PORTICO_TEST_AUTHLIB").as_deref() != Ok("1"),
+            "PORTICO_TEST_AUTHLIB=1 but python3 cannot import authlib and requests"
+        );
+        eprintln!(
+            "skipped: python3 cannot import authlib and requests (pip install authlib requests)"
+        );
+    }
+    found
+}
+
+async fn authlib_completes_the_flow_and_keeps_its_state(app: &TestApp) {
+    if !authlib_available() {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let served = app.with_config(|c| c.public_url = base.clone()).await;
+    let router = served.router.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    let dev = oauth_app(
+        app,
+        "authlib@example.com",
+        "marketplace.user_managed",
+        &["user:read"],
+    )
+    .await;
+    // A registered redirect URL with a percent-encoded query, which must
+    // be matched and used exactly as registered.
+    let redirect = "https://app.example/cb?from=%2Fhome";
+    let saved = app
+        .call(
+            "save_redirects",
+            &[
+                ("id", &dev.app_id),
+                ("development_redirect_url", redirect),
+                ("production_redirect_url", ""),
+                ("allow_list", ""),
+                ("strict_mode", "on"),
+            ],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/authlib_client.py");
+    let args = [
+        "60".to_owned(),
+        "python3".to_owned(),
+        script.to_owned(),
+        base,
+        dev.client_id.clone(),
+        dev.secret.clone(),
+        redirect.to_owned(),
+        dev.cookie.clone(),
+    ];
+    // `timeout`: a stuck exchange fails the test instead of hanging it.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("timeout")
+            .args(&args)
+            .output()
+            .expect("run python3")
+    })
+    .await
+    .unwrap();
+    server.abort();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.trim() == "ok",
+        "Authlib client failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    drop(served);
 }

@@ -16,6 +16,7 @@ mod escaping;
 mod interop;
 mod media;
 mod oauth;
+mod oauth_rfc;
 mod outbound;
 mod rest;
 mod security;

@@ -271,7 +271,8 @@ async fn decide_inner(
             code_hash: &hash_secret(&code),
             install_id: &install_id,
             client_id: &client.client_id,
-            redirect_uri: &checked.redirect_uri,
+            // As sent, so the token request can be held to it (RFC 6749 §4.1.3).
+            redirect_uri: req.redirect_uri.as_deref().unwrap_or_default(),
             code_challenge: req.code_challenge.as_deref(),
             user_id: &user.user_id,
             expires_at: now + CODE_TTL_MS,
@@ -283,6 +284,27 @@ async fn decide_inner(
         pairs.push(("state", state_param));
     }
     Ok(found(&with_query(&checked.redirect_uri, &pairs)))
+}
+
+/// An authorization request from its raw query string, each value
+/// percent-decoded once (`application/x-www-form-urlencoded`, as RFC 6749
+/// §4.1.1 sends it) and otherwise kept as sent. A name given twice keeps
+/// its last value.
+pub fn parse_request_query(query: &str) -> AuthorizeRequest {
+    let mut req = AuthorizeRequest::default();
+    for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        let value = value.into_owned();
+        match name.as_ref() {
+            "response_type" => req.response_type = value,
+            "client_id" => req.client_id = value,
+            "redirect_uri" => req.redirect_uri = Some(value),
+            "state" => req.state = Some(value),
+            "code_challenge" => req.code_challenge = Some(value),
+            "code_challenge_method" => req.code_challenge_method = Some(value),
+            _ => {}
+        }
+    }
+    req
 }
 
 /// The query string that asks for `req` again (for the sign-in detour).

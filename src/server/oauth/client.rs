@@ -1,8 +1,14 @@
 //! What every token endpoint shares: parameters from the query string or
 //! a form body (real clients do both; the body wins when a name is in
 //! both), client authentication (HTTP Basic, or `client_id` /
-//! `client_secret` in the parameters; a public client may send only
-//! `client_id` when it proves a PKCE challenge), and the JSON error answer.
+//! `client_secret` in the parameters), and the JSON error answer.
+//!
+//! Every client is confidential: each credential set gets its secret when
+//! it is made, and no app setting declares a public client. So every call
+//! to the token, revoke, introspect and compliance endpoints must carry
+//! the secret (RFC 6749 §2.3, §6; RFC 9700 §2.5): a `client_id` alone,
+//! with or without PKCE, is `invalid_client`. The RFC 8414 metadata
+//! (`token_admin::AUTH_METHODS`) lists exactly these two methods.
 
 use std::collections::HashMap;
 
@@ -129,40 +135,42 @@ fn client_credentials(
     Ok((id.clone(), params.get("client_secret").cloned()))
 }
 
-/// An authenticated (or, for PKCE, identified public) client.
+/// A client that proved its secret.
 pub struct Client {
     pub client_id: String,
     pub app_id: String,
     pub kind: AppKind,
     pub account_id: String,
     pub environment: String,
-    /// False for a public client that sent no secret.
-    pub confidential: bool,
+    /// The redirect URL registered for these credentials (what a code is
+    /// sent to when its authorization request named none).
+    pub redirect_url: String,
 }
 
 pub async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     params: &HashMap<String, String>,
-    allow_public: bool,
 ) -> Result<Client, Failure> {
     let (client_id, secret) = client_credentials(headers, params)?;
     let Some(row) = super::find_client(state, &client_id).await? else {
         return Err(OAuthError::invalid_client("Unknown client or wrong client secret.").into());
     };
-    let confidential = match secret {
+    match secret.filter(|s| !s.is_empty()) {
         // One query: the secret is checked against the row's hashes.
-        Some(secret) if row.secret_matches(&hash_secret(&secret), state.now_ms()) => true,
+        Some(secret) if row.secret_matches(&hash_secret(&secret), state.now_ms()) => {}
         Some(_) => {
             return Err(
                 OAuthError::invalid_client("Unknown client or wrong client secret.").into(),
             );
         }
-        None if allow_public => false,
         None => {
-            return Err(OAuthError::invalid_client("The client secret is missing.").into());
+            return Err(OAuthError::invalid_client(
+                "The client secret is missing: send it with HTTP Basic or as client_secret.",
+            )
+            .into());
         }
-    };
+    }
     if row.environment == "production" && row.status != "published" {
         return Err(OAuthError::invalid_client(
             "Production credentials are inactive until the app is approved.",
@@ -175,7 +183,7 @@ pub async fn authenticate(
         app_id: row.app_id.clone(),
         account_id: row.account_id.clone(),
         environment: row.environment.clone(),
-        confidential,
+        redirect_url: row.redirect_url().to_owned(),
     })
 }
 
@@ -225,12 +233,11 @@ pub async fn with_client(
     headers: &HeaderMap,
     query: Option<&str>,
     body: &[u8],
-    allow_public: bool,
     handle: impl AsyncFnOnce(&Client, &HashMap<String, String>) -> Result<Response, Failure>,
 ) -> Response {
     let params = parameters(query, body);
     let result = async {
-        let client = authenticate(state, headers, &params, allow_public).await?;
+        let client = authenticate(state, headers, &params).await?;
         handle(&client, &params).await
     }
     .await;

@@ -42,15 +42,15 @@ async fn token_inner(
         .unwrap_or_default();
     match grant_type {
         "authorization_code" => {
-            let client = authenticate(state, headers, params, true).await?;
+            let client = authenticate(state, headers, params).await?;
             authorization_code(state, &client, params).await
         }
         "refresh_token" => {
-            let client = authenticate(state, headers, params, true).await?;
+            let client = authenticate(state, headers, params).await?;
             refresh_token(state, &client, params).await
         }
         "client_credentials" => {
-            let client = authenticate(state, headers, params, false).await?;
+            let client = authenticate(state, headers, params).await?;
             if client.kind != AppKind::ChatBot {
                 return Err(OAuthError::new(
                     StatusCode::BAD_REQUEST,
@@ -64,7 +64,7 @@ async fn token_inner(
             issue(state, &client, None, &account_id, None, scopes, false).await
         }
         "account_credentials" => {
-            let client = authenticate(state, headers, params, false).await?;
+            let client = authenticate(state, headers, params).await?;
             account_credentials(state, &client, params).await
         }
         "" => Err(OAuthError::invalid_request("grant_type is missing.").into()),
@@ -171,12 +171,25 @@ async fn authorization_code(
         )
         .into());
     }
-    if let Some(asked) = params.get("redirect_uri").filter(|r| !r.is_empty()) {
-        if *asked != stored.redirect_uri {
+    // RFC 6749 §4.1.3: when the authorization request named a redirect_uri
+    // the token request must repeat it, byte for byte. When it named none
+    // (the registered one was used) a redirect_uri sent now must be that one.
+    let asked = params.get("redirect_uri").filter(|r| !r.is_empty());
+    match (stored.redirect_uri.as_str(), asked) {
+        ("", None) => {}
+        ("", Some(asked)) if *asked == client.redirect_url => {}
+        (_, None) => {
+            return Err(OAuthError::invalid_grant(
+                "redirect_uri is missing: the authorization request had one, so this request must repeat it.",
+            )
+            .into())
+        }
+        (sent, Some(asked)) if sent == asked => {}
+        _ => {
             return Err(OAuthError::invalid_grant(
                 "redirect_uri does not match the authorization request.",
             )
-            .into());
+            .into())
         }
     }
     let verifier = params.get("code_verifier").filter(|v| !v.is_empty());
@@ -200,11 +213,6 @@ async fn authorization_code(
                 "A code_verifier was sent but the authorization request had no code_challenge.",
             )
             .into())
-        }
-        (None, None) if !client.confidential => {
-            return Err(
-                OAuthError::invalid_client("A client without a secret must use PKCE.").into(),
-            )
         }
         (None, None) => {}
     }

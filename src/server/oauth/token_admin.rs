@@ -4,19 +4,24 @@
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::client::{no_store, required, with_client};
+use super::client::{no_store, required, with_client, OAuthError};
 use crate::domain::oauth::Scope;
 use crate::server::ids::token_key;
 use crate::server::repo;
 use crate::server::state::AppState;
 
+/// The client authentication methods every endpoint accepts (all clients
+/// are confidential: see `client`), as the RFC 8414 metadata lists them.
+const AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
 /// `POST /oauth/revoke` (RFC 7009): ends the token's whole grant. Answers
-/// success for unknown tokens too, as the RFC asks.
+/// success for unknown tokens too, as the RFC asks; a token issued to
+/// another client is refused (RFC 7009 §2.1) and left alone.
 ///
 /// As on Zoom, revoking what a user's consent issued deauthorizes the app
 /// for that install: the install goes (with every token it has) and the
@@ -34,15 +39,20 @@ pub async fn revoke(
         &headers,
         query.as_deref(),
         &body,
-        true,
         async |client, params| {
             let presented = required(params, "token")?;
             if let Some(token) =
                 repo::tokens::find_token(&state.db.pool, &token_key(presented)).await?
             {
-                if token.client_id == client.client_id {
-                    deauthorize_or_revoke(&state, &token).await?;
+                if token.client_id != client.client_id {
+                    return Err(OAuthError::new(
+                        StatusCode::BAD_REQUEST,
+                        "unauthorized_client",
+                        "This token was issued to another client; only that client may revoke it.",
+                    )
+                    .into());
                 }
+                deauthorize_or_revoke(&state, &token).await?;
             }
             Ok(no_store(
                 Json(json!({ "status": "success" })).into_response(),
@@ -84,7 +94,6 @@ pub async fn introspect(
         &headers,
         query.as_deref(),
         &body,
-        false,
         async |client, params| {
             let presented = required(params, "token")?;
             let now = state.now_ms();
@@ -98,17 +107,25 @@ pub async fn introspect(
                 });
             let body = match token {
                 None => json!({ "active": false }),
-                Some(t) => json!({
-                    "active": true,
-                    "scope": t.scopes,
-                    "client_id": t.client_id,
-                    "token_type": if t.kind == "access" { "access_token" } else { "refresh_token" },
-                    "exp": t.expires_at / 1000,
-                    "iat": t.created_at / 1000,
-                    "sub": t.user_id,
-                    "account_id": t.account_id,
-                    "iss": state.config.base_url(),
-                }),
+                Some(t) => {
+                    let mut body = json!({
+                        "active": true,
+                        "scope": t.scopes,
+                        "client_id": t.client_id,
+                        "exp": t.expires_at / 1000,
+                        "iat": t.created_at / 1000,
+                        "sub": t.user_id,
+                        "account_id": t.account_id,
+                        "iss": state.config.base_url(),
+                    });
+                    // RFC 7662 §2.2 means the RFC 6749 §7.1 type, the one
+                    // the token answer gave. A refresh token is never sent
+                    // as a Bearer, so it has no type to report.
+                    if t.kind == "access" {
+                        body["token_type"] = json!("Bearer");
+                    }
+                    body
+                }
             };
             Ok(no_store(Json(body).into_response()))
         },
@@ -124,18 +141,11 @@ pub async fn compliance(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    with_client(
-        &state,
-        &headers,
-        query.as_deref(),
-        &body,
-        false,
-        async |_, _| {
-            Ok(no_store(
-                Json(json!({ "status": "success" })).into_response(),
-            ))
-        },
-    )
+    with_client(&state, &headers, query.as_deref(), &body, async |_, _| {
+        Ok(no_store(
+            Json(json!({ "status": "success" })).into_response(),
+        ))
+    })
     .await
 }
 
@@ -152,9 +162,9 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials", "account_credentials"],
         "code_challenge_methods_supported": ["S256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": AUTH_METHODS,
+        "introspection_endpoint_auth_methods_supported": AUTH_METHODS,
         "scopes_supported": scopes,
         "service_documentation": format!("{base}/"),
     }))

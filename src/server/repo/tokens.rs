@@ -20,6 +20,8 @@ use crate::server::db::{Db, Dialect};
 pub struct CodeRow {
     pub install_id: String,
     pub client_id: String,
+    /// The authorization request's `redirect_uri` as sent; empty when it
+    /// sent none (the registered redirect URL was used).
     pub redirect_uri: String,
     pub code_challenge: Option<String>,
     pub user_id: String,
@@ -33,6 +35,7 @@ pub struct NewCode<'a> {
     pub code_hash: &'a str,
     pub install_id: &'a str,
     pub client_id: &'a str,
+    /// As in `CodeRow`: empty when the request sent none.
     pub redirect_uri: &'a str,
     pub code_challenge: Option<&'a str>,
     pub user_id: &'a str,
