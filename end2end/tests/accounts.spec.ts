@@ -84,6 +84,13 @@ test("an admin invites a second person, who joins the account", async ({ page, b
   await invitee.getByLabel("Your name").fill("Nia Newcomer");
   await invitee.getByLabel("Password").fill(PASSWORD);
   await invitee.getByRole("button", { name: "Create account" }).click();
+  // Signing up does not join: back on the invite's page, joining is a step of its own.
+  await expect(invitee).toHaveURL(/\/invite\/[^/?]+$/);
+  await expect(invitee.getByRole("heading", { name: "Join Olga Owner's account" })).toBeVisible();
+  await expect(invitee.getByText("You are signed in as")).toBeVisible();
+  await expect(invitee.getByRole("button", { name: "Decline" })).toBeVisible();
+  await waitForHydration(invitee, info);
+  await invitee.getByRole("button", { name: "Join Olga Owner's account" }).click();
   await expect(invitee).toHaveURL(/\/account\/members$/);
   await expect(invitee.getByRole("heading", { name: "Members of Olga Owner's account" })).toBeVisible();
   await expect(invitee.getByRole("cell", { name: /Nia Newcomer/ })).toBeVisible();
@@ -94,6 +101,54 @@ test("an admin invites a second person, who joins the account", async ({ page, b
   await expect(page.getByRole("cell", { name: "Nia Newcomer", exact: true })).toBeVisible();
   await page.goto(new URL(link).pathname);
   await expect(page.getByRole("heading", { name: "This invite link has expired" })).toBeVisible();
+});
+
+test("an invitee who declines stays in their own account, and the link stays open", async ({ page, browser }, info) => {
+  const owner = uniqueEmail("olive", info);
+  await signUp(page, info, owner, "Olive Owner");
+  await expect(page.getByRole("heading", { name: "Welcome back, Olive Owner" })).toBeVisible();
+  await page.goto("/account/members");
+  await waitForHydration(page, info);
+  await page.getByLabel("Role", { exact: true }).selectOption("admin");
+  await page.getByRole("button", { name: "Create invite link" }).click();
+  const linkField = page.getByLabel("Invite link (shown once)");
+  await expect(linkField).toHaveValue(/\/invite\//);
+  const link = await linkField.inputValue();
+
+  // Someone with an account of their own signs in through the link.
+  const dan = uniqueEmail("dan", info);
+  const context = await browser.newContext({ javaScriptEnabled: hydrated(info), baseURL: info.project.use.baseURL });
+  const invitee = await context.newPage();
+  await signUp(invitee, info, dan, "Dan Decliner");
+  await expect(invitee.getByRole("heading", { name: "Welcome back, Dan Decliner" })).toBeVisible();
+  await invitee.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+  await expect(invitee.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
+  await invitee.goto(link);
+  await waitForHydration(invitee, info);
+  await invitee.getByRole("link", { name: "Sign in to join" }).click();
+  await waitForHydration(invitee, info);
+  await invitee.getByLabel("Email").fill(dan);
+  await invitee.getByLabel("Password").fill(PASSWORD);
+  await invitee.getByRole("button", { name: "Sign in" }).click();
+
+  // The page names the account, who invites and as what.
+  await expect(invitee).toHaveURL(/\/invite\/[^/?]+$/);
+  await expect(invitee.getByRole("heading", { name: "Join Olive Owner's account" })).toBeVisible();
+  await expect(invitee.getByText("Olive Owner", { exact: true })).toBeVisible();
+  await expect(invitee.getByText(/as admin\./)).toBeVisible();
+  await waitForHydration(invitee, info);
+  await invitee.getByRole("button", { name: "Decline" }).click();
+  await expect(invitee).toHaveURL(/\/$/);
+  await expect(invitee.getByRole("heading", { name: "Welcome back, Dan Decliner" })).toBeVisible();
+  await invitee.goto("/account/members");
+  await expect(invitee.getByRole("heading", { name: "Members of Dan Decliner's account" })).toBeVisible();
+
+  // Declining did not use the link up.
+  await invitee.goto(link);
+  await expect(invitee.getByRole("heading", { name: "Join Olive Owner's account" })).toBeVisible();
+  await context.close();
+  await page.goto("/account/members");
+  await expect(page.getByRole("cell", { name: "Dan Decliner", exact: true })).toHaveCount(0);
 });
 
 test("only reviewers see the Review section", async ({ page }, info) => {

@@ -92,6 +92,10 @@ test("a developer shares an install link; a teammate installs, uninstalls, and a
   await mate.getByLabel("Your name").fill("Tim Mate");
   await mate.getByLabel("Password").fill(PASSWORD);
   await mate.getByRole("button", { name: "Create account" }).click();
+  // Joining is the invite page's own step.
+  await expect(mate).toHaveURL(/\/invite\/[^/?]+$/);
+  await waitForHydration(mate, info);
+  await mate.getByRole("button", { name: /^Join / }).click();
   await expect(mate).toHaveURL(/\/account\/members$/);
 
   // The install link leads to the consent page; Allow sends the teammate

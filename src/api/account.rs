@@ -356,7 +356,9 @@ pub async fn invite_details(token: String) -> Result<Option<InviteOut>, AppError
     )
 }
 
-/// The signed-in user accepts an invite and joins its account.
+/// The signed-in user accepts an invite (the Join button of its page):
+/// they join its account, which becomes their current one. The only way
+/// an invite is used: signing up or in through its link does not join.
 #[server(endpoint = "accept_invite")]
 pub async fn accept_invite(token: String) -> Result<(), AppError> {
     use crate::server::context;
@@ -371,18 +373,41 @@ pub async fn accept_invite(token: String) -> Result<(), AppError> {
     )
 }
 
+/// The signed-in user declines an invite (the Decline button of its
+/// page): they do not join, and go home. The invite stays unused, so the
+/// one who sent it can still revoke it, and a link opened by mistake costs
+/// nothing.
+#[server(endpoint = "decline_invite")]
+pub async fn decline_invite(token: String) -> Result<(), AppError> {
+    use crate::server::{context, ids};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            tracing::info!(
+                user_id = %user.user_id,
+                invite = %ids::hash_secret(&token),
+                "invite declined"
+            );
+            context::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Joins `user_id` to the invite's account; returns where to send them: the
 /// members page, or back to the invite page (which explains) when the
 /// invite can no longer be used.
 #[cfg(feature = "ssr")]
-pub async fn join_with_invite(
+async fn join_with_invite(
     state: &crate::server::state::AppState,
     token: &str,
     user_id: &str,
 ) -> Result<String, AppError> {
     use crate::server::{ids, repo};
     let now = state.now_ms();
-    let expired = format!("/invite/{token}");
+    let escaped: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    let expired = format!("/invite/{escaped}");
     let Some(invite) =
         repo::invites::find_usable(&state.db.pool, &ids::hash_secret(token), now).await?
     else {

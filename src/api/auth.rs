@@ -43,8 +43,9 @@ pub async fn current_user() -> Result<Option<UserOut>, AppError> {
     context::finish(context::user().await.map(|user| user.map(UserOut::from)))
 }
 
-/// Creates a user and their account, signs them in, and (with an invite
-/// token) joins them to the inviting account.
+/// Creates a user and their account and signs them in. With an invite
+/// token it sends them back to the invite's page, where joining is their
+/// own explicit step (Join or Decline), never a side effect of signing up.
 #[server(endpoint = "sign_up")]
 pub async fn sign_up(
     email: String,
@@ -59,12 +60,7 @@ pub async fn sign_up(
             let user_id = auth::accounts::sign_up(&state, &email, &display_name, &password).await?;
             let cookie = auth::session::start(&state, &user_id).await?;
             context::set_cookie(&cookie);
-            let destination = match invite.filter(|t| !t.is_empty()) {
-                Some(token) => {
-                    crate::api::account::join_with_invite(&state, &token, &user_id).await?
-                }
-                None => "/".to_owned(),
-            };
+            let destination = invite_page(invite.as_deref()).unwrap_or_else(|| "/".to_owned());
             context::redirect(&destination);
             Ok(())
         }
@@ -73,7 +69,7 @@ pub async fn sign_up(
 }
 
 /// Signs in with email and password. Sends the browser on to `next` (a
-/// path on this site), or joins the account of `invite`.
+/// path on this site), or back to the page of `invite` to decide there.
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(
     email: String,
@@ -90,17 +86,22 @@ pub async fn sign_in(
             auth::session::end(&state, &context::parts()?.headers).await?;
             let cookie = auth::session::start(&state, &user_id).await?;
             context::set_cookie(&cookie);
-            let destination = match invite.filter(|t| !t.is_empty()) {
-                Some(token) => {
-                    crate::api::account::join_with_invite(&state, &token, &user_id).await?
-                }
-                None => context::safe_next(next.as_deref()),
-            };
+            let destination = invite_page(invite.as_deref())
+                .unwrap_or_else(|| context::safe_next(next.as_deref()));
             context::redirect(&destination);
             Ok(())
         }
         .await,
     )
+}
+
+/// The page of the invite whose token a sign-up or sign-in carried.
+#[cfg(feature = "ssr")]
+fn invite_page(token: Option<&str>) -> Option<String> {
+    token.filter(|token| !token.is_empty()).map(|token| {
+        let escaped: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+        format!("/invite/{escaped}")
+    })
 }
 
 /// Ends the session.

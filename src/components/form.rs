@@ -54,7 +54,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> FormAction<T> {
     /// compiled once per reply type rather than once per function.
     fn at(url: &'static str) -> Self {
         let carried = use_context::<ServerActionError>()
-            .filter(|error| error.path() == url)
+            .filter(|error| error.path() == url && carried_error_is_trusted(error))
             .map(|error| Err(ServerFnUrlError::<AppError>::decode_err(error.err())));
         let value = RwSignal::new(carried);
         let version = RwSignal::new(0usize);
@@ -232,6 +232,25 @@ async fn post(url: &str, body: String) -> Reply {
         leptos::server_fn::redirect::call_redirect_hook(&location);
     }
     Ok(bytes.to_vec())
+}
+
+/// Whether to show the error a page's URL carries (a plain form post
+/// failed): anyone can write one into a link, so only one the server
+/// signed. The server checks the signature and sends the browser to the
+/// address without a forged one; the browser, which cannot check, trusts
+/// the address it hydrated (so checked) but no later one it navigated to.
+fn carried_error_is_trusted(error: &ServerActionError) -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::context::carried_form_error_is_genuine(error.path(), error.err())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = error;
+        !document()
+            .document_element()
+            .is_some_and(|root| root.has_attribute("data-hydrated"))
+    }
 }
 
 /// A failure between the browser and the server, in words.

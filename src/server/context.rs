@@ -103,13 +103,13 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
                     .map(|v| v.contains("text/html"))
             })
             .unwrap_or(false);
-        if !accepts_html {
-            if let (Some(options), Ok(status)) = (
-                use_context::<ResponseOptions>(),
-                StatusCode::from_u16(err.status_code()),
-            ) {
-                options.set_status(status);
-            }
+        if accepts_html {
+            send_form_error_back(err);
+        } else if let (Some(options), Ok(status)) = (
+            use_context::<ResponseOptions>(),
+            StatusCode::from_u16(err.status_code()),
+        ) {
+            options.set_status(status);
         }
     }
     result
@@ -160,14 +160,31 @@ pub fn take_flash_cookie(name: &str, path: &str) -> Result<Option<String>, AppEr
 
 /// Sends the browser to `path` after the server function: a 302 for plain
 /// form posts, a header the Leptos client follows otherwise.
+///
+/// A path that cannot be a header value (a control character slipped
+/// through) goes home instead: `leptos_axum::redirect` would panic on it.
 pub fn redirect(path: &str) {
-    leptos_axum::redirect(path);
+    if HeaderValue::from_str(path).is_ok() {
+        leptos_axum::redirect(path);
+    } else {
+        tracing::warn!(path = %path.escape_debug(), "redirect to an invalid header value refused");
+        leptos_axum::redirect("/");
+    }
 }
 
-/// A same-site path to return to after sign-in; anything else becomes `/`.
+/// A same-origin path to return to after sign-in; anything else becomes `/`.
+///
+/// Only an absolute path, not `//host` (another host to browsers). No control
+/// characters anywhere, because browsers drop tabs and newlines from URLs
+/// (`/\t/evil.example` becomes `//evil.example`) and a header value cannot
+/// hold them; no backslashes, which browsers read as `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.chars().any(|c| c.is_control() || c == '\\') =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -181,4 +198,127 @@ pub fn date(ms: i64) -> String {
         .ok()
         .and_then(|t| t.format(&format).ok())
         .unwrap_or_default()
+}
+
+/// The query parameter beside Leptos' `__path` and `__err` that carries
+/// the server's signature of both.
+const FORM_ERROR_SIGNATURE: &str = "__sig";
+
+/// The query parameters of a plain form post's error round trip.
+const FORM_ERROR_PARAMS: [&str; 3] = ["__path", "__err", FORM_ERROR_SIGNATURE];
+
+/// HMAC-SHA256 under the server key of a server function's path and the
+/// encoded error Leptos puts in the URL.
+fn form_error_mac(path: &str, encoded_error: &str) -> Option<hmac::Hmac<sha2::Sha256>> {
+    use hmac::Mac;
+    let state = state().ok()?;
+    let key = state.config.secret_key.as_deref()?;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).ok()?;
+    for part in ["portico form error", path, encoded_error] {
+        mac.update(part.as_bytes());
+        mac.update(b"\n");
+    }
+    Some(mac)
+}
+
+/// For a failed plain form post: sends the browser back to the form (the
+/// Referer) with the error in the URL, as Leptos does, plus the server's
+/// signature of it, so that the page shows only errors the server wrote
+/// (see `carried_form_error_is_genuine`). An earlier error's parameters
+/// are dropped from the Referer first.
+fn send_form_error_back(err: &AppError) {
+    use base64::Engine;
+    use hmac::Mac;
+    use leptos::server_fn::error::ServerFnUrlError;
+
+    let (Some(parts), Some(options)) = (use_context::<Parts>(), use_context::<ResponseOptions>())
+    else {
+        return;
+    };
+    // A page's render (a GET) calls server functions too; its response
+    // goes nowhere else.
+    if parts.method != axum::http::Method::POST {
+        return;
+    }
+    let Some(mut back) = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| url::Url::parse(v).ok())
+    else {
+        return;
+    };
+    retain_query(&mut back, |key| !FORM_ERROR_PARAMS.contains(&key));
+    let path = parts.uri.path();
+    let Ok(mut back) = ServerFnUrlError::new(path, err.clone()).to_url(back.as_str()) else {
+        return;
+    };
+    let encoded_error = back
+        .query_pairs()
+        .find(|(key, _)| key == "__err")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    let Some(mac) = form_error_mac(path, &encoded_error) else {
+        return;
+    };
+    let signature =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    back.query_pairs_mut()
+        .append_pair(FORM_ERROR_SIGNATURE, &signature);
+    if let Ok(location) = HeaderValue::from_str(back.as_str()) {
+        options.insert_header(header::LOCATION, location);
+    }
+}
+
+/// Keeps the query parameters whose name passes `keep`.
+fn retain_query(url: &mut url::Url, keep: impl Fn(&str) -> bool) {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(key, _)| keep(key))
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+}
+
+/// Whether the error a page's URL carries for the server function at
+/// `path` (`encoded_error` is Leptos' `__err`) was written by this server
+/// for a failed plain form post. When it was not (anyone can put words in
+/// a link), the page's response sends the browser to the same address
+/// without it, so that the browser, which cannot check the signature,
+/// never starts with it either.
+pub fn carried_form_error_is_genuine(path: &str, encoded_error: &str) -> bool {
+    use base64::Engine;
+    use hmac::Mac;
+
+    let Some(parts) = use_context::<Parts>() else {
+        return false;
+    };
+    let query = parts.uri.query().unwrap_or_default();
+    let signature = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == FORM_ERROR_SIGNATURE)
+        .and_then(|(_, value)| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(value.as_bytes())
+                .ok()
+        });
+    let genuine = match (signature, form_error_mac(path, encoded_error)) {
+        (Some(signature), Some(mac)) => mac.verify_slice(&signature).is_ok(),
+        _ => false,
+    };
+    if !genuine {
+        let mut clean = url::Url::parse("http://localhost/").expect("a valid base");
+        clean.set_path(parts.uri.path());
+        clean.set_query(Some(query));
+        retain_query(&mut clean, |key| !FORM_ERROR_PARAMS.contains(&key));
+        let target = match clean.query() {
+            Some(query) => format!("{}?{query}", clean.path()),
+            None => clean.path().to_owned(),
+        };
+        redirect(&target);
+    }
+    genuine
 }

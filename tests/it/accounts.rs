@@ -63,8 +63,16 @@ async fn invite_link_joins_a_new_user_to_the_account(app: &TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!(res.header("location"), "/account/members");
+    assert_eq!(
+        res.header("location"),
+        format!("/invite/{token}"),
+        "back to the invite to decide"
+    );
     let newcomer = res.session_cookie().unwrap();
+    let res = app
+        .call("accept_invite", &[("token", &token)], Some(&newcomer))
+        .await;
+    assert_eq!(res.header("location"), "/account/members");
     let me = app.me(&newcomer).await;
     assert_eq!(me["account_name"], "Olga Owner's account");
     assert_eq!(me["role"], "member");
@@ -98,7 +106,12 @@ async fn existing_user_joins_by_signing_in_through_the_link(app: &TestApp) {
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.header("location"), format!("/invite/{token}"));
     let eve = res.session_cookie().unwrap();
+    assert_eq!(app.me(&eve).await["account_name"], "Eve's account");
+    app.call("accept_invite", &[("token", &token)], Some(&eve))
+        .await
+        .assert_done();
     let me = app.me(&eve).await;
     assert_eq!(me["account_name"], "Boss's account");
     assert_eq!(me["role"], "admin");
@@ -155,6 +168,9 @@ async fn roles_are_managed_by_owners_and_admins(app: &TestApp) {
         )
         .await;
     let member = res.session_cookie().unwrap();
+    app.call("accept_invite", &[("token", &token)], Some(&member))
+        .await
+        .assert_done();
     let member_id = app.me(&member).await["id"].as_str().unwrap().to_owned();
 
     // Members cannot invite or change roles.

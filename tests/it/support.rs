@@ -286,8 +286,9 @@ impl TestApp {
         (cookie, id)
     }
 
-    /// Signs up a new user through an invite from `owner` into the owner's
-    /// account with `role`; returns the new user's session cookie.
+    /// Signs up a new user through an invite from `owner`, then joins the
+    /// owner's account with `role` by the invite page's Join; returns the
+    /// new user's session cookie.
     pub async fn join_as(&self, owner: &str, email: &str, role: &str) -> String {
         let res = self
             .call("create_invite", &[("role", role)], Some(owner))
@@ -312,7 +313,13 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        res.session_cookie().expect("session cookie")
+        let cookie = res.session_cookie().expect("session cookie");
+        let res = self
+            .call("accept_invite", &[("token", &token)], Some(&cookie))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(res.header("location"), "/account/members", "joined");
+        cookie
     }
 
     /// The signed-in user as `current_user` reports it (JSON null when none).

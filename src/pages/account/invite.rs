@@ -4,14 +4,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::account::{invite_details, AcceptInvite};
+use crate::api::account::{invite_details, AcceptInvite, DeclineInvite};
 use crate::app::AuthContext;
 use crate::components::async_view;
 use crate::components::field::FormError;
 use crate::components::form::{form_action, PostForm};
 use crate::pages::{error_view, page_resource, url_escape};
 
-/// Shows who invites whom to what, and lets the visitor join.
+/// Shows who invites whom to what. A signed-in visitor joins (or not) only
+/// by pressing Join (or Decline) here; a signed-out one signs up or in
+/// first and is sent back here to decide.
 #[component]
 pub fn InvitePage() -> impl IntoView {
     let params = use_params_map();
@@ -19,7 +21,10 @@ pub fn InvitePage() -> impl IntoView {
     let details = page_resource(token, invite_details);
     let user = expect_context::<AuthContext>().user;
     let accept = form_action::<AcceptInvite>();
-    let error = accept.error();
+    let decline = form_action::<DeclineInvite>();
+    let accept_error = accept.error();
+    let decline_error = decline.error();
+    let error = Signal::derive(move || accept_error.get().or_else(|| decline_error.get()));
     view! {
         <Title text="Invitation"/>
         <Transition>
@@ -49,14 +54,23 @@ pub fn InvitePage() -> impl IntoView {
                                 <p class="muted">"The link works once, until " {invite.expires.clone()} "."</p>
                                 <FormError error/>
                                 {match signed_in {
-                                    Some(u) => view! {
+                                    Some(u) => {
+                                        let (join_token, decline_token) = (token.clone(), token.clone());
+                                        view! {
                                         <p>"You are signed in as " {u.email.clone()} "."</p>
-                                        <PostForm action=accept>
-                                            <input type="hidden" name="token" value=token.clone()/>
-                                            <button type="submit" class="btn primary">{join_label}</button>
-                                        </PostForm>
+                                        <div class="actions">
+                                            <PostForm action=accept>
+                                                <input type="hidden" name="token" value=join_token/>
+                                                <button type="submit" class="btn primary">{join_label}</button>
+                                            </PostForm>
+                                            <PostForm action=decline>
+                                                <input type="hidden" name="token" value=decline_token/>
+                                                <button type="submit" class="btn">"Decline"</button>
+                                            </PostForm>
+                                        </div>
+                                        }
+                                        .into_any()
                                     }
-                                    .into_any(),
                                     None => {
                                         let escaped = url_escape(&token);
                                         view! {
