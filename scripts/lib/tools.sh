@@ -38,6 +38,17 @@ ensure_node_packages() {
   fi
 }
 
+# Independent OAuth clients the interoperability tests run against Portico
+# (tests/it/interop.rs): Authlib, a widely used Python client.
+ensure_python_clients() {
+  if ! python3 -c 'import authlib, requests' 2>/dev/null; then
+    say "installing the Python OAuth client the interop tests use (Authlib)"
+    python3 -m pip install -q 'authlib==1.9.10' 'requests==2.34.2'
+  fi
+  # Installed now: the interop test must run, not skip.
+  export PORTICO_TEST_AUTHLIB=1
+}
+
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's Chromium for the browser tests"
