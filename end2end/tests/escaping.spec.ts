@@ -25,6 +25,9 @@ test("markup typed into every text field is shown as the literal text, title inc
   await page.getByLabel("Short description").fill(ATTRIBUTE_BREAK);
   await page.getByLabel("Long description").fill(long);
   await page.getByLabel("Contact name").fill(TITLE_BREAK);
+  await page.getByLabel("Contact email").fill("eve@example.com");
+  await page.getByLabel("Privacy policy URL").fill("https://acme.example/privacy");
+  await page.getByLabel("Support URL").fill("https://acme.example/help");
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
 

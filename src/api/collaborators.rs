@@ -122,8 +122,14 @@ pub async fn remove_collaborator(id: String, user_id: String) -> Result<(), AppE
         async {
             let access = app_access::require(&id, AppAction::ManageCollaborators).await?;
             let state = context::state()?;
-            if !repo::collaborators::remove(&state.db.pool, &access.user.account_id, &id, &user_id)
-                .await?
+            if !repo::collaborators::remove(
+                &state.db.pool,
+                &access.user.account_id,
+                &id,
+                &user_id,
+                &access.user.user_id,
+            )
+            .await?
             {
                 return Err(AppError::NotFound);
             }

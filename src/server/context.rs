@@ -207,14 +207,37 @@ const FORM_ERROR_SIGNATURE: &str = "__sig";
 /// The query parameters of a plain form post's error round trip.
 const FORM_ERROR_PARAMS: [&str; 3] = ["__path", "__err", FORM_ERROR_SIGNATURE];
 
-/// HMAC-SHA256 under the server key of a server function's path and the
-/// encoded error Leptos puts in the URL.
-fn form_error_mac(path: &str, encoded_error: &str) -> Option<hmac::Hmac<sha2::Sha256>> {
+/// How long a signed form error may be shown after the failed post: long
+/// enough for the redirect back, short enough that a copied link is dead.
+const FORM_ERROR_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+/// HMAC-SHA256 of a failed post's error as one page shows it: the server
+/// function's `path`, the `page` the form was on, the session that posted
+/// (its token's hash, "" when signed out), the signature's `expires_at` and
+/// the encoded error. Bound to all of these so that a signature made for
+/// one person's error, on one page, cannot be replayed to another person,
+/// on another page, or later (some messages repeat what was typed). The
+/// key is derived from the server key for this use alone.
+fn form_error_mac(
+    path: &str,
+    page: &str,
+    expires_at: i64,
+    encoded_error: &str,
+) -> Option<hmac::Hmac<sha2::Sha256>> {
     use hmac::Mac;
+    type HmacSha256 = hmac::Hmac<sha2::Sha256>;
     let state = state().ok()?;
-    let key = state.config.secret_key.as_deref()?;
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).ok()?;
-    for part in ["portico form error", path, encoded_error] {
+    let server_key = state.config.secret_key.as_deref()?;
+    let mut derive = HmacSha256::new_from_slice(server_key.as_bytes()).ok()?;
+    derive.update(b"portico form-error signing key v1");
+    let key = derive.finalize().into_bytes();
+    let session = use_context::<Parts>()
+        .and_then(|parts| session::token_from_headers(&parts.headers))
+        .map(|token| crate::server::ids::hash_secret(&token))
+        .unwrap_or_default();
+    let mut mac = HmacSha256::new_from_slice(&key).ok()?;
+    let expires_at = expires_at.to_string();
+    for part in [path, page, session.as_str(), expires_at.as_str(), encoded_error] {
         mac.update(part.as_bytes());
         mac.update(b"\n");
     }
@@ -258,11 +281,17 @@ fn send_form_error_back(err: &AppError) {
         .find(|(key, _)| key == "__err")
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default();
-    let Some(mac) = form_error_mac(path, &encoded_error) else {
+    let Ok(state) = state() else {
         return;
     };
-    let signature =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    let expires_at = state.now_ms() + FORM_ERROR_LIFETIME_MS;
+    let Some(mac) = form_error_mac(path, back.path(), expires_at, &encoded_error) else {
+        return;
+    };
+    let signature = format!(
+        "{expires_at}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    );
     back.query_pairs_mut()
         .append_pair(FORM_ERROR_SIGNATURE, &signature);
     if let Ok(location) = HeaderValue::from_str(back.as_str()) {
@@ -298,17 +327,22 @@ pub fn carried_form_error_is_genuine(path: &str, encoded_error: &str) -> bool {
         return false;
     };
     let query = parts.uri.query().unwrap_or_default();
+    let now = state().map(|s| s.now_ms()).unwrap_or(i64::MAX);
+    // `<expires_at>.<mac>`, still in force.
     let signature = url::form_urlencoded::parse(query.as_bytes())
         .find(|(key, _)| key == FORM_ERROR_SIGNATURE)
         .and_then(|(_, value)| {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(value.as_bytes())
-                .ok()
+            let (expires_at, mac) = value.split_once('.')?;
+            let expires_at: i64 = expires_at.parse().ok()?;
+            let mac = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(mac.as_bytes())
+                .ok()?;
+            (expires_at > now).then_some((expires_at, mac))
         });
-    let genuine = match (signature, form_error_mac(path, encoded_error)) {
-        (Some(signature), Some(mac)) => mac.verify_slice(&signature).is_ok(),
-        _ => false,
-    };
+    let genuine = signature.is_some_and(|(expires_at, signature)| {
+        form_error_mac(path, parts.uri.path(), expires_at, encoded_error)
+            .is_some_and(|mac| mac.verify_slice(&signature).is_ok())
+    });
     if !genuine {
         let mut clean = url::Url::parse("http://localhost/").expect("a valid base");
         clean.set_path(parts.uri.path());
@@ -318,7 +352,9 @@ pub fn carried_form_error_is_genuine(path: &str, encoded_error: &str) -> bool {
             Some(query) => format!("{}?{query}", clean.path()),
             None => clean.path().to_owned(),
         };
-        redirect(&target);
+        // The request's own path, but `//host/…` is one too: only ever
+        // back to this site.
+        redirect(&safe_next(Some(&target)));
     }
     genuine
 }

@@ -16,6 +16,8 @@ on_both_databases!(
     a_crafted_error_in_the_url_is_not_shown,
     a_real_error_is_shown_and_cannot_be_reworded,
     a_second_failure_replaces_the_first,
+    a_signed_error_is_only_good_for_its_session_page_and_ten_minutes,
+    dropping_a_crafted_error_never_leaves_the_site,
 );
 
 /// `__err` as Leptos writes it: base64 (URL alphabet) of the error's JSON.
@@ -145,4 +147,85 @@ async fn a_second_failure_replaces_the_first(app: &TestApp) {
     let page = app.get(&second, None).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Email or password is incorrect."));
+}
+
+/// A real signature is bound to the session that posted, the page the
+/// form was on, and ten minutes: copied into a link for someone else,
+/// another page, or later, it is not shown (some messages repeat what
+/// was typed, so a replayed one would put the poster's words before
+/// another person).
+async fn a_signed_error_is_only_good_for_its_session_page_and_ten_minutes(app: &TestApp) {
+    let owner = app.sign_up("poster@example.com", "Poster", PASSWORD).await;
+    let res = app
+        .call(
+            "create_app",
+            &[("app_type", "private.account_level"), ("name", "Scoped")],
+            Some(&owner),
+        )
+        .await;
+    let id = res.header("location").trim_start_matches("/apps/").to_owned();
+    let scopes_page = format!("{ORIGIN}/apps/{id}/scopes");
+    let req = Request::post("/api/save_scopes")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, &scopes_page)
+        .header(header::ORIGIN, ORIGIN)
+        .header(header::COOKIE, &owner)
+        .body(Body::from(form_body(&[("id", &id), ("scopes", "call 555-0100")])))
+        .unwrap();
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    let back = res.header("location").trim_start_matches(ORIGIN).to_owned();
+    assert!(back.contains("__sig="), "{back}");
+    // The poster sees their own error.
+    let page = app.get(&back, Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("555-0100"), "{}", page.body);
+
+    // Another person of the same account, same link: not shown.
+    let other = app.join_as(&owner, "victim@example.com", "admin").await;
+    let page = app.get(&back, Some(&other)).await;
+    assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+    assert!(!page.body.contains("555-0100"));
+    assert!(!page.header("location").contains("__err"));
+
+    // The same session, on another page that has the same form: not shown.
+    let (_, other_app) = ("", {
+        let res = app
+            .call(
+                "create_app",
+                &[("app_type", "private.account_level"), ("name", "Other Scoped")],
+                Some(&owner),
+            )
+            .await;
+        res.header("location").trim_start_matches("/apps/").to_owned()
+    });
+    let elsewhere = back.replace(&id, &other_app);
+    assert_ne!(elsewhere, back);
+    let page = app.get(&elsewhere, Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+
+    // Eleven minutes later: not shown.
+    app.clock.advance_ms(11 * 60 * 1000);
+    let page = app.get(&back, Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+    assert!(!page.body.contains("555-0100"));
+}
+
+/// The page's answer to a crafted error goes to the same address without
+/// it, and an address that starts with `//` (a path to the server, a host
+/// to the browser) is not followed off the site.
+async fn dropping_a_crafted_error_never_leaves_the_site(app: &TestApp) {
+    let err = encoded(&serde_json::json!({"kind": "refused", "message": "x"}));
+    let path = format!(
+        "//evil.example?{}",
+        query(&[("__path", "/api/sign_out"), ("__err", &err)])
+    );
+    let page = app.get(&path, None).await;
+    let location = page.header("location");
+    assert!(
+        location.is_empty() || (location.starts_with('/') && !location.starts_with("//")),
+        "{} {location}",
+        page.status
+    );
 }

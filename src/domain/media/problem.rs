@@ -39,8 +39,17 @@ impl MediaProblem {
             MediaProblem::NotAnImage => {
                 "This file is not an image. Use a PNG, JPEG or GIF file.".into()
             }
-            MediaProblem::UnsupportedFormat { format } => {
+            // Format names are short ASCII words (from the `image` crate's
+            // extensions, or SVG); anything else did not come from us (a
+            // no-JS refusal travels in the URL), so it is not repeated.
+            MediaProblem::UnsupportedFormat { format }
+                if format.len() <= 5 && format.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
                 format!("This is a {format} image. Use a PNG, JPEG or GIF file.")
+            }
+            MediaProblem::UnsupportedFormat { .. } => {
+                "This image's format is not shown on the Marketplace. Use a PNG, JPEG or GIF file."
+                    .to_owned()
             }
             MediaProblem::WrongSize { width, height } => format!(
                 "This image is {width}x{height} pixels. Preview images must be exactly {IMAGE_WIDTH}x{IMAGE_HEIGHT}."

@@ -77,12 +77,16 @@ pub fn no_store(mut res: Response) -> Response {
     res
 }
 
-/// Query-string and form-body parameters together.
+/// Query-string and form-body parameters together (Zoom's clients put
+/// the grant's parameters in the query string). A `client_secret` counts
+/// only from the body: a secret in a URL ends up in logs, and RFC 6749
+/// §2.3.1 forbids it there.
 pub fn parameters(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
     let mut params: HashMap<String, String> = query
         .map(|q| {
             url::form_urlencoded::parse(q.as_bytes())
                 .into_owned()
+                .filter(|(key, _)| key != "client_secret")
                 .collect()
         })
         .unwrap_or_default();

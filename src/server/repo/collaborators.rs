@@ -1,7 +1,9 @@
 //! An app's collaborators, and the caller's relation to an app (what
-//! `server::app_access` decides on). A collaborator row counts only while
-//! its user is a member of the app's account: every read joins
-//! `memberships`.
+//! `server::app_access` decides on). Being an app's creator or one of its
+//! collaborators counts only within the membership it happened in: a
+//! collaborator row, or the app's creation, must be no older than the
+//! user's current membership of the app's account. Someone removed from
+//! the account who is invited back starts as a plain member again.
 
 use sqlx::{AnyPool, FromRow};
 
@@ -18,11 +20,22 @@ pub struct AppRelationRow {
     pub is_collaborator: i64,
 }
 
-const RELATION_COLUMNS: &str = "a.id, a.account_id, a.marketplace, a.kind, a.name, a.status, \
-     a.created_at, a.updated_at, \
-     CASE WHEN a.created_by = $2 THEN 1 ELSE 0 END AS is_creator, \
-     CASE WHEN EXISTS (SELECT 1 FROM app_collaborators c \
-                       WHERE c.app_id = a.id AND c.user_id = $2) THEN 1 ELSE 0 END AS is_collaborator";
+/// True when user `$2` created app `a` during their current membership.
+const IS_CREATOR: &str = "a.created_by = $2 AND EXISTS (SELECT 1 FROM memberships cm \
+     WHERE cm.account_id = a.account_id AND cm.user_id = $2 AND cm.created_at <= a.created_at)";
+
+/// True when user `$2` was added to app `a` during their current membership.
+const IS_COLLABORATOR: &str = "EXISTS (SELECT 1 FROM app_collaborators c \
+     JOIN memberships cm ON cm.account_id = a.account_id AND cm.user_id = c.user_id \
+     WHERE c.app_id = a.id AND c.user_id = $2 AND cm.created_at <= c.added_at)";
+
+fn relation_columns() -> String {
+    format!(
+        "a.id, a.account_id, a.marketplace, a.kind, a.name, a.status, a.created_at, a.updated_at, \
+         CASE WHEN {IS_CREATOR} THEN 1 ELSE 0 END AS is_creator, \
+         CASE WHEN {IS_COLLABORATOR} THEN 1 ELSE 0 END AS is_collaborator"
+    )
+}
 
 /// App `id` of account `account_id` with `user_id`'s relation to it; `None`
 /// when the account has no such app.
@@ -33,7 +46,8 @@ pub async fn app_relation(
     id: &str,
 ) -> Result<Option<AppRelationRow>, sqlx::Error> {
     sqlx::query_as::<_, AppRelationRow>(&format!(
-        "SELECT {RELATION_COLUMNS} FROM apps a WHERE a.account_id = $1 AND a.id = $3"
+        "SELECT {} FROM apps a WHERE a.account_id = $1 AND a.id = $3",
+        relation_columns()
     ))
     .bind(account_id)
     .bind(user_id)
@@ -50,8 +64,8 @@ pub async fn apps_with_relation(
     user_id: &str,
 ) -> Result<Vec<AppRelationRow>, sqlx::Error> {
     sqlx::query_as::<_, AppRelationRow>(&format!(
-        "SELECT {RELATION_COLUMNS} FROM apps a WHERE a.account_id = $1 \
-         ORDER BY a.updated_at DESC, a.name"
+        "SELECT {} FROM apps a WHERE a.account_id = $1 ORDER BY a.updated_at DESC, a.name",
+        relation_columns()
     ))
     .bind(account_id)
     .bind(user_id)
@@ -78,7 +92,7 @@ pub async fn list(
          FROM app_collaborators c \
          JOIN memberships m ON m.user_id = c.user_id AND m.account_id = $1 \
          JOIN users u ON u.id = c.user_id \
-         WHERE c.app_id = $2 \
+         WHERE c.app_id = $2 AND m.created_at <= c.added_at \
          ORDER BY u.display_name, u.email",
     )
     .bind(account_id)
@@ -101,7 +115,8 @@ pub async fn candidates(
          WHERE m.account_id = $1 AND m.role = 'member' \
            AND u.id <> (SELECT created_by FROM apps WHERE id = $2) \
            AND NOT EXISTS (SELECT 1 FROM app_collaborators c \
-                           WHERE c.app_id = $2 AND c.user_id = u.id) \
+                           WHERE c.app_id = $2 AND c.user_id = u.id \
+                             AND m.created_at <= c.added_at) \
          ORDER BY u.display_name, u.email",
     )
     .bind(account_id)
@@ -110,10 +125,13 @@ pub async fn candidates(
     .await
 }
 
-/// Adds `user_id` as a collaborator of the account's app `app_id`, only if
-/// they are a plain member of that account and not its creator (decided in
-/// the statement, so a role change racing with it cannot slip through);
-/// returns whether a row was added.
+/// Adds `user_id` as a collaborator of the account's app `app_id`, on
+/// behalf of `added_by`. Decided in the statement, so that a role change
+/// racing with it cannot slip through: `added_by` must still manage the
+/// app (an owner or admin of the account, or its creator during their
+/// current membership; the rule of `domain::app_access`), and `user_id`
+/// must be a plain member who did not create it. A row left from an
+/// earlier membership is renewed. Returns whether a row was written.
 pub async fn add(
     pool: &AnyPool,
     account_id: &str,
@@ -128,7 +146,13 @@ pub async fn add(
          FROM apps a JOIN memberships m ON m.account_id = a.account_id \
          WHERE a.id = $2 AND a.account_id = $1 AND m.user_id = $3 \
            AND m.role = 'member' AND a.created_by <> $3 \
-         ON CONFLICT (app_id, user_id) DO NOTHING",
+           AND EXISTS (SELECT 1 FROM memberships o \
+                       WHERE o.account_id = a.account_id AND o.user_id = $4 \
+                         AND (o.role IN ('owner', 'admin') \
+                              OR (a.created_by = $4 AND o.created_at <= a.created_at))) \
+           AND NOT EXISTS (SELECT 1 FROM app_collaborators c \
+                           WHERE c.app_id = a.id AND c.user_id = $3 AND c.added_at >= m.created_at) \
+         ON CONFLICT (app_id, user_id) DO UPDATE SET added_by = excluded.added_by, added_at = excluded.added_at",
     )
     .bind(account_id)
     .bind(app_id)
@@ -140,20 +164,28 @@ pub async fn add(
     Ok(done.rows_affected() == 1)
 }
 
-/// Removes a collaborator of the account's app; returns whether one was.
+/// Removes a collaborator of the account's app on behalf of `removed_by`,
+/// who must still manage it (checked in the statement, as in `add`);
+/// returns whether one was removed.
 pub async fn remove(
     pool: &AnyPool,
     account_id: &str,
     app_id: &str,
     user_id: &str,
+    removed_by: &str,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "DELETE FROM app_collaborators WHERE app_id = $1 AND user_id = $2 \
-           AND app_id IN (SELECT id FROM apps WHERE account_id = $3)",
+           AND app_id IN (SELECT a.id FROM apps a JOIN memberships o \
+                          ON o.account_id = a.account_id AND o.user_id = $4 \
+                          WHERE a.account_id = $3 \
+                            AND (o.role IN ('owner', 'admin') \
+                                 OR (a.created_by = $4 AND o.created_at <= a.created_at)))",
     )
     .bind(app_id)
     .bind(user_id)
     .bind(account_id)
+    .bind(removed_by)
     .execute(pool)
     .await?;
     Ok(done.rows_affected() == 1)
