@@ -109,6 +109,12 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
                 StatusCode::from_u16(err.status_code()),
             ) {
                 options.set_status(status);
+                if let AppError::Busy { .. } = err {
+                    options.insert_header(
+                        header::RETRY_AFTER,
+                        HeaderValue::from(crate::server::auth::password::RETRY_AFTER_SECONDS),
+                    );
+                }
             }
         }
     }
