@@ -197,15 +197,19 @@ impl Config {
     }
 
     /// A configuration for tests: the given database, a fixed test server
-    /// key, defaults elsewhere.
+    /// key, sessions that do not idle out before their lifetime ends (tests
+    /// move the clock days ahead and go on as the same person; the idle
+    /// timeout's own test sets it), defaults elsewhere.
     pub fn for_database(database_url: &str) -> Self {
-        let cli = Cli::parse_from([
+        let mut config = Cli::parse_from([
             "portico",
             "--database-url",
             database_url,
             "--secret-key",
             "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE=",
-        ]);
-        cli.config
+        ])
+        .config;
+        config.session_idle_minutes = config.session_hours * 60;
+        config
     }
 }
