@@ -54,6 +54,13 @@ pub enum AppError {
         /// Shown as is.
         message: String,
     },
+    /// The server is at capacity for this work (password hashing); the
+    /// message says to try again shortly. 503 with Retry-After.
+    #[error("{message}")]
+    Busy {
+        /// Shown as is.
+        message: String,
+    },
     /// An endpoint failed the URL validation: what was sent and what came
     /// back, for the page to show.
     #[error("{problem}")]
@@ -127,6 +134,7 @@ impl AppError {
             AppError::Refused { .. } => 409,
             AppError::EndpointCheck { .. } => 422,
             AppError::TooManyAttempts { .. } => 429,
+            AppError::Busy { .. } => 503,
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 400,
         }
@@ -155,6 +163,7 @@ impl<'de> Deserialize<'de> for AppError {
             NotFound,
             Refused,
             TooManyAttempts,
+            Busy,
             EndpointCheck,
             Internal,
             Transport,
@@ -190,6 +199,9 @@ impl<'de> Deserialize<'de> for AppError {
                 message: required(wire.message, "message")?,
             },
             Kind::TooManyAttempts => AppError::TooManyAttempts {
+                message: required(wire.message, "message")?,
+            },
+            Kind::Busy => AppError::Busy {
                 message: required(wire.message, "message")?,
             },
             Kind::EndpointCheck => AppError::EndpointCheck {
@@ -248,6 +260,9 @@ mod tests {
             AppError::refused("try again in 30 seconds"),
             AppError::TooManyAttempts {
                 message: "wait a minute".into(),
+            },
+            AppError::Busy {
+                message: "try again in a moment".into(),
             },
             AppError::EndpointCheck {
                 url: "https://hooks.example/in".into(),

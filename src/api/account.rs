@@ -135,6 +135,33 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
     )
 }
 
+/// Changes the signed-in user's password (the current one must be right)
+/// and ends their other sessions; this one stays signed in.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    use crate::server::{auth, context};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let state = context::state()?;
+            auth::accounts::change_password(
+                &state,
+                &user.user_id,
+                &current_password,
+                &new_password,
+            )
+            .await?;
+            auth::session::end_others(&state, &context::parts()?.headers, &user.user_id).await?;
+            context::redirect("/profile?password_changed=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Makes another of the user's accounts the current one.
 #[server(endpoint = "switch_account")]
 pub async fn switch_account(account_id: String) -> Result<(), AppError> {
@@ -318,7 +345,9 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
                 .and_then(|r| Role::parse(&r))
                 .ok_or(AppError::NotFound)?;
             may_change_role(actor.role, current, None).map_err(AppError::refused)?;
-            if !repo::accounts::remove_member(pool, &actor.account_id, &user_id).await? {
+            if !repo::accounts::remove_member(pool, &actor.account_id, &user_id, state.now_ms())
+                .await?
+            {
                 return Err(AppError::refused("An account needs at least one owner."));
             }
             state.caches.forget();

@@ -80,6 +80,29 @@ pub struct Config {
     #[arg(long, env = "PORTICO_SESSION_HOURS", default_value_t = 24 * 14)]
     pub session_hours: i64,
 
+    /// A session not used for this many minutes ends (within its lifetime).
+    #[arg(
+        long,
+        env = "PORTICO_SESSION_IDLE_MINUTES",
+        default_value_t = 12 * 60,
+        value_parser = clap::value_parser!(i64).range(2..)
+    )]
+    pub session_idle_minutes: i64,
+
+    /// Password hashes (sign-in, sign-up, password changes) computed at
+    /// once; each holds 19 MiB while it runs. Default: one per CPU core.
+    #[arg(
+        long,
+        env = "PORTICO_PASSWORD_HASH_CONCURRENCY",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub password_hash_concurrency: Option<u32>,
+
+    /// Requests that may wait for a password hash; more at once are
+    /// refused with 503 and Retry-After.
+    #[arg(long, env = "PORTICO_PASSWORD_HASH_QUEUE", default_value_t = 64)]
+    pub password_hash_queue: u32,
+
     /// How long an invite link stays valid, in hours.
     #[arg(long, env = "PORTICO_INVITE_HOURS", default_value_t = 24 * 7)]
     pub invite_hours: i64,
@@ -138,10 +161,34 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether people reach Portico over https.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// Whether to set the Secure attribute on cookies.
     pub fn cookies_secure(&self) -> bool {
-        self.secure_cookies
-            .unwrap_or_else(|| self.public_url.starts_with("https://"))
+        self.secure_cookies.unwrap_or_else(|| self.is_https())
+    }
+
+    /// The session cookie's name: with the `__Host-` prefix whenever the
+    /// cookie is Secure, so that browsers take it only from this exact
+    /// host over https (no Domain, Path=/) and nothing sent over plain
+    /// http, or from a sibling subdomain, can plant one.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.cookies_secure() {
+            "__Host-portico_session"
+        } else {
+            "portico_session"
+        }
+    }
+
+    /// Password hashes computed at once (see `password_hash_concurrency`).
+    pub fn password_hash_permits(&self) -> usize {
+        match self.password_hash_concurrency {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
     }
 
     /// The public URL without a trailing slash.
@@ -150,15 +197,19 @@ impl Config {
     }
 
     /// A configuration for tests: the given database, a fixed test server
-    /// key, defaults elsewhere.
+    /// key, sessions that do not idle out before their lifetime ends (tests
+    /// move the clock days ahead and go on as the same person; the idle
+    /// timeout's own test sets it), defaults elsewhere.
     pub fn for_database(database_url: &str) -> Self {
-        let cli = Cli::parse_from([
+        let mut config = Cli::parse_from([
             "portico",
             "--database-url",
             database_url,
             "--secret-key",
             "dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdCE=",
-        ]);
-        cli.config
+        ])
+        .config;
+        config.session_idle_minutes = config.session_hours * 60;
+        config
     }
 }

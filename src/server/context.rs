@@ -103,6 +103,12 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
                     .map(|v| v.contains("text/html"))
             })
             .unwrap_or(false);
+        if let (AppError::Busy { .. }, Some(options)) = (err, use_context::<ResponseOptions>()) {
+            options.insert_header(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::server::auth::password::RETRY_AFTER_SECONDS),
+            );
+        }
         if accepts_html {
             send_form_error_back(err);
         } else if let (Some(options), Ok(status)) = (
@@ -232,7 +238,7 @@ fn form_error_mac(
     derive.update(b"portico form-error signing key v1");
     let key = derive.finalize().into_bytes();
     let session = use_context::<Parts>()
-        .and_then(|parts| session::token_from_headers(&parts.headers))
+        .and_then(|parts| session::token_from_headers(&state, &parts.headers))
         .map(|token| crate::server::ids::hash_secret(&token))
         .unwrap_or_default();
     let mut mac = HmacSha256::new_from_slice(&key).ok()?;

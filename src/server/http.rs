@@ -58,6 +58,7 @@ where
     let page_state = state.clone();
     let page_context = move || page_context(&page_state);
     let fn_state = state.clone();
+    let header_state = state.clone();
     let leptos_options = state.leptos_options.clone();
     // The WASM, its split chunks, the JS and the CSS, served straight from
     // disk: conditional requests get 304, and a file that cannot be read
@@ -113,7 +114,7 @@ where
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(fn_state, reject_cross_site))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(header_state, security_headers))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let request_id = req
@@ -208,9 +209,13 @@ async fn run_to_completion(req: Request, next: Next) -> Response {
     }
 }
 
+/// Behind https: browsers use https only, for two years, subdomains too.
+const HSTS: &str = "max-age=63072000; includeSubDomains";
+
 /// Adds the security headers every response carries. A rendered page
-/// gets the base CSP plus its own script nonce.
-async fn security_headers(mut req: Request, next: Next) -> Response {
+/// gets the base CSP plus its own script nonce. HSTS only when the public
+/// URL is https (over plain http browsers ignore it, RFC 6797 §8.1).
+async fn security_headers(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let page_csp = PageCsp::default();
     req.extensions_mut().insert(page_csp.clone());
     let mut res = next.run(req).await;
@@ -249,6 +254,12 @@ async fn security_headers(mut req: Request, next: Next) -> Response {
     ];
     for (name, value) in defaults {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    if state.config.is_https() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
     }
     res
 }

@@ -93,6 +93,8 @@ pub struct Shared {
     pub grant_writer: Arc<super::oauth::grant_writer::GrantWriter>,
     /// What this process remembers of access tokens.
     pub caches: Arc<super::cache::Caches>,
+    /// Bounds the password hashes running at once.
+    pub password_hashing: super::auth::password::HashGate,
 }
 
 impl AppState {
@@ -110,6 +112,10 @@ impl AppState {
             .site_addr(config.listen)
             .build();
         let caches = super::cache::Caches::new(db.dialect, &config.database_url);
+        let password_hashing = super::auth::password::HashGate::new(
+            config.password_hash_permits(),
+            config.password_hash_queue as usize,
+        );
         Self(Arc::new(Shared {
             db,
             config: Arc::new(config),
@@ -121,6 +127,7 @@ impl AppState {
             webhook_wakeup: Arc::default(),
             grant_writer: Arc::default(),
             caches,
+            password_hashing,
         }))
     }
 

@@ -1,4 +1,5 @@
-//! Cross-site refusal, security headers, cookies, shared sessions.
+//! Cross-site refusal, security headers (HSTS behind https), cookies,
+//! shared sessions, and what a member removed from an account keeps.
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -15,6 +16,8 @@ on_both_databases!(
     internal_errors_show_a_request_id_not_the_detail,
     concurrent_pages_each_carry_their_own_nonce,
     pkg_files_are_served_from_disk_and_revalidated,
+    behind_https_hsts_and_a_host_prefixed_session_cookie,
+    a_removed_members_tokens_end_in_the_account_they_left,
 );
 
 fn sign_up_request(extra: &[(&str, &str)]) -> Request<Body> {
@@ -168,10 +171,161 @@ async fn session_cookie_is_http_only_and_same_site(app: &TestApp) {
             None,
         )
         .await;
+    let set_cookie = host_session_set_cookie(&res);
+    assert!(set_cookie.contains("Secure"), "{set_cookie}");
+}
+
+/// The Set-Cookie of the `__Host-` session cookie, or "".
+fn host_session_set_cookie(res: &crate::support::TestResponse) -> String {
+    res.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-portico_session="))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn behind_https_hsts_and_a_host_prefixed_session_cookie(app: &TestApp) {
+    // Over plain http: no HSTS, the plain cookie name.
+    let cookie = app
+        .sign_up("tls@example.com", "Tls", "correct horse battery")
+        .await;
+    assert!(cookie.starts_with("portico_session="));
+    for res in [app.get("/", None).await, app.get("/healthz", None).await] {
+        assert_eq!(res.header("strict-transport-security"), "");
+    }
+
+    let https = app
+        .with_config(|c| c.public_url = "https://portico.example.com".into())
+        .await;
+    for res in [
+        https.get("/signin", None).await,
+        https.get("/healthz", None).await,
+        https.call("current_user", &[], None).await,
+    ] {
+        assert_eq!(
+            res.header("strict-transport-security"),
+            "max-age=63072000; includeSubDomains"
+        );
+    }
+    let res = https
+        .call(
+            "sign_in",
+            &[
+                ("email", "tls@example.com"),
+                ("password", "correct horse battery"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let set_cookie = host_session_set_cookie(&res);
+    assert_eq!(
+        res.session_set_cookie(),
+        set_cookie,
+        "the only session cookie"
+    );
+    // A __Host- cookie is accepted only with Secure, Path=/ and no Domain.
+    assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+    assert!(set_cookie.contains("; Path=/"), "{set_cookie}");
     assert!(
-        res.session_set_cookie().contains("Secure"),
-        "{}",
-        res.session_set_cookie()
+        !set_cookie.to_lowercase().contains("domain="),
+        "{set_cookie}"
+    );
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    let pair = set_cookie.split(';').next().unwrap().to_owned();
+    assert_eq!(https.me(&pair).await["email"], "tls@example.com");
+    // The same token under the plain name is not a session there: only
+    // the __Host- cookie counts, which plain http cannot plant.
+    let token = pair.split_once('=').unwrap().1;
+    assert!(https
+        .me(&format!("portico_session={token}"))
+        .await
+        .is_null());
+    // Signing out clears the __Host- cookie.
+    let out = https.call("sign_out", &[], Some(&pair)).await;
+    assert!(host_session_set_cookie(&out).contains("Max-Age=0"));
+    assert!(https.me(&pair).await.is_null());
+    https.cleanup().await;
+}
+
+async fn a_removed_members_tokens_end_in_the_account_they_left(app: &TestApp) {
+    use crate::oauth::{api, authorize, exchange, oauth_app, refresh};
+    let dev = oauth_app(
+        app,
+        "team-owner@example.com",
+        "marketplace.user_managed",
+        &["user:read", "meeting:read", "meeting:write"],
+    )
+    .await;
+    let member = app
+        .join_as(&dev.cookie, "leaver@example.com", "member")
+        .await;
+    let member_id = app.me(&member).await["id"].as_str().unwrap().to_owned();
+    let dev_ref = &dev;
+    let tokens = |code: String| async move {
+        let res = exchange(app, dev_ref, &code, None).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let json = res.json();
+        (
+            json["access_token"].as_str().unwrap().to_owned(),
+            json["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (access, refresh_token) = tokens(authorize(app, &member, &dev.client_id, None).await).await;
+    let (owner_access, _) = tokens(authorize(app, &dev.cookie, &dev.client_id, None).await).await;
+    let created = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &access,
+        Some(r#"{"topic":"Mine"}"#),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_i64().unwrap();
+    let patch = |token: String| async move {
+        api(
+            app,
+            "PATCH",
+            &format!("/v2/meetings/{id}"),
+            &token,
+            Some(r#"{"topic":"Renamed"}"#),
+        )
+        .await
+    };
+    assert_eq!(patch(access.clone()).await.status, StatusCode::NO_CONTENT);
+    // A code given before the removal, not yet redeemed.
+    let pending_code = authorize(app, &member, &dev.client_id, None).await;
+
+    let res = app
+        .call(
+            "remove_member",
+            &[("user_id", &member_id)],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let res = patch(access.clone()).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.body);
+    assert_eq!(
+        api(app, "GET", "/v2/users/me", &access, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let res = refresh(app, &dev, &refresh_token).await;
+    assert_ne!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["error"], "invalid_grant", "{}", res.body);
+    let res = exchange(app, &dev, &pending_code, None).await;
+    assert_ne!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.json()["error"], "invalid_grant", "{}", res.body);
+    // The owner's tokens in the same account are untouched.
+    assert_eq!(
+        api(app, "GET", "/v2/users/me", &owner_access, None)
+            .await
+            .status,
+        StatusCode::OK
     );
 }
 

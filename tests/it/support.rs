@@ -49,13 +49,14 @@ impl TestResponse {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
-    /// `name=value` of the session cookie this response sets.
+    /// `name=value` of the session cookie this response sets (named
+    /// `__Host-portico_session` behind https).
     pub fn session_cookie(&self) -> Option<String> {
         self.headers
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("portico_session="))
+            .find(|v| is_session_cookie(v))
             .map(|v| v.split(';').next().unwrap_or_default().to_owned())
     }
 
@@ -65,7 +66,7 @@ impl TestResponse {
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("portico_session="))
+            .find(|v| is_session_cookie(v))
             .unwrap_or_default()
             .to_owned()
     }
@@ -78,6 +79,10 @@ impl TestResponse {
             .unwrap_or_default()
             .to_owned()
     }
+}
+
+fn is_session_cookie(set_cookie: &str) -> bool {
+    set_cookie.starts_with("portico_session=") || set_cookie.starts_with("__Host-portico_session=")
 }
 
 const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";

@@ -1,20 +1,22 @@
-//! The signed-in user's profile and their accounts.
+//! The signed-in user's profile, their password and their accounts.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::account::{profile, SwitchAccount, UpdateProfile};
+use crate::api::account::{profile, ChangePassword, SwitchAccount, UpdateProfile};
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
-use crate::domain::account::validate_display_name;
+use crate::domain::account::{validate_display_name, validate_new_password};
 use crate::pages::{error_view, page_resource};
 
-/// Name, email, role, accounts.
+/// Name, email, role, password, accounts.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let update = form_action::<UpdateProfile>();
+    let change_password = form_action::<ChangePassword>();
+    let password_error = change_password.error();
     let switch = form_action::<SwitchAccount>();
     let data = page_resource(
         move || (update.version().get(), switch.version().get()),
@@ -25,6 +27,16 @@ pub fn ProfilePage() -> impl IntoView {
     let query = use_query_map();
     let saved =
         move || query.read().get("saved").is_some() || matches!(update.value().get(), Some(Ok(())));
+    let password_changed = move || {
+        query.read().get("password_changed").is_some()
+            || matches!(change_password.value().get(), Some(Ok(())))
+    };
+    let password_form_error = Signal::derive(move || {
+        password_error.get().filter(|e| {
+            e.field_message("current_password").is_none()
+                && e.field_message("new_password").is_none()
+        })
+    });
     view! {
         <Title text="Profile"/>
         <Transition>
@@ -57,6 +69,30 @@ pub fn ProfilePage() -> impl IntoView {
                                 />
                                 <button type="submit" class="btn primary">"Save name"</button>
                                 {move || saved().then(|| view! { <span class="saved" role="status">"Saved."</span> })}
+                            </PostForm>
+                        </section>
+                        <section class="card">
+                            <h2>"Password"</h2>
+                            <FormError error=password_form_error/>
+                            <PostForm action=change_password>
+                                <TextField
+                                    label="Current password"
+                                    name="current_password"
+                                    input_type="password"
+                                    autocomplete="current-password"
+                                    server_error=field_error(password_error, "current_password")
+                                />
+                                <TextField
+                                    label="New password"
+                                    name="new_password"
+                                    input_type="password"
+                                    autocomplete="new-password"
+                                    hint="Changing it signs you out everywhere else."
+                                    validate=validate_new_password
+                                    server_error=field_error(password_error, "new_password")
+                                />
+                                <button type="submit" class="btn primary">"Change password"</button>
+                                {move || password_changed().then(|| view! { <span class="saved" role="status">"Password changed."</span> })}
                             </PostForm>
                         </section>
                         <section class="card">

@@ -115,10 +115,15 @@ pub async fn set_role(
 
 /// Removes a member; returns false when they are the last owner (or gone).
 /// A user whose current account this was moves to another of theirs.
+/// Their OAuth grants in the account end with the membership (every
+/// access and refresh token acting as them there), and codes they were
+/// given but have not redeemed are spent, so none can start a new grant.
+/// The caller makes the process forget its caches.
 pub async fn remove_member(
     pool: &AnyPool,
     account_id: &str,
     user_id: &str,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let done = sqlx::query(&format!(
@@ -140,6 +145,25 @@ pub async fn remove_member(
     )
     .bind(user_id)
     .bind(account_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE oauth_grants SET revoked_at = $1 \
+         WHERE account_id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE oauth_codes SET used_at = $1 \
+         WHERE user_id = $3 AND used_at IS NULL \
+           AND install_id IN (SELECT i.id FROM installs i WHERE i.account_id = $2)",
+    )
+    .bind(now)
+    .bind(account_id)
+    .bind(user_id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -1,8 +1,10 @@
-//! Users: sign-up, lookup, failed sign-in counting, reviewers.
+//! Users: sign-up, lookup, sign-in attempt counting, passwords, reviewers.
+
+use std::sync::OnceLock;
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::domain::account::Role;
+use crate::domain::account::{sign_in_lock_seconds, Role};
 use crate::server::ids::new_id;
 
 /// A row of `users`.
@@ -14,13 +16,11 @@ pub struct UserRow {
     pub password_hash: String,
     pub is_reviewer: i64,
     pub current_account_id: String,
-    pub failed_signins: i64,
-    pub locked_until: i64,
     pub created_at: i64,
 }
 
 const USER_COLUMNS: &str = "id, email, display_name, password_hash, is_reviewer, \
-     current_account_id, failed_signins, locked_until, created_at";
+     current_account_id, created_at";
 
 /// What a new user needs.
 pub struct NewUser<'a> {
@@ -126,32 +126,99 @@ pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<UserRow>, sql
         .await
 }
 
-/// Counts one more failed sign-in and returns the new count. The increment
-/// is done by the database, so concurrent failures on several processes
-/// all count.
-pub async fn record_failed_sign_in(pool: &AnyPool, id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>(
-        "UPDATE users SET failed_signins = failed_signins + 1 WHERE id = $1 RETURNING failed_signins",
-    )
-    .bind(id)
-    .fetch_one(pool)
-    .await
+/// An attempt admitted by `admit_sign_in`: its number among the
+/// consecutive unsuccessful ones, and the lock it set (0: none).
+#[derive(Debug, Clone, Copy, FromRow)]
+pub struct AdmittedAttempt {
+    pub failures: i64,
+    pub locked_until: i64,
 }
 
-/// Refuses sign-in for this user until `until` (ms).
-pub async fn lock_until(pool: &AnyPool, id: &str, until: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2 AND locked_until < $1")
-        .bind(until)
-        .bind(id)
+/// Counts a sign-in attempt for this user before its password is checked,
+/// unless the user is locked at `now`: then `None`, and nothing changes.
+///
+/// One statement decides both, so attempts arriving together (from one
+/// process or several) are numbered one by one, and the attempt that
+/// reaches the backoff threshold sets the lock before its own hash runs:
+/// no attempt after it is admitted until the lock ends. Every attempt
+/// counts as a failure until it succeeds (`clear_sign_in_attempts`).
+pub async fn admit_sign_in(
+    pool: &AnyPool,
+    user_id: &str,
+    now: i64,
+) -> Result<Option<AdmittedAttempt>, sqlx::Error> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let lock_ms = lock_ms_sql("sign_in_attempts.failures + 1");
+        format!(
+            "INSERT INTO sign_in_attempts (user_id, failures, locked_until) VALUES ($1, 1, $3) \
+             ON CONFLICT (user_id) DO UPDATE SET \
+               failures = sign_in_attempts.failures + 1, \
+               locked_until = CASE WHEN {lock_ms} > 0 THEN $2 + {lock_ms} \
+                              ELSE sign_in_attempts.locked_until END \
+             WHERE sign_in_attempts.locked_until <= $2 \
+             RETURNING failures, locked_until"
+        )
+    });
+    let first_lock_ms = sign_in_lock_seconds(1) * 1000;
+    sqlx::query_as::<_, AdmittedAttempt>(sql)
+        .bind(user_id)
+        .bind(now)
+        .bind(if first_lock_ms > 0 {
+            now + first_lock_ms
+        } else {
+            0
+        })
+        .fetch_optional(pool)
+        .await
+}
+
+/// `sign_in_lock_seconds`, in milliseconds, of the failure count `count`
+/// (an SQL expression), as one portable CASE. Written out from the domain
+/// function, so the schedule has one definition.
+fn lock_ms_sql(count: &str) -> String {
+    let cap = sign_in_lock_seconds(i64::from(u32::MAX));
+    let last_below_cap = (1..=1_000)
+        .rev()
+        .find(|&n| sign_in_lock_seconds(n) != cap)
+        .unwrap_or(0);
+    let arms: String = (1..=last_below_cap)
+        .map(|n| format!(" WHEN {n} THEN {}", sign_in_lock_seconds(n) * 1000))
+        .collect();
+    format!("(CASE {count}{arms} ELSE {} END)", cap * 1000)
+}
+
+/// Until when the user's sign-in is locked (ms; 0 when never).
+pub async fn sign_in_locked_until(pool: &AnyPool, user_id: &str) -> Result<i64, sqlx::Error> {
+    Ok(
+        sqlx::query_scalar::<_, i64>(
+            "SELECT locked_until FROM sign_in_attempts WHERE user_id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?
+        .unwrap_or(0),
+    )
+}
+
+/// Forgets the user's unsuccessful attempts (and lock) after a success.
+pub async fn clear_sign_in_attempts(pool: &AnyPool, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE user_id = $1")
+        .bind(user_id)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// Clears the failure count after a successful sign-in.
-pub async fn reset_failed_sign_ins(pool: &AnyPool, id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_signins = 0, locked_until = 0 WHERE id = $1")
-        .bind(id)
+/// Replaces the user's password hash.
+pub async fn set_password_hash(
+    pool: &AnyPool,
+    user_id: &str,
+    password_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id)
         .execute(pool)
         .await?;
     Ok(())
