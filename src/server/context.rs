@@ -243,7 +243,13 @@ fn form_error_mac(
         .unwrap_or_default();
     let mut mac = HmacSha256::new_from_slice(&key).ok()?;
     let expires_at = expires_at.to_string();
-    for part in [path, page, session.as_str(), expires_at.as_str(), encoded_error] {
+    for part in [
+        path,
+        page,
+        session.as_str(),
+        expires_at.as_str(),
+        encoded_error,
+    ] {
         mac.update(part.as_bytes());
         mac.update(b"\n");
     }

@@ -407,28 +407,43 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
         .sign_up("owner-leave@example.com", "Owner", "correct horse battery")
         .await;
     let (helper, maker) = (
-        app.join_as(&owner, "helper-leave@example.com", "member").await,
-        app.join_as(&owner, "maker-leave@example.com", "member").await,
+        app.join_as(&owner, "helper-leave@example.com", "member")
+            .await,
+        app.join_as(&owner, "maker-leave@example.com", "member")
+            .await,
     );
     let helper_id = user_id(app, &helper).await;
     let maker_id = user_id(app, &maker).await;
     let res = app
         .call(
             "create_app",
-            &[("app_type", "private.user_managed"), ("name", "Left Behind")],
+            &[
+                ("app_type", "private.user_managed"),
+                ("name", "Left Behind"),
+            ],
             Some(&maker),
         )
         .await;
-    let app_id = res.header("location").trim_start_matches("/apps/").to_owned();
-    app.call("add_collaborator", &[("id", &app_id), ("user_id", &helper_id)], Some(&owner))
-        .await
-        .assert_done();
+    let app_id = res
+        .header("location")
+        .trim_start_matches("/apps/")
+        .to_owned();
+    app.call(
+        "add_collaborator",
+        &[("id", &app_id), ("user_id", &helper_id)],
+        Some(&owner),
+    )
+    .await
+    .assert_done();
 
     // The repository's own check: a plain member cannot add anyone, even
     // when asked directly.
     let added = portico::server::repo::collaborators::add(
         &app.state.db.pool,
-        &app.me(&owner).await["account_id"].as_str().unwrap().to_owned(),
+        &app.me(&owner).await["account_id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
         &app_id,
         &maker_id,
         &helper_id,
@@ -445,7 +460,9 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
     }
     app.clock.advance_ms(60_000);
     for who in [&helper, &maker] {
-        let res = app.call("create_invite", &[("role", "member")], Some(&owner)).await;
+        let res = app
+            .call("create_invite", &[("role", "member")], Some(&owner))
+            .await;
         let token = res
             .header("location")
             .split("new_invite=")
@@ -457,18 +474,35 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
             .assert_done();
     }
     for who in [&helper, &maker] {
-        let res = app.call("app_overview", &[("id", &app_id)], Some(who)).await;
+        let res = app
+            .call("app_overview", &[("id", &app_id)], Some(who))
+            .await;
         assert_eq!(res.json()["app"]["role"], "member", "{}", res.body);
-        let res = app.call("features_page", &[("id", &app_id)], Some(who)).await;
+        let res = app
+            .call("features_page", &[("id", &app_id)], Some(who))
+            .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
     }
     // The owner lists no collaborator, and can add the helper again.
-    let res = app.call("app_overview", &[("id", &app_id)], Some(&owner)).await;
-    assert_eq!(res.json()["collaborators"], serde_json::json!([]), "{}", res.body);
-    app.call("add_collaborator", &[("id", &app_id), ("user_id", &helper_id)], Some(&owner))
-        .await
-        .assert_done();
-    let res = app.call("features_page", &[("id", &app_id)], Some(&helper)).await;
+    let res = app
+        .call("app_overview", &[("id", &app_id)], Some(&owner))
+        .await;
+    assert_eq!(
+        res.json()["collaborators"],
+        serde_json::json!([]),
+        "{}",
+        res.body
+    );
+    app.call(
+        "add_collaborator",
+        &[("id", &app_id), ("user_id", &helper_id)],
+        Some(&owner),
+    )
+    .await
+    .assert_done();
+    let res = app
+        .call("features_page", &[("id", &app_id)], Some(&helper))
+        .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
 }
 

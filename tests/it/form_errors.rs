@@ -163,7 +163,10 @@ async fn a_signed_error_is_only_good_for_its_session_page_and_ten_minutes(app: &
             Some(&owner),
         )
         .await;
-    let id = res.header("location").trim_start_matches("/apps/").to_owned();
+    let id = res
+        .header("location")
+        .trim_start_matches("/apps/")
+        .to_owned();
     let scopes_page = format!("{ORIGIN}/apps/{id}/scopes");
     let req = Request::post("/api/save_scopes")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -171,7 +174,10 @@ async fn a_signed_error_is_only_good_for_its_session_page_and_ten_minutes(app: &
         .header(header::REFERER, &scopes_page)
         .header(header::ORIGIN, ORIGIN)
         .header(header::COOKIE, &owner)
-        .body(Body::from(form_body(&[("id", &id), ("scopes", "call 555-0100")])))
+        .body(Body::from(form_body(&[
+            ("id", &id),
+            ("scopes[0]", "call 555-0100"),
+        ])))
         .unwrap();
     let res = app.send(req).await;
     assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
@@ -194,11 +200,16 @@ async fn a_signed_error_is_only_good_for_its_session_page_and_ten_minutes(app: &
         let res = app
             .call(
                 "create_app",
-                &[("app_type", "private.account_level"), ("name", "Other Scoped")],
+                &[
+                    ("app_type", "private.account_level"),
+                    ("name", "Other Scoped"),
+                ],
                 Some(&owner),
             )
             .await;
-        res.header("location").trim_start_matches("/apps/").to_owned()
+        res.header("location")
+            .trim_start_matches("/apps/")
+            .to_owned()
     });
     let elsewhere = back.replace(&id, &other_app);
     assert_ne!(elsewhere, back);
