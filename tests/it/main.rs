@@ -17,4 +17,5 @@ mod oauth;
 mod outbound;
 mod rest;
 mod security;
+mod server_fns;
 mod webhooks;
