@@ -10,6 +10,7 @@ pub mod listing;
 pub mod media;
 pub mod meeting;
 pub mod oauth;
+pub mod text;
 
 /// For hand-written serde readers of tagged enums: a field the tag says
 /// must be there.

@@ -263,8 +263,15 @@ pub async fn save_deauthorization_url(
             app_for(&id, AppAction::Edit).await?;
             let url = validate_endpoint_url(&deauthorization_url)
                 .map_err(|m| AppError::field("deauthorization_url", m))?;
+            let state = context::state()?;
+            // The same address rules as subscription endpoints.
+            if !url.is_empty() {
+                crate::server::webhooks::check_endpoint(&state, &url)
+                    .await
+                    .map_err(|m| AppError::field("deauthorization_url", m))?;
+            }
             tokens_of(&id).await?;
-            repo::webhooks::save_deauthorization_url(&context::state()?.db.pool, &id, &url).await?;
+            repo::webhooks::save_deauthorization_url(&state.db.pool, &id, &url).await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/features?saved=1"));
             }

@@ -23,6 +23,8 @@ use tower_http::trace::TraceLayer;
 
 use super::context::REQUEST_ID_HEADER;
 use super::state::AppState;
+use crate::domain::text::check_text;
+use crate::error::AppError;
 
 /// Paths whose clients authenticate with an Authorization header (Basic or
 /// Bearer) rather than the session cookie. A cross-site page cannot make a
@@ -112,6 +114,10 @@ where
         )
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
+        .layer(middleware::from_fn(guard_server_fns))
+        // axum's default, written out: what server functions (and form
+        // extractors) read at most; the upload route sets its own.
+        .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(fn_state, reject_cross_site))
         .layer(middleware::from_fn_with_state(header_state, security_headers))
@@ -135,6 +141,87 @@ async fn healthz() -> &'static str {
 
 async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// The largest body a server function takes: form fields only (uploads
+/// have their own route and limit).
+pub const SERVER_FN_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Before any server function (`/api/…`, the routes Leptos registers and
+/// ours): its body is read here first, under the limit, because Leptos
+/// reads it under the same limit but reports a body over it as a failure
+/// to decode, a 500. And a field holding a NUL character is refused here
+/// for every server function at once ("invalid input" beside the field),
+/// before any of them can try to store it (PostgreSQL cannot).
+async fn guard_server_fns(req: Request, next: Next) -> Response {
+    use axum::body::Bytes;
+    use axum::extract::FromRequest;
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(bytes) => bytes,
+        Err(rejection) => {
+            let status = rejection.status();
+            let error = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::refused(format!(
+                    "That is too much to send at once: at most {} MiB.",
+                    SERVER_FN_BODY_LIMIT >> 20
+                ))
+            } else {
+                AppError::Transport {
+                    message: "the request could not be read".into(),
+                }
+            };
+            return refuse_server_fn(&parts, status, error);
+        }
+    };
+    let fields = url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+        .chain(url::form_urlencoded::parse(&bytes));
+    for (name, value) in fields {
+        if let Err(reason) = check_text(&name).and(check_text(&value)) {
+            // `events[0]` is the field `events`.
+            let field = name.split('[').next().unwrap_or_default().replace('\0', "");
+            let error = AppError::field(&field, reason);
+            return refuse_server_fn(&parts, StatusCode::UNPROCESSABLE_ENTITY, error);
+        }
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// A server function's error answered before it ran, as Leptos answers
+/// one it returned: JSON clients get the error with `status`; a plain form
+/// post goes back to its page with the error in the URL (`__err`).
+fn refuse_server_fn(parts: &Parts, status: StatusCode, error: AppError) -> Response {
+    use leptos::server_fn::error::ServerFnUrlError;
+    let accepts_html = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let referer = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok());
+    if let (true, Some(referer)) = (accepts_html, referer) {
+        if let Ok(back) = ServerFnUrlError::new(parts.uri.path(), error.clone()).to_url(referer) {
+            if let Ok(location) = HeaderValue::from_str(back.as_str()) {
+                return (StatusCode::FOUND, [(header::LOCATION, location)]).into_response();
+            }
+        }
+    }
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// Context for every page render: the state, and the page's script nonce

@@ -61,7 +61,7 @@ pub async fn update(
     changed.agenda = meeting.agenda.clone();
     let object = meeting_json(state.config.base_url(), &changed);
     with_events(state, async |tx| {
-        repo::meetings::update(tx, row.id, meeting, now).await?;
+        repo::meetings::update(tx, &row.account_id, row.id, meeting, now).await?;
         Ok((
             (),
             "meeting.updated",
@@ -77,7 +77,7 @@ pub async fn update(
 pub async fn delete(state: &AppState, row: &MeetingRow) -> Result<(), sqlx::Error> {
     let object = meeting_json(state.config.base_url(), row);
     with_events(state, async |tx| {
-        repo::meetings::delete(tx, row.id).await?;
+        repo::meetings::delete(tx, &row.account_id, row.id).await?;
         Ok((
             (),
             "meeting.deleted",

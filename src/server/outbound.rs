@@ -6,10 +6,12 @@
 //!   `[::ffff:127.0.0.1]`; the `url` crate normalises them as browsers do)
 //!   and `localhost` names are checked before anything is sent;
 //! - host names are resolved by our resolver, which refuses the whole
-//!   answer if any address is private, loopback, link-local, CGNAT,
-//!   multicast, unspecified, reserved or an IPv4 address embedded in IPv6
-//!   (mapped, NAT64, 6to4) of those; the connection uses exactly the
-//!   addresses checked, so a second DNS answer cannot slip in (rebinding);
+//!   answer if any address is in a block the IANA special-purpose
+//!   registries say is not globally reachable (private, loopback,
+//!   link-local, CGNAT, unspecified, reserved, IPv4-mapped, local NAT64,
+//!   …), multicast, or carries such an IPv4 address (NAT64, 6to4); the
+//!   connection uses exactly the addresses checked, so a second DNS answer
+//!   cannot slip in (rebinding);
 //! - redirects are never followed, and no system proxy is used.
 //!
 //! `allow_private` (PORTICO_ALLOW_PRIVATE_OUTBOUND) lifts the address
@@ -60,47 +62,85 @@ pub fn is_forbidden_ip(ip: IpAddr) -> bool {
     }
 }
 
+// The address rules are the IANA special-purpose address registries
+// (https://www.iana.org/assignments/iana-ipv4-special-registry and
+// .../iana-ipv6-special-registry, RFC 6890): every block whose "Globally
+// Reachable" is False or N/A is refused, plus multicast, and the old
+// site-local fec0::/10. No maintained crate carries them on stable Rust:
+// `Ipv6Addr::is_global` is unstable, and `ip_rfc` 0.1 / `ip_network` 0.4
+// predate the IPv4-mapped, NAT64 and newer IPv6 entries. Deliberately not
+// refused, although the registries mark them not globally reachable: the
+// documentation blocks (192.0.2/24, 198.51.100/24, 203.0.113/24,
+// 2001:db8::/32, 3fff::/20), which reach no one, so that tests have a
+// "public" address that leads nowhere.
+//
+// Three blocks carry an IPv4 address and are judged by it instead:
+// NAT64's well-known 64:ff9b::/96 (RFC 6052) and 6to4 2002::/16 (RFC
+// 3056), whose gateways forward to it.
+
+/// IPv4: (network, prefix length).
+const FORBIDDEN_V4: &[(Ipv4Addr, u8)] = &[
+    (Ipv4Addr::new(0, 0, 0, 0), 8),      // "this network" (RFC 791)
+    (Ipv4Addr::new(10, 0, 0, 0), 8),     // private (RFC 1918)
+    (Ipv4Addr::new(100, 64, 0, 0), 10),  // shared, CGNAT (RFC 6598)
+    (Ipv4Addr::new(127, 0, 0, 0), 8),    // loopback
+    (Ipv4Addr::new(169, 254, 0, 0), 16), // link-local (cloud metadata)
+    (Ipv4Addr::new(172, 16, 0, 0), 12),  // private
+    (Ipv4Addr::new(192, 0, 0, 0), 24),   // IETF protocol assignments (RFC 6890)
+    (Ipv4Addr::new(192, 88, 99, 0), 24), // 6to4 relay anycast, deprecated (RFC 7526)
+    (Ipv4Addr::new(192, 168, 0, 0), 16), // private
+    (Ipv4Addr::new(198, 18, 0, 0), 15),  // benchmarking (RFC 2544)
+    (Ipv4Addr::new(224, 0, 0, 0), 4),    // multicast
+    (Ipv4Addr::new(240, 0, 0, 0), 4),    // reserved, and 255.255.255.255 broadcast
+];
+
+/// IPv6: (network, prefix length).
+const FORBIDDEN_V6: &[(Ipv6Addr, u8)] = &[
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 128), // unspecified
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1), 128), // loopback
+    // IPv4-compatible ::a.b.c.d, deprecated (RFC 4291 §2.5.5.1).
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96),
+    // IPv4-mapped ::ffff:a.b.c.d: a socket given one connects to the IPv4
+    // address, and it is no real destination (RFC 4291 §2.5.5.2).
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96),
+    // IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 2765).
+    (Ipv6Addr::new(0, 0, 0, 0, 0xffff, 0, 0, 0), 96),
+    (Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48), // local-use NAT64 (RFC 8215)
+    (Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64),     // discard-only (RFC 6666)
+    (Ipv6Addr::new(0x100, 0, 0, 1, 0, 0, 0, 0), 64),     // dummy prefix (RFC 9780)
+    (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 23),    // IETF protocol assignments, Teredo
+    (Ipv6Addr::new(0x5f00, 0, 0, 0, 0, 0, 0, 0), 16),    // SRv6 SIDs (RFC 9602)
+    (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7),     // unique local (RFC 4193)
+    (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),    // link-local
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10),    // site-local, deprecated (RFC 3879)
+    (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8),     // multicast
+];
+
+fn in_v4(ip: Ipv4Addr, (net, len): (Ipv4Addr, u8)) -> bool {
+    let mask = u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+    u32::from(ip) & mask == u32::from(net)
+}
+
+fn in_v6(ip: Ipv6Addr, (net, len): (Ipv6Addr, u8)) -> bool {
+    let mask = u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0);
+    u128::from(ip) & mask == u128::from(net)
+}
+
 fn is_forbidden_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_unspecified()          // 0.0.0.0
-        || a == 0                // 0.0.0.0/8 "this network"
-        || ip.is_loopback()      // 127/8
-        || ip.is_private()       // 10/8, 172.16/12, 192.168/16
-        || ip.is_link_local()    // 169.254/16 (cloud metadata)
-        || (a == 100 && (64..128).contains(&b)) // 100.64/10 CGNAT
-        || (a == 192 && b == 0 && ip.octets()[2] == 0) // 192.0.0/24 IETF
-        || (a == 198 && (b == 18 || b == 19)) // 198.18/15 benchmarking
-        || ip.is_multicast()     // 224/4
-        || a >= 240 // 240/4 reserved, broadcast
+    FORBIDDEN_V4.iter().any(|block| in_v4(ip, *block))
 }
 
 fn is_forbidden_v6(ip: Ipv6Addr) -> bool {
     let segments = ip.segments();
-    // IPv4 inside IPv6: mapped ::ffff:a.b.c.d, compatible ::a.b.c.d,
-    // NAT64 64:ff9b::/96 and 6to4 2002::/16 reach the IPv4 address.
     let v4_from =
         |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
-    let compatible =
-        segments[..6] == [0, 0, 0, 0, 0, 0] && !ip.is_loopback() && !ip.is_unspecified();
-    let nat64 = segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0];
-    let embedded = if let Some(v4) = ip.to_ipv4_mapped() {
-        Some(v4)
-    } else if compatible || nat64 {
-        Some(v4_from(segments[6], segments[7]))
-    } else if segments[0] == 0x2002 {
-        Some(v4_from(segments[1], segments[2]))
-    } else {
-        None
-    };
-    if let Some(v4) = embedded {
-        return is_forbidden_v4(v4);
+    if in_v6(ip, (Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96)) {
+        return is_forbidden_v4(v4_from(segments[6], segments[7]));
     }
-    ip.is_unspecified()                      // ::
-        || ip.is_loopback()                  // ::1
-        || (segments[0] & 0xfe00) == 0xfc00  // fc00::/7 unique local
-        || (segments[0] & 0xffc0) == 0xfe80  // fe80::/10 link-local
-        || (segments[0] & 0xffc0) == 0xfec0  // fec0::/10 site-local (old)
-        || ip.is_multicast() // ff00::/8
+    if segments[0] == 0x2002 {
+        return is_forbidden_v4(v4_from(segments[1], segments[2]));
+    }
+    FORBIDDEN_V6.iter().any(|block| in_v6(ip, *block))
 }
 
 /// Checks a URL before any request: absolute http(s), no user info, and
@@ -211,6 +251,7 @@ impl reqwest::dns::Resolve for FilteringResolver {
 pub struct Outbound {
     client: reqwest::Client,
     allow_private: bool,
+    resolver: Arc<dyn HostResolver>,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -235,7 +276,7 @@ impl Outbound {
             .connect_timeout(Duration::from_secs(3))
             .user_agent("Portico-Webhook/1")
             .dns_resolver(Arc::new(FilteringResolver {
-                inner: resolver,
+                inner: resolver.clone(),
                 allow_private,
             }))
             .build()
@@ -243,7 +284,36 @@ impl Outbound {
         Self {
             client,
             allow_private,
+            resolver,
         }
+    }
+
+    /// Checks a destination without sending anything, as a request to it
+    /// would: the URL (`check_url`), and the addresses its host name
+    /// resolves to now. For URLs that are saved now and called later, so
+    /// that a forbidden one is refused where it is entered. A name that
+    /// does not resolve (yet) has no address to refuse; the request, when
+    /// it is made, checks again in any case (DNS answers change).
+    pub async fn check_destination(&self, input: &str) -> Result<url::Url, OutboundError> {
+        let url = check_url(input, self.allow_private)?;
+        if self.allow_private {
+            return Ok(url);
+        }
+        if let Some(url::Host::Domain(name)) = url.host() {
+            let name = name.to_owned();
+            let lookup = self.resolver.lookup(name.clone());
+            let ips = match tokio::time::timeout(Duration::from_secs(3), lookup).await {
+                Ok(Ok(ips)) => ips,
+                Ok(Err(_)) | Err(_) => Vec::new(),
+            };
+            if ips.iter().any(|ip| is_forbidden_ip(*ip)) {
+                return Err(OutboundError::Blocked(format!(
+                    "{}, which Portico does not send to.",
+                    BlockedAddress(name)
+                )));
+            }
+        }
+        Ok(url)
     }
 
     /// POSTs `body` as JSON with `headers`, waiting at most `timeout`.
@@ -355,6 +425,9 @@ mod tests {
             "http://[64:ff9b::7f00:1]/hook",
             "http://[2002:7f00:1::]/hook",
             "http://[::127.0.0.1]/hook",
+            "http://[::ffff:8.8.8.8]/hook",
+            "http://[64:ff9b:1::a00:1]/hook",
+            "http://[::ffff:0:a9fe:a9fe]/hook",
         ] {
             assert!(
                 matches!(check_url(bad, false), Err(OutboundError::Blocked(_))),
@@ -389,10 +462,59 @@ mod tests {
 
     #[test]
     fn embedded_ipv4_is_judged_by_its_ipv4_address() {
-        assert!(is_forbidden_ip("::ffff:10.0.0.1".parse().unwrap()));
-        assert!(!is_forbidden_ip("::ffff:8.8.8.8".parse().unwrap()));
         assert!(!is_forbidden_ip("64:ff9b::808:808".parse().unwrap()));
         assert!(is_forbidden_ip("64:ff9b::a9fe:a9fe".parse().unwrap()));
+        assert!(!is_forbidden_ip("2002:808:808::1".parse().unwrap()));
+        assert!(is_forbidden_ip("2002:a00:1::1".parse().unwrap()));
         assert!(!is_forbidden_ip("2001:4860:4860::8888".parse().unwrap()));
+    }
+
+    /// The registries' blocks that are not globally reachable, at their
+    /// edges; the neighbours outside them pass.
+    #[test]
+    fn the_iana_special_purpose_blocks() {
+        for bad in [
+            // IPv4-mapped, whatever the IPv4 address: ::ffff:0:0/96.
+            "::ffff:8.8.8.8",
+            "::ffff:10.0.0.1",
+            "::ffff:0:0",
+            "::ffff:ffff:ffff",
+            // IPv4-translated (SIIT) and IPv4-compatible.
+            "::ffff:0:7f00:1",
+            "::ffff:0:808:808",
+            "::8.8.8.8",
+            // Local-use NAT64 64:ff9b:1::/48, whatever it embeds.
+            "64:ff9b:1::808:808",
+            "64:ff9b:1:ffff:ffff:ffff:ffff:ffff",
+            "100::1",
+            "100:0:0:1::1",
+            "2001::1",
+            "2001:1ff:ffff::1",
+            "5f00::1",
+            "fec0::1",
+            "192.0.0.9",
+            "192.88.99.1",
+            "198.19.255.255",
+            "100.127.255.255",
+            "0.1.2.3",
+            "239.255.255.255",
+            "255.255.255.255",
+        ] {
+            assert!(is_forbidden_ip(bad.parse().unwrap()), "{bad}");
+        }
+        for ok in [
+            "64:ff9b:2::1",
+            "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::1:0:0:1",
+            "2001:200::1",
+            "2620:4f:8000::1",
+            "100.128.0.1",
+            "198.20.0.1",
+            "192.0.1.1",
+            "223.255.255.255",
+            "1.1.1.1",
+        ] {
+            assert!(!is_forbidden_ip(ok.parse().unwrap()), "{ok}");
+        }
     }
 }

@@ -62,16 +62,25 @@ impl Caller {
             return Ok(());
         }
         let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
-        Err(ApiError::new(
+        let mut error = ApiError::new(
             StatusCode::FORBIDDEN,
             4711,
             format!(
                 "Invalid access token, does not contain scopes:[{}].",
                 names.join(", ")
             ),
-        ))
+        );
+        // RFC 6750 §3.1: the scope that would do, in the challenge.
+        error.challenge = Some(format!(
+            "Bearer realm=\"{REALM}\", error=\"insufficient_scope\", scope=\"{}\"",
+            names.join(" ")
+        ));
+        Err(error)
     }
 }
+
+/// The realm of the `/v2` Bearer challenges.
+const REALM: &str = "Portico";
 
 /// An API error: status, Zoom's numeric code and a message.
 #[derive(Debug)]
@@ -79,6 +88,8 @@ pub struct ApiError {
     status: StatusCode,
     code: i64,
     message: String,
+    /// The `WWW-Authenticate` challenge, for 401 and 403 answers.
+    challenge: Option<String>,
 }
 
 impl ApiError {
@@ -87,7 +98,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            challenge: None,
         }
+    }
+
+    /// Zoom's "invalid input" (300, HTTP 400), e.g. for text that cannot be
+    /// stored.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 300, message)
     }
 
     /// A database failure: logged with the request id, never shown.
@@ -100,18 +118,39 @@ impl ApiError {
         )
     }
 
-    fn unauthorized(message: &str) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, 124, message)
+    /// A 401 with its RFC 6750 challenge: without an error code when the
+    /// request had no token (§3.1), `invalid_token` when the token does
+    /// not do (unknown, expired, revoked, or not an access token).
+    fn unauthorized(message: &str, token_given: bool) -> Self {
+        let mut error = Self::new(StatusCode::UNAUTHORIZED, 124, message);
+        error.challenge = Some(if token_given {
+            // The description is a quoted string of visible ASCII without
+            // quotes or backslashes (§3).
+            let description: String = message
+                .chars()
+                .filter(|c| (' '..='~').contains(c) && *c != '"' && *c != '\\')
+                .collect();
+            format!(
+                "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""
+            )
+        } else {
+            format!("Bearer realm=\"{REALM}\"")
+        });
+        error
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut res = (
             self.status,
             Json(json!({ "code": self.code, "message": self.message })),
         )
-            .into_response()
+            .into_response();
+        if let Some(value) = self.challenge.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        }
+        res
     }
 }
 
@@ -138,6 +177,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     let Some(token) = token else {
         return ApiError::unauthorized(
             "Access token is missing: send Authorization: Bearer <token>.",
+            false,
         )
         .into_response();
     };
@@ -148,14 +188,15 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     };
     let caller = match found {
         Some(t) if t.kind != "access" => {
-            return ApiError::unauthorized("Invalid access token: this is a refresh token.")
+            return ApiError::unauthorized("Invalid access token: this is a refresh token.", true)
                 .into_response()
         }
         Some(t) if t.revoked_at.is_some() => {
-            return ApiError::unauthorized("Invalid access token: it was revoked.").into_response()
+            return ApiError::unauthorized("Invalid access token: it was revoked.", true)
+                .into_response()
         }
         Some(t) if t.expires_at <= now => {
-            return ApiError::unauthorized("Access token is expired.").into_response()
+            return ApiError::unauthorized("Access token is expired.", true).into_response()
         }
         Some(t) => Caller {
             app_id: t.app_id.clone(),
@@ -163,7 +204,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
             user_id: t.user_id.clone(),
             scopes: parse_scope_list(&t.scopes),
         },
-        None => return ApiError::unauthorized("Invalid access token.").into_response(),
+        None => return ApiError::unauthorized("Invalid access token.", true).into_response(),
     };
 
     // One window per app and account, so one busy install cannot starve

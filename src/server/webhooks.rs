@@ -40,3 +40,25 @@ pub async fn secret_tokens(
     }
     Ok((tokens, row))
 }
+
+/// The address rules an endpoint URL meets when it is saved, beyond its
+/// form (`domain::events::validate_endpoint_url`): not Portico itself (a
+/// delivery must not be a way to make Portico call its own routes), and a
+/// destination the outbound client will send to (no private or local
+/// address, checked after DNS, unless private destinations are allowed).
+/// `Err` is the message for the field. Subscription endpoints meet the
+/// same through their challenge, which goes through the same client.
+pub async fn check_endpoint(state: &AppState, url: &str) -> Result<(), String> {
+    let own = url::Url::parse(state.config.base_url()).map(|u| u.origin());
+    if let (Ok(endpoint), Ok(own)) = (url::Url::parse(url), &own) {
+        if endpoint.origin() == *own {
+            return Err("An endpoint cannot be Portico itself.".into());
+        }
+    }
+    state
+        .outbound
+        .check_destination(url)
+        .await
+        .map(|_| ())
+        .map_err(|err| err.to_string())
+}

@@ -27,6 +27,9 @@ on_both_databases!(
     revoking_a_consented_token_deauthorizes_the_app,
     users_joining_and_changing_raise_user_events,
     endpoints_are_challenged_again_every_72_hours,
+    answers_with_nul_or_invalid_utf8_are_logged_sanitised_with_their_batch,
+    an_outcome_that_cannot_be_written_does_not_lose_the_others,
+    webhook_only_apps_hear_their_own_accounts_events,
 );
 
 /// One request as the receiver saw it.
@@ -792,4 +795,295 @@ async fn endpoints_are_challenged_again_every_72_hours(app: &TestApp) {
         .await
         .json();
     assert_eq!(page["subscriptions"][0]["disabled"], true);
+}
+
+/// A receiver that passes the challenge (with `token`) and answers every
+/// delivery 200 with exactly `answer`.
+async fn raw_receiver(token: String, answer: &'static [u8]) -> Receiver {
+    let hits = Arc::new(Mutex::new(Vec::<Hit>::new()));
+    let record = hits.clone();
+    let app = Router::new().route(
+        "/hook",
+        post(move |headers: HeaderMap, body: String| {
+            let record = record.clone();
+            let token = token.clone();
+            async move {
+                let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                if json["event"] == "endpoint.url_validation" {
+                    let plain = json["payload"]["plainToken"].as_str().unwrap_or_default().to_owned();
+                    let answer = serde_json::json!({"plainToken": plain, "encryptedToken": validation_token(&token, &plain)});
+                    return answer.to_string().into_bytes();
+                }
+                record.lock().unwrap().push(Hit { headers, body });
+                answer.to_vec()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/hook",
+        listener.local_addr().unwrap().port()
+    );
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Receiver { url, hits }
+}
+
+/// Saves a development subscription to meeting.created at `url`.
+async fn subscribe_at(open: &TestApp, dev: &Dev, url: &str) {
+    let res = open
+        .call(
+            "save_subscription",
+            &[
+                ("id", dev.app_id.as_str()),
+                ("name", "Meetings"),
+                ("development_url", url),
+                ("production_url", ""),
+                ("events[0]", "meeting.created"),
+            ],
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+}
+
+async fn secret_token(open: &TestApp, dev: &Dev) -> String {
+    open.call("features_page", &[("id", &dev.app_id)], Some(&dev.cookie))
+        .await
+        .json()["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Installs the app for its developer; returns an access token.
+async fn install(open: &TestApp, dev: &Dev) -> String {
+    let code = authorize(open, &dev.cookie, &dev.client_id, None).await;
+    exchange(open, dev, &code, None).await.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The excerpts logged for the app's attempts.
+async fn excerpts(open: &TestApp, app_id: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT a.response_excerpt FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
+         WHERE e.app_id = $1 ORDER BY a.started_at",
+    )
+    .bind(app_id)
+    .fetch_all(&open.state.db.pool)
+    .await
+    .unwrap()
+}
+
+/// One tenant's receiver answers with a NUL byte and invalid UTF-8 (which
+/// PostgreSQL's text cannot take), in the same batch of outcomes as
+/// another tenant's normal answers: every outcome is recorded (the odd
+/// one as text made safe), and nothing is sent again.
+async fn answers_with_nul_or_invalid_utf8_are_logged_sanitised_with_their_batch(app: &TestApp) {
+    // Three slots: the first two outcomes (the odd answer, at once, and a
+    // normal one after 200 ms) are written together (the worker writes
+    // once half its slots are free), the last on its own.
+    let open = app
+        .with_config(|c| {
+            c.allow_private_outbound = true;
+            c.webhook_concurrency = 3;
+        })
+        .await;
+    let odd = oauth_app(
+        &open,
+        "odd-answers@example.com",
+        "marketplace.user_managed",
+        SCOPES,
+    )
+    .await;
+    let odd_rx = raw_receiver(secret_token(&open, &odd).await, b"not\0text \xff\xfe ok").await;
+    subscribe_at(&open, &odd, &odd_rx.url).await;
+    let (_normal_open, normal, normal_access, normal_rx) = subscribed(
+        app,
+        "normal-answers@example.com",
+        SCOPES,
+        vec![(200, None)],
+        200,
+    )
+    .await;
+    let odd_access = install(&open, &odd).await;
+    create_meeting(&open, &odd_access, "Odd").await;
+    create_meeting(&open, &normal_access, "Normal 1").await;
+    create_meeting(&open, &normal_access, "Normal 2").await;
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 3);
+    assert!(
+        events(&open)
+            .await
+            .iter()
+            .all(|(_, status, attempts)| status == "delivered" && *attempts == 1),
+        "{:?}",
+        events(&open).await
+    );
+    assert_eq!(
+        excerpts(&open, &odd.app_id).await,
+        ["nottext \u{fffd}\u{fffd} ok"],
+        "lossy UTF-8, NUL removed"
+    );
+    assert_eq!(excerpts(&open, &normal.app_id).await.len(), 2);
+    // Nothing is sent again, even once every lease has run out.
+    open.clock.advance_ms(24 * 3_600_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 0);
+    assert_eq!(odd_rx.hits.lock().unwrap().len(), 1);
+    assert_eq!(normal_rx.hits.lock().unwrap().len(), 2);
+    let log = open
+        .call("delivery_log", &[("id", &odd.app_id)], Some(&odd.cookie))
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.body);
+    assert_eq!(
+        log.json()[0]["attempts"][0]["response_excerpt"],
+        "nottext \u{fffd}\u{fffd} ok"
+    );
+}
+
+/// An app is deleted while its delivery is in flight: its outcome can no
+/// longer be written (the event went with the app), but the outcomes
+/// written with it, of another tenant, are kept and not sent again.
+async fn an_outcome_that_cannot_be_written_does_not_lose_the_others(app: &TestApp) {
+    let open = app
+        .with_config(|c| {
+            c.allow_private_outbound = true;
+            c.webhook_concurrency = 3;
+        })
+        .await;
+    // The deleted app's answer comes first and waits to be written with
+    // the next one, of the other tenant; the last is written alone.
+    let (_gone_open, gone, gone_access, _gone_rx) =
+        subscribed(app, "gone-soon@example.com", SCOPES, vec![(200, None)], 250).await;
+    let (_kept_open, kept, kept_access, kept_rx) =
+        subscribed(app, "stays@example.com", SCOPES, vec![(200, None)], 500).await;
+    create_meeting(&open, &gone_access, "Gone").await;
+    create_meeting(&open, &kept_access, "Kept 1").await;
+    create_meeting(&open, &kept_access, "Kept 2").await;
+    let worker = {
+        let state = open.state.clone();
+        tokio::spawn(async move { deliver_due(&state, "w").await })
+    };
+    // While the deliveries are under way, the developer deletes the app.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let res = open
+        .call("delete_app", &[("id", &gone.app_id)], Some(&gone.cookie))
+        .await;
+    res.assert_done();
+    assert_eq!(worker.await.unwrap().unwrap(), 3);
+    let kept_events: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, attempts FROM webhook_events WHERE app_id = $1")
+            .bind(&kept.app_id)
+            .fetch_all(&open.state.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        kept_events,
+        [("delivered".to_owned(), 1), ("delivered".to_owned(), 1)]
+    );
+    assert_eq!(excerpts(&open, &kept.app_id).await.len(), 2);
+    open.clock.advance_ms(24 * 3_600_000);
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 0);
+    assert_eq!(kept_rx.hits.lock().unwrap().len(), 2, "nothing sent twice");
+}
+
+/// A webhook-only app is never installed: it hears its own account's
+/// events (its developer's and their members'), of the types it
+/// subscribed to, and nothing of other accounts.
+async fn webhook_only_apps_hear_their_own_accounts_events(app: &TestApp) {
+    let open = app.with_config(|c| c.allow_private_outbound = true).await;
+    let (cookie, app_id) = open
+        .developer_with_app("hooks-only@example.com", "private.webhook_only")
+        .await;
+    let dev = Dev {
+        cookie,
+        app_id,
+        client_id: String::new(),
+        secret: String::new(),
+    };
+    let rx = subscribe_receiver(
+        &open,
+        &dev,
+        "Everything here",
+        &["meeting.created", "user.created"],
+        vec![(200, None)],
+        0,
+    )
+    .await;
+    let schedule = |topic: &'static str| {
+        [
+            ("topic", topic),
+            ("start_time", "2026-12-02T10:00"),
+            ("duration", "15"),
+            ("agenda", ""),
+        ]
+    };
+    let own = open
+        .call(
+            "create_meeting",
+            &schedule("The developer's"),
+            Some(&dev.cookie),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+    let member = open
+        .join_as(&dev.cookie, "hooks-only-member@example.com", "member")
+        .await;
+    open.call("create_meeting", &schedule("A member's"), Some(&member))
+        .await
+        .assert_done();
+    // Not subscribed: meeting.deleted.
+    open.call(
+        "delete_meeting",
+        &[("id", &own.json().to_string())],
+        Some(&dev.cookie),
+    )
+    .await
+    .assert_done();
+    let stranger = open
+        .sign_up(
+            "hooks-only-stranger@example.com",
+            "S",
+            "correct horse battery",
+        )
+        .await;
+    open.call(
+        "create_meeting",
+        &schedule("Someone else's"),
+        Some(&stranger),
+    )
+    .await
+    .assert_done();
+    assert_eq!(deliver_due(&open.state, "w").await.unwrap(), 3);
+    let account = open.me(&dev.cookie).await["account_id"].clone();
+    let mut heard: Vec<(String, String)> = rx
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let body: serde_json::Value = serde_json::from_str(&h.body).unwrap();
+            assert_eq!(body["payload"]["account_id"], account);
+            let object = &body["payload"]["object"];
+            let what = object["topic"].as_str().or(object["email"].as_str());
+            (
+                body["event"].as_str().unwrap().to_owned(),
+                what.unwrap().to_owned(),
+            )
+        })
+        .collect();
+    heard.sort();
+    assert_eq!(
+        heard,
+        [
+            ("meeting.created".to_owned(), "A member's".to_owned()),
+            ("meeting.created".to_owned(), "The developer's".to_owned()),
+            (
+                "user.created".to_owned(),
+                "hooks-only-member@example.com".to_owned()
+            ),
+        ]
+    );
 }

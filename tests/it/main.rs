@@ -23,4 +23,5 @@ mod outbound;
 mod redirects;
 mod rest;
 mod security;
+mod server_fns;
 mod webhooks;

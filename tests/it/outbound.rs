@@ -244,3 +244,63 @@ fn answers_timeouts_and_refusals() {
         );
     })
 }
+
+/// A URL saved now and called later (the deauthorization endpoint) is
+/// checked as a request would check it, without sending anything: a name
+/// resolving to a forbidden address is refused; a public one, or one that
+/// does not resolve (yet), passes; with private destinations allowed, no
+/// lookup is made.
+#[test]
+fn a_destination_is_checked_after_dns_without_a_request() {
+    runtime().block_on(async {
+        for answer in [
+            &["10.1.2.3"][..],
+            &["203.0.113.9", "::1"],
+            &["::ffff:8.8.8.8"],
+            &["64:ff9b:1::a9fe:a9fe"],
+        ] {
+            let resolver = ScriptedResolver::new(&[answer]);
+            let checked = Outbound::with_resolver(false, resolver.clone())
+                .check_destination("https://hooks.example/deauth")
+                .await;
+            assert!(
+                matches!(&checked, Err(OutboundError::Blocked(m)) if m.contains("hooks.example")),
+                "{answer:?}: {checked:?}"
+            );
+            assert_eq!(resolver.calls.load(Ordering::SeqCst), 1);
+        }
+        let public = ScriptedResolver::new(&[&["203.0.113.9", "2606:4700::1111"]]);
+        let checked = Outbound::with_resolver(false, public)
+            .check_destination("https://hooks.example/deauth")
+            .await;
+        assert_eq!(checked.unwrap().as_str(), "https://hooks.example/deauth");
+        let nowhere = ScriptedResolver::new(&[&[]]);
+        assert!(Outbound::with_resolver(false, nowhere)
+            .check_destination("https://not-yet.example/deauth")
+            .await
+            .is_ok());
+        // Literal addresses and `localhost` need no lookup to be refused.
+        let unused = ScriptedResolver::new(&[&["203.0.113.9"]]);
+        let client = Outbound::with_resolver(false, unused.clone());
+        for bad in [
+            "https://127.1/x",
+            "https://[::ffff:7f00:1]/x",
+            "http://localhost/x",
+        ] {
+            assert!(
+                matches!(
+                    client.check_destination(bad).await,
+                    Err(OutboundError::Blocked(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert_eq!(unused.calls.load(Ordering::SeqCst), 0);
+        let allowed = ScriptedResolver::new(&[&["127.0.0.1"]]);
+        assert!(Outbound::with_resolver(true, allowed.clone())
+            .check_destination("http://hooks.example/deauth")
+            .await
+            .is_ok());
+        assert_eq!(allowed.calls.load(Ordering::SeqCst), 0);
+    })
+}

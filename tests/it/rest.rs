@@ -19,6 +19,9 @@ on_both_databases!(
     cached_tokens_end_at_once_when_revoked_uninstalled_or_deleted,
     a_token_ended_through_one_process_fails_on_the_others,
     cached_members_change_at_once,
+    a_users_meetings_are_listed_only_in_the_tokens_account,
+    unauthorized_answers_carry_a_bearer_challenge,
+    nul_in_api_text_is_invalid_input,
 );
 
 async fn token_for(app: &TestApp, dev: &Dev, cookie: &str) -> String {
@@ -679,4 +682,197 @@ async fn cached_members_change_at_once(app: &TestApp) {
     // Removal ends the member's tokens in the account they left.
     let gone = me().await;
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED, "{}", gone.body);
+}
+
+/// A user who belongs to two accounts hosts meetings in both; a token of
+/// an install in one account lists only that account's meetings.
+async fn a_users_meetings_are_listed_only_in_the_tokens_account(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "two-homes-dev@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    // Someone with an account of their own schedules a meeting there…
+    let joiner = app
+        .sign_up("two-homes@example.com", "Jo Two", "correct horse battery")
+        .await;
+    let res = app
+        .call(
+            "create_meeting",
+            &[
+                ("topic", "In my own account"),
+                ("start_time", "2026-12-02T10:00"),
+                ("duration", "15"),
+                ("agenda", ""),
+            ],
+            Some(&joiner),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // …then joins the developer's account, installs the app there and
+    // schedules one through it.
+    let invite = app
+        .call("create_invite", &[("role", "member")], Some(&dev.cookie))
+        .await;
+    let token = invite
+        .header("location")
+        .split("new_invite=")
+        .nth(1)
+        .expect("invite token")
+        .to_owned();
+    let res = app
+        .call("accept_invite", &[("token", &token)], Some(&joiner))
+        .await;
+    res.assert_done();
+    assert_eq!(
+        app.me(&joiner).await["account_id"],
+        app.me(&dev.cookie).await["account_id"]
+    );
+    let access = token_for(app, &dev, &joiner).await;
+    let res = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &access,
+        Some(r#"{"topic":"In the shared account"}"#),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let listed = api(app, "GET", "/v2/users/me/meetings", &access, None)
+        .await
+        .json();
+    let topics: Vec<&str> = listed["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["topic"].as_str().unwrap())
+        .collect();
+    assert_eq!(topics, ["In the shared account"], "{listed}");
+    assert_eq!(listed["total_records"], 1);
+}
+
+/// RFC 6750 §3: every 401 of `/v2` carries a Bearer challenge; with a
+/// token that does not do, `invalid_token`; without one, no error code.
+/// A missing scope (403) names the scope.
+async fn unauthorized_answers_carry_a_bearer_challenge(app: &TestApp) {
+    use axum::body::Body;
+    use axum::http::Request;
+    let none = app
+        .send(Request::get("/v2/users/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(none.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(none.header("www-authenticate"), "Bearer realm=\"Portico\"");
+    let basic_auth = app
+        .send(
+            Request::get("/v2/users/me")
+                .header("authorization", "Basic dXNlcjpwYXNz")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(basic_auth.status, StatusCode::UNAUTHORIZED);
+    assert!(basic_auth
+        .header("www-authenticate")
+        .starts_with("Bearer realm="));
+    let dev = oauth_app(
+        app,
+        "challenge@example.com",
+        "marketplace.user_managed",
+        &["meeting:read"],
+    )
+    .await;
+    let (access, refresh_token) = tokens_for(app, &dev, &dev.cookie).await;
+    for token in ["not-a-token", refresh_token.as_str()] {
+        let res = api(app, "GET", "/v2/users/me/meetings", token, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+        let challenge = res.header("www-authenticate");
+        assert!(
+            challenge.starts_with(
+                "Bearer realm=\"Portico\", error=\"invalid_token\", error_description=\""
+            ),
+            "{challenge}"
+        );
+        assert_eq!(res.json()["code"], 124);
+    }
+    app.clock.advance_ms(3_600_001);
+    let expired = api(app, "GET", "/v2/users/me/meetings", &access, None).await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert!(expired
+        .header("www-authenticate")
+        .contains("error=\"invalid_token\""));
+    let fresh = token_for(app, &dev, &dev.cookie).await;
+    let forbidden = api(app, "GET", "/v2/users/me", &fresh, None).await;
+    assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        forbidden.header("www-authenticate"),
+        "Bearer realm=\"Portico\", error=\"insufficient_scope\", scope=\"user:read user:read:admin\""
+    );
+    let ok = api(app, "GET", "/v2/users/me/meetings", &fresh, None).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_eq!(ok.header("www-authenticate"), "");
+}
+
+/// PostgreSQL cannot store a NUL character: text holding one is Zoom's
+/// 300 "invalid input" on both databases, and nothing is written.
+async fn nul_in_api_text_is_invalid_input(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "nul-api@example.com",
+        "marketplace.user_managed",
+        ALL_USER,
+    )
+    .await;
+    let access = token_for(app, &dev, &dev.cookie).await;
+    let res = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &access,
+        Some(r#"{"topic":"Stand\u0000up"}"#),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.json()["code"], 300);
+    let message = res.json()["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("topic") && message.contains("Invalid input"),
+        "{message}"
+    );
+    let meetings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings")
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(meetings, 0, "nothing half-saved");
+    let made = api(
+        app,
+        "POST",
+        "/v2/users/me/meetings",
+        &access,
+        Some(r#"{"topic":"Standup"}"#),
+    )
+    .await
+    .json();
+    let id = made["id"].as_i64().unwrap();
+    let res = api(
+        app,
+        "PATCH",
+        &format!("/v2/meetings/{id}"),
+        &access,
+        Some(r#"{"agenda":"\u0000"}"#),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.json()["code"], 300);
+    let res = api(app, "GET", "/v2/users/a%00b/meetings", &access, None).await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.body);
+    assert_eq!(res.json()["code"], 300);
+    let one = api(app, "GET", &format!("/v2/meetings/{id}"), &access, None)
+        .await
+        .json();
+    assert_eq!(
+        (one["topic"].as_str(), one["agenda"].as_str()),
+        (Some("Standup"), Some(""))
+    );
 }

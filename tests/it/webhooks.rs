@@ -18,6 +18,7 @@ on_both_databases!(
     a_failing_endpoint_shows_what_was_sent_and_received,
     private_endpoints_are_refused_unless_allowed,
     subscriptions_are_validated_and_private_to_the_account,
+    the_deauthorization_url_meets_the_endpoint_address_rules,
 );
 
 /// What the receiver saw of the last request.
@@ -347,4 +348,76 @@ async fn subscriptions_are_validated_and_private_to_the_account(app: &TestApp) {
         app.call("features_page", &[("id", &id)], None).await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// The deauthorization endpoint is saved only under the rules of
+/// subscription endpoints: no private or local address in any notation,
+/// not Portico itself; a refused one leaves the saved one as it was.
+async fn the_deauthorization_url_meets_the_endpoint_address_rules(app: &TestApp) {
+    let (dev, id) = app
+        .developer_with_app("deauth-rules@example.com", "marketplace.user_managed")
+        .await;
+    let save = |url: &'static str| {
+        let (dev, id) = (dev.clone(), id.clone());
+        async move {
+            app.call(
+                "save_deauthorization_url",
+                &[("id", &id), ("deauthorization_url", url)],
+                Some(&dev),
+            )
+            .await
+        }
+    };
+    let res = save("https://203.0.113.7/deauth").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    for bad in [
+        "https://10.0.0.1/deauth",
+        "https://169.254.169.254/latest/meta-data",
+        "http://localhost:4000/deauth",
+        "http://127.0.0.1:9/deauth",
+        "https://[::ffff:127.0.0.1]/deauth",
+        "https://[64:ff9b:1::a00:1]/deauth",
+        "https://0x7f.1/deauth",
+    ] {
+        let res = save(bad).await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            res.body
+        );
+        let message = res.json()["fields"].to_string();
+        assert!(
+            message.contains("deauthorization_url") && message.contains("private or local"),
+            "{bad}: {message}"
+        );
+    }
+    assert_eq!(
+        features(app, &dev, &id).await["deauthorization_url"],
+        "https://203.0.113.7/deauth",
+        "nothing half-saved"
+    );
+    // Portico itself is refused even where private addresses are allowed.
+    let open = app.with_config(|c| c.allow_private_outbound = true).await;
+    let own = format!("{}/api/uninstall", open.state.config.base_url());
+    let res = open
+        .call(
+            "save_deauthorization_url",
+            &[("id", &id), ("deauthorization_url", &own)],
+            Some(&dev),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("Portico itself"), "{}", res.body);
+    let res = open
+        .call(
+            "save_deauthorization_url",
+            &[
+                ("id", &id),
+                ("deauthorization_url", "http://127.0.0.1:9/deauth"),
+            ],
+            Some(&dev),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "allowed here: {}", res.body);
 }

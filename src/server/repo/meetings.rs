@@ -55,11 +55,27 @@ pub async fn create(
         .await
 }
 
-/// A host's meetings, soonest first.
+/// A host's meetings in every account they belong to, soonest first
+/// (the Meetings page keeps the current account's).
 pub async fn for_host(pool: &AnyPool, host_id: &str) -> Result<Vec<MeetingRow>, sqlx::Error> {
     sqlx::query_as::<_, MeetingRow>(&format!(
         "{SELECT} WHERE m.host_id = $1 ORDER BY m.start_time, m.id"
     ))
+    .bind(host_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A host's meetings in one account, soonest first.
+pub async fn for_host_in_account(
+    pool: &AnyPool,
+    account_id: &str,
+    host_id: &str,
+) -> Result<Vec<MeetingRow>, sqlx::Error> {
+    sqlx::query_as::<_, MeetingRow>(&format!(
+        "{SELECT} WHERE m.account_id = $1 AND m.host_id = $2 ORDER BY m.start_time, m.id"
+    ))
+    .bind(account_id)
     .bind(host_id)
     .fetch_all(pool)
     .await
@@ -78,16 +94,18 @@ pub async fn find_in_account(
         .await
 }
 
-/// Replaces a meeting's fields (in the caller's transaction).
+/// Replaces a meeting's fields (in the caller's transaction), only
+/// within its account.
 pub async fn update(
     tx: &mut Transaction<'_, Any>,
+    account_id: &str,
     id: i64,
     meeting: &ValidMeeting,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE meetings SET topic = $1, start_time = $2, duration = $3, agenda = $4, updated_at = $5 \
-         WHERE id = $6",
+         WHERE id = $6 AND account_id = $7",
     )
     .bind(&meeting.topic)
     .bind(&meeting.start_time)
@@ -95,15 +113,22 @@ pub async fn update(
     .bind(&meeting.agenda)
     .bind(now)
     .bind(id)
+    .bind(account_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-/// Deletes a meeting (in the caller's transaction).
-pub async fn delete(tx: &mut Transaction<'_, Any>, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM meetings WHERE id = $1")
+/// Deletes a meeting (in the caller's transaction), only within its
+/// account.
+pub async fn delete(
+    tx: &mut Transaction<'_, Any>,
+    account_id: &str,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM meetings WHERE id = $1 AND account_id = $2")
         .bind(id)
+        .bind(account_id)
         .execute(&mut **tx)
         .await?;
     Ok(())

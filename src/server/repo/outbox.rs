@@ -41,7 +41,10 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, event: NewEvent<'_>) -> Resul
 
 /// Who should hear about an event in an account: each subscribed endpoint
 /// of each app installed there (for the whole account, or for `user_id`),
-/// with the install's environment and scopes.
+/// with the install's environment and scopes; and each subscribed
+/// endpoint of the account's own webhook-only apps, which are never
+/// installed: they hear their account's events (`webhook_only` = 1, no
+/// scopes, the development environment).
 #[derive(Debug, Clone, FromRow)]
 pub struct Listener {
     pub app_id: String,
@@ -51,8 +54,10 @@ pub struct Listener {
     pub production_url: String,
     pub events: String,
     pub scopes: String,
-    /// NULL for an account-wide install.
+    /// NULL for an account-wide install (and a webhook-only app).
     pub user_id: Option<String>,
+    /// 1 for a webhook-only app of the account itself.
+    pub webhook_only: i64,
 }
 
 pub async fn listeners(
@@ -62,9 +67,14 @@ pub async fn listeners(
 ) -> Result<Vec<Listener>, sqlx::Error> {
     sqlx::query_as::<_, Listener>(
         "SELECT i.app_id, s.id AS subscription_id, i.environment, s.development_url, s.production_url, \
-                s.events, i.scopes, i.user_id \
+                s.events, i.scopes, i.user_id, CAST(0 AS BIGINT) AS webhook_only \
          FROM installs i JOIN event_subscriptions s ON s.app_id = i.app_id \
-         WHERE i.account_id = $1 AND (i.user_id IS NULL OR i.user_id = $2) AND s.disabled_at IS NULL",
+         WHERE i.account_id = $1 AND (i.user_id IS NULL OR i.user_id = $2) AND s.disabled_at IS NULL \
+         UNION ALL \
+         SELECT a.id, s.id, 'development', s.development_url, s.production_url, \
+                s.events, '', NULL, CAST(1 AS BIGINT) \
+         FROM apps a JOIN event_subscriptions s ON s.app_id = a.id \
+         WHERE a.account_id = $1 AND a.kind = 'webhook_only' AND s.disabled_at IS NULL",
     )
     .bind(account_id)
     .bind(user_id)

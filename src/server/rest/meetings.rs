@@ -11,6 +11,7 @@ use super::users::resolve_user;
 use super::{db_error, rfc3339, ApiError, Caller};
 use crate::domain::meeting::{validate_meeting, MeetingInput};
 use crate::domain::oauth::Scope;
+use crate::domain::text::check_text;
 use crate::server::repo::{self, meetings::MeetingRow};
 use crate::server::state::AppState;
 
@@ -49,13 +50,24 @@ fn validation_error(errors: crate::domain::fields::FieldErrors) -> ApiError {
 }
 
 fn parse_body(body: &[u8]) -> Result<MeetingBody, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
+    let body: MeetingBody = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             300,
             format!("The request body is not valid JSON for a meeting: {e}."),
         )
-    })
+    })?;
+    // JSON may carry "\u0000", which PostgreSQL cannot store.
+    for (field, value) in [
+        ("topic", &body.topic),
+        ("start_time", &body.start_time),
+        ("agenda", &body.agenda),
+    ] {
+        if let Some(Err(reason)) = value.as_deref().map(check_text) {
+            return Err(ApiError::invalid_input(format!("{field}: {reason}")));
+        }
+    }
+    Ok(body)
 }
 
 /// `POST /v2/users/{userId}/meetings`.
@@ -110,9 +122,11 @@ pub async fn list(
         Scope::MeetingReadAdmin,
     )
     .await?;
-    let rows = repo::meetings::for_host(&state.db.pool, &host.user_id)
-        .await
-        .map_err(db_error(&headers))?;
+    // Only the token's account: a user may host meetings in several.
+    let rows =
+        repo::meetings::for_host_in_account(&state.db.pool, &caller.account_id, &host.user_id)
+            .await
+            .map_err(db_error(&headers))?;
     let meetings: Vec<Value> = rows
         .iter()
         .map(|m| meeting_json(state.config.base_url(), m))

@@ -54,6 +54,8 @@ pub async fn resolve_user(
     admin_scope: Scope,
 ) -> Result<Arc<repo::accounts::MemberRow>, ApiError> {
     caller.require_any(&[user_scope, admin_scope])?;
+    crate::domain::text::check_text(user_id)
+        .map_err(|reason| ApiError::invalid_input(format!("userId: {reason}")))?;
     let wanted = if user_id == "me" {
         caller.user_id.clone().ok_or_else(|| {
             ApiError::new(

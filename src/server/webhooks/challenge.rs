@@ -10,7 +10,8 @@ use rand::RngCore;
 use serde_json::json;
 
 use super::sign::{delivery_headers, validation_token};
-use crate::server::outbound::{Outbound, OutboundError};
+use crate::domain::text::sanitize;
+use crate::server::outbound::{Outbound, OutboundError, EXCERPT_BYTES};
 
 /// How long an endpoint has to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(3);
@@ -73,8 +74,12 @@ pub async fn validate_endpoint(
         }
     };
     challenge.status = Some(reply.status);
-    challenge.received_headers = reply.headers;
-    challenge.received_body = String::from_utf8_lossy(&reply.body).into_owned();
+    challenge.received_headers = reply
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), sanitize(v.as_bytes(), EXCERPT_BYTES)))
+        .collect();
+    challenge.received_body = sanitize(&reply.body, EXCERPT_BYTES);
     let expected = validation_token(tokens.first().copied().unwrap_or_default(), &plain);
     challenge.problem = if reply.status != 200 {
         Some(format!(

@@ -4,7 +4,9 @@
 //! user concerned), it subscribed to the event type, and the install holds
 //! a scope that may read the object (`meeting:read` for the host's own
 //! install, `meeting:read:admin` for an account-wide one; likewise
-//! `user:read`).
+//! `user:read`). A webhook-only app has no install and no scopes: it sends
+//! the events of its own account (its developer's) to its endpoints, per
+//! the event types it subscribed to, as on Zoom.
 
 use serde_json::{json, Value};
 use sqlx::{Any, Transaction};
@@ -59,11 +61,16 @@ pub async fn raise(
             continue;
         }
         let scopes = parse_scope_list(&listener.scopes);
-        let allowed = match listener.user_id {
-            Some(_) => scopes.contains(&user_scope) || scopes.contains(&admin_scope),
-            None => scopes.contains(&admin_scope),
-        };
+        let allowed = listener.webhook_only == 1
+            || match listener.user_id {
+                Some(_) => scopes.contains(&user_scope) || scopes.contains(&admin_scope),
+                None => scopes.contains(&admin_scope),
+            };
         let url = if listener.environment == "production" {
+            &listener.production_url
+        } else if listener.webhook_only == 1 && listener.development_url.is_empty() {
+            // A webhook-only subscription may give only a production
+            // endpoint: its account's events go there then.
             &listener.production_url
         } else {
             &listener.development_url

@@ -14,8 +14,9 @@ use std::time::Duration;
 use rand::Rng;
 
 use super::sign::delivery_headers;
+use crate::domain::text::sanitize;
 use crate::server::ids::new_id;
-use crate::server::outbound::OutboundError;
+use crate::server::outbound::{OutboundError, EXCERPT_BYTES};
 use crate::server::repo::{
     self,
     outbox::{AttemptRecord, Claimed, Next},
@@ -104,6 +105,12 @@ pub async fn deliver_due(state: &AppState, owner: &str) -> Result<usize, sqlx::E
 }
 
 /// Writes the finished outcomes in one transaction; returns how many.
+///
+/// When that transaction fails, each outcome is written on its own, so
+/// that one that cannot be written (its event deleted meanwhile, say)
+/// does not take the others with it: theirs would otherwise be lost and
+/// every one of those deliveries, of every app, made again. One that
+/// still fails is logged; its lease runs out and it is sent again.
 async fn record(
     state: &AppState,
     owner: &str,
@@ -129,9 +136,28 @@ async fn record(
             )
         })
         .collect();
-    let kept = {
+    let batch = {
         let _turn = state.db.write_turn().await;
-        repo::outbox::finish_attempts(&state.db.pool, owner, &rows).await?
+        repo::outbox::finish_attempts(&state.db.pool, owner, &rows).await
+    };
+    let kept = match batch {
+        Ok(kept) => kept,
+        Err(err) => {
+            tracing::warn!(error = %err, outcomes = rows.len(), "writing a batch of outcomes failed; writing them one by one");
+            let mut kept = Vec::with_capacity(rows.len());
+            for row in rows.chunks(1) {
+                let _turn = state.db.write_turn().await;
+                match repo::outbox::finish_attempts(&state.db.pool, owner, row).await {
+                    Ok(one) => kept.extend(one),
+                    Err(err) => {
+                        tracing::error!(event = %row[0].0.event_id, error = %err, "an outcome could not be written; the event will be sent again");
+                        // Not "lease lost": said above.
+                        kept.push(true);
+                    }
+                }
+            }
+            kept
+        }
     };
     for (outcome, kept) in finished.iter().zip(kept) {
         if !kept {
@@ -192,7 +218,8 @@ async fn attempt(
                 Some(i64::from(reply.status)),
                 reply.latency_ms,
                 None,
-                String::from_utf8_lossy(&reply.body).into_owned(),
+                // The receiver's bytes, as text any database stores.
+                sanitize(&reply.body, EXCERPT_BYTES),
                 next,
             )
         }
