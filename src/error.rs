@@ -29,13 +29,10 @@ pub enum AppError {
     /// The request needs a signed-in user.
     #[error("Please sign in to continue.")]
     Unauthenticated,
-    /// Signed in, but not allowed to do this.
-    #[error("You don't have permission to do that.")]
-    Forbidden,
-    /// Signed in and allowed to know the thing exists, but not to do this to
-    /// it; the message says who may (e.g. an app's managers).
+    /// Signed in, but not allowed to do this; the message says who may
+    /// (e.g. an app's managers).
     #[error("{message}")]
-    NotAllowed {
+    Forbidden {
         /// Shown as is.
         message: String,
     },
@@ -110,10 +107,15 @@ impl AppError {
     }
 
     /// A 403 with its reason.
-    pub fn not_allowed(message: impl Into<String>) -> Self {
-        AppError::NotAllowed {
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden {
             message: message.into(),
         }
+    }
+
+    /// A 403 for which "who may" needs no words.
+    pub fn no_permission() -> Self {
+        Self::forbidden("You don't have permission to do that.")
     }
 
     /// The message for one field, if this is a validation error naming it.
@@ -129,7 +131,7 @@ impl AppError {
         match self {
             AppError::Invalid { .. } => 422,
             AppError::Unauthenticated | AppError::BadCredentials => 401,
-            AppError::Forbidden | AppError::NotAllowed { .. } => 403,
+            AppError::Forbidden { .. } => 403,
             AppError::NotFound => 404,
             AppError::Refused { .. } => 409,
             AppError::EndpointCheck { .. } => 422,
@@ -159,7 +161,6 @@ impl<'de> Deserialize<'de> for AppError {
             BadCredentials,
             Unauthenticated,
             Forbidden,
-            NotAllowed,
             NotFound,
             Refused,
             TooManyAttempts,
@@ -190,8 +191,7 @@ impl<'de> Deserialize<'de> for AppError {
             },
             Kind::BadCredentials => AppError::BadCredentials,
             Kind::Unauthenticated => AppError::Unauthenticated,
-            Kind::Forbidden => AppError::Forbidden,
-            Kind::NotAllowed => AppError::NotAllowed {
+            Kind::Forbidden => AppError::Forbidden {
                 message: required(wire.message, "message")?,
             },
             Kind::NotFound => AppError::NotFound,
@@ -254,8 +254,8 @@ mod tests {
             AppError::field("name", "That name is taken"),
             AppError::BadCredentials,
             AppError::Unauthenticated,
-            AppError::Forbidden,
-            AppError::not_allowed("only the app's managers"),
+            AppError::no_permission(),
+            AppError::forbidden("only the app's managers"),
             AppError::NotFound,
             AppError::refused("try again in 30 seconds"),
             AppError::TooManyAttempts {

@@ -35,14 +35,7 @@ pub fn error_view(error: AppError) -> AnyView {
     set_status(error.status_code());
     match error {
         AppError::Unauthenticated => view! { <SignInRequired/> }.into_any(),
-        AppError::Forbidden => view! {
-            <section class="card narrow" role="alert">
-                <h1>"Not allowed"</h1>
-                <p>{AppError::Forbidden.to_string()}</p>
-            </section>
-        }
-        .into_any(),
-        AppError::NotAllowed { message } => view! {
+        AppError::Forbidden { message } => view! {
             <section class="card narrow" role="alert">
                 <h1>"Not allowed"</h1>
                 <p>{message}</p>

@@ -245,7 +245,7 @@ pub async fn create_invite(role: String) -> Result<(), AppError> {
         async {
             let user = context::require_user().await?;
             if !user.role.can_manage_members() {
-                return Err(AppError::Forbidden);
+                return Err(AppError::no_permission());
             }
             let role = match Role::parse(&role) {
                 Some(role @ (Role::Admin | Role::Member)) => role,
@@ -285,7 +285,7 @@ pub async fn revoke_invite(invite_id: String) -> Result<(), AppError> {
         async {
             let user = context::require_user().await?;
             if !user.role.can_manage_members() {
-                return Err(AppError::Forbidden);
+                return Err(AppError::no_permission());
             }
             let state = context::state()?;
             if !repo::invites::revoke(&state.db.pool, &user.account_id, &invite_id, state.now_ms())

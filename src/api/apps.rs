@@ -21,8 +21,18 @@ pub struct AppOut {
     pub status: AppStatus,
     /// Last change, as a date ("" for those who may only see the app).
     pub updated: String,
-    /// The caller's relation to the app: what its pages offer them.
-    pub role: AppRole,
+    /// The caller's relation to the app (`AppRole::as_str`): what its
+    /// pages offer them. A string on the wire, read with `role()` where a
+    /// page needs it: every app page reads `AppOut`, and an enum's reader
+    /// would weigh on each of them.
+    pub role: String,
+}
+
+impl AppOut {
+    /// The caller's relation to the app.
+    pub fn role(&self) -> AppRole {
+        AppRole::parse(&self.role)
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -34,7 +44,7 @@ impl AppOut {
         use crate::domain::app::AppKind;
         use crate::domain::app_access::AppAction;
         Some(AppOut {
-            role,
+            role: role.as_str().to_owned(),
             app_type: AppType {
                 marketplace: row.marketplace != 0,
                 kind: AppKind::parse(&row.kind)?,

@@ -71,7 +71,7 @@ pub async fn uninstall(id: String) -> Result<(), AppError> {
                 .ok_or(AppError::NotFound)?;
             match install.user_id.as_deref() {
                 Some(owner) if owner != user.user_id => return Err(AppError::NotFound),
-                None if !user.role.can_manage_members() => return Err(AppError::Forbidden),
+                None if !user.role.can_manage_members() => return Err(AppError::no_permission()),
                 _ => {}
             }
             crate::server::webhooks::events::uninstall(&state, &install, &user.user_id).await?;

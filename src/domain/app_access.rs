@@ -6,13 +6,10 @@
 //! name and status. `server::app_access` applies it to every app-scoped
 //! server function and route.
 
-use serde::{Deserialize, Serialize};
-
 use crate::domain::account::Role;
 
 /// The caller's relation to one app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppRole {
     /// The app's creator, or an owner or admin of its account.
     Manager,
@@ -54,6 +51,24 @@ impl AppRole {
             AppRole::Collaborator
         } else {
             AppRole::Member
+        }
+    }
+
+    /// The name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppRole::Manager => "manager",
+            AppRole::Collaborator => "collaborator",
+            AppRole::Member => "member",
+        }
+    }
+
+    /// Reads `as_str`'s name; anything else is the least: a member.
+    pub fn parse(name: &str) -> AppRole {
+        match name {
+            "manager" => AppRole::Manager,
+            "collaborator" => AppRole::Collaborator,
+            _ => AppRole::Member,
         }
     }
 
@@ -142,6 +157,14 @@ mod tests {
                 .refusal(action)
                 .starts_with("Collaborators can't"));
         }
+    }
+
+    #[test]
+    fn roles_read_back_and_anything_else_is_a_member() {
+        for role in [AppRole::Manager, AppRole::Collaborator, AppRole::Member] {
+            assert_eq!(AppRole::parse(role.as_str()), role);
+        }
+        assert_eq!(AppRole::parse("owner"), AppRole::Member);
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn ReviewPage() -> impl IntoView {
                         <ComingSoon title="Review" text="The queue of app submissions waiting for review will be here."/>
                     }
                     .into_any(),
-                    Ok(Some(_)) => error_view(AppError::Forbidden),
+                    Ok(Some(_)) => error_view(AppError::no_permission()),
                     Ok(None) => error_view(AppError::Unauthenticated),
                     Err(e) => error_view(e),
                 }

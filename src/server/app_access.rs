@@ -38,7 +38,7 @@ pub async fn authorize(
         .ok_or(AppError::NotFound)?;
     let role = AppRole::of(user.role, row.is_creator != 0, row.is_collaborator != 0);
     if !role.may(action) {
-        return Err(AppError::not_allowed(role.refusal(action)));
+        return Err(AppError::forbidden(role.refusal(action)));
     }
     Ok(AppAccess {
         user,

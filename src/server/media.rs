@@ -108,7 +108,7 @@ async fn store_upload(
         .await
         .map_err(|e| match e {
             AppError::NotFound => UploadError::NotFound,
-            e @ AppError::NotAllowed { .. } => UploadError::NotAllowed(e),
+            e @ AppError::Forbidden { .. } => UploadError::NotAllowed(e),
             e => UploadError::Internal(internal(headers, e)),
         })?;
     let (kind, bytes) = loop {
@@ -285,7 +285,7 @@ pub async fn serve(
                     .await
                 {
                     Ok(_) => true,
-                    Err(AppError::NotFound | AppError::NotAllowed { .. }) => false,
+                    Err(AppError::NotFound | AppError::Forbidden { .. }) => false,
                     Err(e) => return internal_response(&headers, e),
                 }
             }

@@ -151,7 +151,7 @@ async fn plain_member_is_refused_every_app_scoped_function(app: &TestApp) {
             res.body
         );
         let json = res.json();
-        assert_eq!(json["kind"], "not_allowed", "{name}: {}", res.body);
+        assert_eq!(json["kind"], "forbidden", "{name}: {}", res.body);
         assert!(
             json["message"]
                 .as_str()
@@ -317,7 +317,7 @@ async fn collaborators_edit_but_do_not_delete_rotate_or_share(app: &TestApp) {
     for (name, body) in refused {
         let res = app.call(name, &body, Some(&helper)).await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{name}: {}", res.body);
-        assert_eq!(res.json()["kind"], "not_allowed", "{name}");
+        assert_eq!(res.json()["kind"], "forbidden", "{name}");
     }
     let res = app
         .call(
@@ -440,10 +440,7 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
     // when asked directly.
     let added = portico::server::repo::collaborators::add(
         &app.state.db.pool,
-        &app.me(&owner).await["account_id"]
-            .as_str()
-            .unwrap()
-            .to_owned(),
+        app.me(&owner).await["account_id"].as_str().unwrap(),
         &app_id,
         &maker_id,
         &helper_id,

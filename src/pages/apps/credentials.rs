@@ -109,7 +109,7 @@ pub fn CredentialsPage() -> impl IntoView {
                                 let current = page.environments.iter().find(|e| e.environment == environment).cloned();
                                 // Collaborators handle development secrets only.
                                 let may_rotate = environment != "production"
-                                    || app.role.may(AppAction::RotateProductionSecret);
+                                    || app.role().may(AppAction::RotateProductionSecret);
                                 view! { <EnvironmentCard id=app.id.clone() environment current published may_rotate generate revoke/> }
                             }).collect_view()}
                             {oauth_region.view(move || oauth_part)}

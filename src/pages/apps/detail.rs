@@ -41,7 +41,7 @@ pub fn AppPage() -> impl IntoView {
                     Err(e) => error_view(e),
                     Ok(page) => {
                         let app = page.app.clone();
-                        let may_open = app.role.may(AppAction::Open);
+                        let may_open = app.role().may(AppAction::Open);
                         view! {
                             <Title text=app.name.clone()/>
                             <div class="app-layout">
@@ -57,7 +57,7 @@ pub fn AppPage() -> impl IntoView {
                                                     <dd>{if app.app_type.marketplace { "Yes, after review" } else { "No, private to your account" }}</dd>
                                                     <dt>"Status"</dt><dd>{app.status.label()}</dd>
                                                     <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
-                                                    <dt>"Your access"</dt><dd>{app.role.label()}</dd>
+                                                    <dt>"Your access"</dt><dd>{app.role().label()}</dd>
                                                 </dl>
                                                 <p class="muted">
                                                     "Submit is not built yet: it arrives with a next release. "
@@ -79,7 +79,7 @@ pub fn AppPage() -> impl IntoView {
                                         }}
                                         <p class="actions">
                                             <A href="/apps" attr:class="btn">"Back to My apps"</A>
-                                            {(app.status != AppStatus::Published && app.role.may(AppAction::Delete)).then(|| view! {
+                                            {(app.status != AppStatus::Published && app.role().may(AppAction::Delete)).then(|| view! {
                                                 <A href=format!("/apps/{}/delete", app.id) attr:class="btn danger">"Delete app"</A>
                                             })}
                                         </p>
@@ -105,7 +105,7 @@ fn collaborators_section(
     add: ActionOf<AddCollaborator>,
     remove: ActionOf<RemoveCollaborator>,
 ) -> impl IntoView {
-    let manage = page.app.role.may(AppAction::ManageCollaborators);
+    let manage = page.app.role().may(AppAction::ManageCollaborators);
     let no_candidates = page.candidates.is_empty();
     let id = page.app.id.clone();
     let status = changed.map(|what| {
@@ -181,8 +181,8 @@ pub fn DeleteAppPage() -> impl IntoView {
             {move || async_view(async move {
                 match app.await {
                     Err(e) => error_view(e),
-                    Ok(app) if !app.role.may(AppAction::Delete) => {
-                        error_view(crate::error::AppError::not_allowed(app.role.refusal(AppAction::Delete)))
+                    Ok(app) if !app.role().may(AppAction::Delete) => {
+                        error_view(crate::error::AppError::forbidden(app.role().refusal(AppAction::Delete)))
                     }
                     Ok(app) => {
                         let button = format!("Delete {}", app.name);

@@ -53,6 +53,8 @@ pub fn MyAppsPage() -> impl IntoView {
                                         <tbody>
                                             {apps.into_iter().map(|app| {
                                                 let delete_label = format!("Delete {}", app.name);
+                                                let may_delete = app.status != AppStatus::Published
+                                                    && app.role().may(AppAction::Delete);
                                                 view! {
                                                     <tr>
                                                         <td><A href=format!("/apps/{}", app.id)>{app.name.clone()}</A></td>
@@ -60,7 +62,7 @@ pub fn MyAppsPage() -> impl IntoView {
                                                         <td><span class=format!("status status-{}", app.status.as_str())>{app.status.label()}</span></td>
                                                         <td>{app.updated.clone()}</td>
                                                         <td>
-                                                            {(app.status != AppStatus::Published && app.role.may(AppAction::Delete)).then(|| view! {
+                                                            {may_delete.then(|| view! {
                                                                 <A href=format!("/apps/{}/delete", app.id) attr:class="btn small danger" attr:aria-label=delete_label>
                                                                     "Delete"
                                                                 </A>
