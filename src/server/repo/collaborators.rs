@@ -125,6 +125,13 @@ pub async fn candidates(
     .await
 }
 
+/// True when `o`, the membership of user `$4` in app `a`'s account, makes
+/// them a manager of the app: an owner or admin, or its creator during
+/// this membership (the rule of `domain::app_access`, inside statements so
+/// that a role change racing with a request cannot slip through).
+const CALLER_MANAGES: &str = "(o.role IN ('owner', 'admin') \
+     OR (a.created_by = $4 AND o.created_at <= a.created_at))";
+
 /// Adds `user_id` as a collaborator of the account's app `app_id`, on
 /// behalf of `added_by`. Decided in the statement, so that a role change
 /// racing with it cannot slip through: `added_by` must still manage the
@@ -140,20 +147,18 @@ pub async fn add(
     added_by: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "INSERT INTO app_collaborators (app_id, user_id, added_by, added_at) \
          SELECT a.id, m.user_id, $4, $5 \
          FROM apps a JOIN memberships m ON m.account_id = a.account_id \
          WHERE a.id = $2 AND a.account_id = $1 AND m.user_id = $3 \
            AND m.role = 'member' AND a.created_by <> $3 \
            AND EXISTS (SELECT 1 FROM memberships o \
-                       WHERE o.account_id = a.account_id AND o.user_id = $4 \
-                         AND (o.role IN ('owner', 'admin') \
-                              OR (a.created_by = $4 AND o.created_at <= a.created_at))) \
+                       WHERE o.account_id = a.account_id AND o.user_id = $4 AND {CALLER_MANAGES}) \
            AND NOT EXISTS (SELECT 1 FROM app_collaborators c \
                            WHERE c.app_id = a.id AND c.user_id = $3 AND c.added_at >= m.created_at) \
-         ON CONFLICT (app_id, user_id) DO UPDATE SET added_by = excluded.added_by, added_at = excluded.added_at",
-    )
+         ON CONFLICT (app_id, user_id) DO UPDATE SET added_by = excluded.added_by, added_at = excluded.added_at"
+    ))
     .bind(account_id)
     .bind(app_id)
     .bind(user_id)
@@ -174,14 +179,12 @@ pub async fn remove(
     user_id: &str,
     removed_by: &str,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let done = sqlx::query(&format!(
         "DELETE FROM app_collaborators WHERE app_id = $1 AND user_id = $2 \
            AND app_id IN (SELECT a.id FROM apps a JOIN memberships o \
                           ON o.account_id = a.account_id AND o.user_id = $4 \
-                          WHERE a.account_id = $3 \
-                            AND (o.role IN ('owner', 'admin') \
-                                 OR (a.created_by = $4 AND o.created_at <= a.created_at)))",
-    )
+                          WHERE a.account_id = $3 AND {CALLER_MANAGES})"
+    ))
     .bind(app_id)
     .bind(user_id)
     .bind(account_id)
