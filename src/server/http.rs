@@ -115,6 +115,7 @@ where
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
         .layer(middleware::from_fn(guard_server_fns))
+        .layer(middleware::from_fn(reject_nul_in_url))
         // axum's default, written out: what server functions (and form
         // extractors) read at most; the upload route sets its own.
         .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
@@ -189,6 +190,31 @@ async fn guard_server_fns(req: Request, next: Next) -> Response {
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// A NUL (`%00`) in a URL's path or query is no address or parameter of
+/// Portico's, and PostgreSQL cannot compare text holding one: answered 400
+/// before any route reads it. Server functions and the /v2 API answer it
+/// in their own formats (`guard_server_fns`, `rest`). A raw NUL cannot be
+/// in a URI at all.
+async fn reject_nul_in_url(req: Request, next: Next) -> Response {
+    let url = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or_default();
+    let has_nul = url
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if has_nul && !url.starts_with("/api/") && !url.starts_with("/v2/") {
+        return (
+            StatusCode::BAD_REQUEST,
+            "Invalid input: a URL cannot contain a NUL character (%00).",
+        )
+            .into_response();
+    }
+    next.run(req).await
 }
 
 /// A server function's error answered before it ran, as Leptos answers

@@ -12,7 +12,49 @@ use crate::support::{form_body, TestApp};
 on_both_databases!(
     an_oversized_body_is_413_not_500,
     a_nul_in_any_field_is_invalid_input_beside_it,
+    a_nul_in_a_url_or_an_oauth_parameter_is_refused_not_a_500,
 );
+
+/// Outside server functions too: a `%00` in an address or in an OAuth
+/// parameter is refused (400, or the OAuth error for a missing
+/// parameter), never a database error.
+async fn a_nul_in_a_url_or_an_oauth_parameter_is_refused_not_a_500(app: &TestApp) {
+    let cookie = app
+        .sign_up("nul-url@example.com", "Nul", "correct horse battery")
+        .await;
+    for path in [
+        "/media/med%00x",
+        "/oauth/authorize?response_type=code&client_id=%00abc",
+        "/apps/app%00x/information",
+        "/install/%00",
+    ] {
+        let res = app.get(path, Some(&cookie)).await;
+        assert_eq!(
+            res.status,
+            axum::http::StatusCode::BAD_REQUEST,
+            "{path}: {}",
+            res.body
+        );
+        assert!(res.body.contains("NUL"), "{path}: {}", res.body);
+    }
+    let res = app
+        .send(
+            axum::http::Request::post("/oauth/token")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(
+                    "grant_type=client_credentials&client_id=abc%00&client_secret=x%00",
+                ))
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        res.status == axum::http::StatusCode::BAD_REQUEST
+            || res.status == axum::http::StatusCode::UNAUTHORIZED,
+        "{} {}",
+        res.status,
+        res.body
+    );
+}
 
 async fn users(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM users")

@@ -80,7 +80,8 @@ pub fn no_store(mut res: Response) -> Response {
 /// Query-string and form-body parameters together (Zoom's clients put
 /// the grant's parameters in the query string). A `client_secret` counts
 /// only from the body: a secret in a URL ends up in logs, and RFC 6749
-/// §2.3.1 forbids it there.
+/// §2.3.1 forbids it there. A value holding a NUL is no value (it is
+/// treated as missing): PostgreSQL cannot compare text holding one.
 pub fn parameters(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
     let mut params: HashMap<String, String> = query
         .map(|q| {
@@ -91,6 +92,7 @@ pub fn parameters(query: Option<&str>, body: &[u8]) -> HashMap<String, String> {
         })
         .unwrap_or_default();
     params.extend(url::form_urlencoded::parse(body).into_owned());
+    params.retain(|_, value| !value.contains('\0'));
     params
 }
 
