@@ -17,7 +17,9 @@ pub struct AppRow {
     pub updated_at: i64,
 }
 
-const APP_COLUMNS: &str = "id, account_id, marketplace, kind, name, status, created_at, updated_at";
+/// The columns of `AppRow` (unqualified: they read the same from `apps a`).
+pub(crate) const APP_COLUMNS: &str =
+    "id, account_id, marketplace, kind, name, status, created_at, updated_at";
 
 /// What a new app needs.
 pub struct NewApp<'a> {
@@ -49,35 +51,6 @@ pub async fn create(pool: &AnyPool, app: NewApp<'_>) -> Result<String, sqlx::Err
     .execute(pool)
     .await?;
     Ok(id)
-}
-
-/// The account's apps, most recently changed first.
-pub async fn list_for_account(
-    pool: &AnyPool,
-    account_id: &str,
-) -> Result<Vec<AppRow>, sqlx::Error> {
-    sqlx::query_as::<_, AppRow>(&format!(
-        "SELECT {APP_COLUMNS} FROM apps WHERE account_id = $1 ORDER BY updated_at DESC, name"
-    ))
-    .bind(account_id)
-    .fetch_all(pool)
-    .await
-}
-
-/// One app, only if it belongs to the account (others' apps do not exist
-/// as far as the caller can tell).
-pub async fn find_in_account(
-    pool: &AnyPool,
-    account_id: &str,
-    id: &str,
-) -> Result<Option<AppRow>, sqlx::Error> {
-    sqlx::query_as::<_, AppRow>(&format!(
-        "SELECT {APP_COLUMNS} FROM apps WHERE id = $1 AND account_id = $2"
-    ))
-    .bind(id)
-    .bind(account_id)
-    .fetch_optional(pool)
-    .await
 }
 
 /// Deletes an app of the account unless it is published; returns whether

@@ -7,7 +7,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
-use crate::server::repo::apps::AppRow;
+use crate::server::repo::apps::{AppRow, APP_COLUMNS};
 
 /// An app of the account with what decides the caller's relation to it.
 #[derive(Debug, Clone, FromRow)]
@@ -31,7 +31,7 @@ const IS_COLLABORATOR: &str = "EXISTS (SELECT 1 FROM app_collaborators c \
 
 fn relation_columns() -> String {
     format!(
-        "a.id, a.account_id, a.marketplace, a.kind, a.name, a.status, a.created_at, a.updated_at, \
+        "{APP_COLUMNS}, \
          CASE WHEN {IS_CREATOR} THEN 1 ELSE 0 END AS is_creator, \
          CASE WHEN {IS_COLLABORATOR} THEN 1 ELSE 0 END AS is_collaborator"
     )
