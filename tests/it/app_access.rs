@@ -367,21 +367,9 @@ async fn creators_and_admins_manage(app: &TestApp) {
         .await;
     let maker = app.join_as(&owner, "maker-mgr@example.com", "member").await;
     let admin = app.join_as(&owner, "admin-mgr@example.com", "admin").await;
-    let res = app
-        .call(
-            "create_app",
-            &[
-                ("app_type", "private.user_managed"),
-                ("name", "Maker's App"),
-            ],
-            Some(&maker),
-        )
+    let app_id = app
+        .create_app_as(&maker, "private.user_managed", "Maker's App")
         .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    let app_id = res
-        .header("location")
-        .trim_start_matches("/apps/")
-        .to_owned();
     for who in [&maker, &admin, &owner] {
         let res = app
             .call(
@@ -414,20 +402,9 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
     );
     let helper_id = user_id(app, &helper).await;
     let maker_id = user_id(app, &maker).await;
-    let res = app
-        .call(
-            "create_app",
-            &[
-                ("app_type", "private.user_managed"),
-                ("name", "Left Behind"),
-            ],
-            Some(&maker),
-        )
+    let app_id = app
+        .create_app_as(&maker, "private.user_managed", "Left Behind")
         .await;
-    let app_id = res
-        .header("location")
-        .trim_start_matches("/apps/")
-        .to_owned();
     app.call(
         "add_collaborator",
         &[("id", &app_id), ("user_id", &helper_id)],
@@ -457,15 +434,7 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
     }
     app.clock.advance_ms(60_000);
     for who in [&helper, &maker] {
-        let res = app
-            .call("create_invite", &[("role", "member")], Some(&owner))
-            .await;
-        let token = res
-            .header("location")
-            .split("new_invite=")
-            .nth(1)
-            .expect("token in the redirect")
-            .to_owned();
+        let token = app.invite_token(&owner, "member").await;
         app.call("accept_invite", &[("token", &token)], Some(who))
             .await
             .assert_done();

@@ -156,17 +156,9 @@ async fn a_second_failure_replaces_the_first(app: &TestApp) {
 /// another person).
 async fn a_signed_error_is_only_good_for_its_session_page_and_ten_minutes(app: &TestApp) {
     let owner = app.sign_up("poster@example.com", "Poster", PASSWORD).await;
-    let res = app
-        .call(
-            "create_app",
-            &[("app_type", "private.account_level"), ("name", "Scoped")],
-            Some(&owner),
-        )
+    let id = app
+        .create_app_as(&owner, "private.account_level", "Scoped")
         .await;
-    let id = res
-        .header("location")
-        .trim_start_matches("/apps/")
-        .to_owned();
     let scopes_page = format!("{ORIGIN}/apps/{id}/scopes");
     let req = Request::post("/api/save_scopes")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -196,21 +188,9 @@ async fn a_signed_error_is_only_good_for_its_session_page_and_ten_minutes(app: &
     assert!(!page.header("location").contains("__err"));
 
     // The same session, on another page that has the same form: not shown.
-    let (_, other_app) = ("", {
-        let res = app
-            .call(
-                "create_app",
-                &[
-                    ("app_type", "private.account_level"),
-                    ("name", "Other Scoped"),
-                ],
-                Some(&owner),
-            )
-            .await;
-        res.header("location")
-            .trim_start_matches("/apps/")
-            .to_owned()
-    });
+    let other_app = app
+        .create_app_as(&owner, "private.account_level", "Other Scoped")
+        .await;
     let elsewhere = back.replace(&id, &other_app);
     assert_ne!(elsewhere, back);
     let page = app.get(&elsewhere, Some(&owner)).await;

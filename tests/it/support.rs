@@ -276,35 +276,46 @@ impl TestApp {
     /// the email; returns (session cookie, app id).
     pub async fn developer_with_app(&self, email: &str, app_type: &str) -> (String, String) {
         let cookie = self.sign_up(email, "Dev", "correct horse battery").await;
+        let id = self
+            .create_app_as(&cookie, app_type, &format!("App of {email}"))
+            .await;
+        (cookie, id)
+    }
+
+    /// Builds an app of `app_type` named `name` as the user of `cookie`;
+    /// returns its id.
+    pub async fn create_app_as(&self, cookie: &str, app_type: &str, name: &str) -> String {
         let res = self
             .call(
                 "create_app",
-                &[("app_type", app_type), ("name", &format!("App of {email}"))],
-                Some(&cookie),
+                &[("app_type", app_type), ("name", name)],
+                Some(cookie),
             )
             .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        let id = res
-            .header("location")
+        res.header("location")
             .trim_start_matches("/apps/")
-            .to_owned();
-        (cookie, id)
+            .to_owned()
+    }
+
+    /// A new invite link's token from `owner` into their account with `role`.
+    pub async fn invite_token(&self, owner: &str, role: &str) -> String {
+        let res = self
+            .call("create_invite", &[("role", role)], Some(owner))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        res.header("location")
+            .split("new_invite=")
+            .nth(1)
+            .expect("token in the redirect")
+            .to_owned()
     }
 
     /// Signs up a new user through an invite from `owner`, then joins the
     /// owner's account with `role` by the invite page's Join; returns the
     /// new user's session cookie.
     pub async fn join_as(&self, owner: &str, email: &str, role: &str) -> String {
-        let res = self
-            .call("create_invite", &[("role", role)], Some(owner))
-            .await;
-        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-        let token = res
-            .header("location")
-            .split("new_invite=")
-            .nth(1)
-            .expect("token in the redirect")
-            .to_owned();
+        let token = self.invite_token(owner, role).await;
         let res = self
             .call(
                 "sign_up",
