@@ -91,7 +91,135 @@ fn admin_pg_url() -> String {
     std::env::var("PORTICO_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG.to_owned())
 }
 
-/// Drops databases left by earlier, interrupted runs (once per process).
+/// Test databases are named `portico_t_<start>_<pid>_<n>`: `<start>` is
+/// when this run made its first one (Unix seconds), `<pid>` its process,
+/// `<n>` counts its databases. One run's databases share a prefix, and
+/// any later run reads their age from the name alone.
+const TEST_DB_PREFIX: &str = "portico_t_";
+
+/// A run's databases are swept by the runs after it once it started this
+/// long ago. A run drops its own as each test ends; what is left is a
+/// run's that was interrupted (or a test's that could not drop it). No
+/// run lasts six hours, so another run still going is never touched.
+const SWEEP_AFTER_SECS: u64 = 6 * 3600;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+/// The name of this run's next test database.
+pub fn next_test_database_name() -> String {
+    static RUN: std::sync::OnceLock<(u64, u32)> = std::sync::OnceLock::new();
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let (started, pid) = *RUN.get_or_init(|| (unix_now(), std::process::id()));
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{TEST_DB_PREFIX}{started}_{pid}_{n}")
+}
+
+/// When the run that made test database `name` started (Unix seconds);
+/// `None` for a name not made by [`next_test_database_name`].
+pub fn test_database_started(name: &str) -> Option<u64> {
+    let parts: Vec<&str> = name.strip_prefix(TEST_DB_PREFIX)?.split('_').collect();
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match parts[..] {
+        [started, pid, n] if all_digits(started) && all_digits(pid) && all_digits(n) => {
+            started.parse().ok()
+        }
+        _ => None,
+    }
+}
+
+/// Which of `names` a run starting at `now` (Unix seconds) drops: the
+/// test databases of runs that started more than [`SWEEP_AFTER_SECS`]
+/// ago. A name it cannot date is never dropped, whatever its prefix: it
+/// may be another run's (or not a test database at all).
+pub fn stale_test_databases(names: &[String], now: u64) -> Vec<String> {
+    names
+        .iter()
+        .filter(|name| {
+            test_database_started(name)
+                .is_some_and(|started| now.saturating_sub(started) > SWEEP_AFTER_SECS)
+        })
+        .cloned()
+        .collect()
+}
+
+/// Drops the test databases of runs that started long ago (see
+/// [`stale_test_databases`]). Errors are passed over: another run may be
+/// sweeping the same ones at the same moment.
+async fn sweep_stale_test_databases(admin: &mut sqlx::PgConnection) {
+    // `_` matches any character in LIKE; the Rust filter decides anyway.
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'portico\\_t\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in stale_test_databases(&names, unix_now()) {
+        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+            .execute(&mut *admin)
+            .await;
+    }
+}
+
+#[test]
+fn the_sweep_drops_only_test_databases_of_runs_six_hours_old() {
+    let now = 1_767_225_600; // 2026-01-01 00:00 UTC
+    let hour = 3600;
+    let run = |started: u64, pid: u32, n: u64| format!("portico_t_{started}_{pid}_{n}");
+    let names: Vec<String> = [
+        run(now - 7 * hour, 4242, 0),
+        run(now - 6 * hour - 1, 4242, 17),
+        run(now - 6 * hour, 77, 3),
+        run(now - 5 * hour, 77, 4),
+        run(now, 12, 0),
+        // A run on a clock ahead of ours.
+        run(now + 60, 9, 0),
+        run(1, 1, 1),
+        // Names this scheme did not make, whatever their prefix: the
+        // earlier random one, near misses, and other databases.
+        "portico_t_3f9c0a7e5b1d2c48".into(),
+        "portico_t_100_2".into(),
+        "portico_t_100_2_3_4".into(),
+        "portico_t_100__3".into(),
+        "portico_t_x100_2_3".into(),
+        "portico_t_-100_2_3".into(),
+        "portico_tx100_2_3".into(),
+        "test".into(),
+        "postgres".into(),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        stale_test_databases(&names, now),
+        [
+            run(now - 7 * hour, 4242, 0),
+            run(now - 6 * hour - 1, 4242, 17),
+            run(1, 1, 1)
+        ]
+    );
+}
+
+#[test]
+fn this_runs_database_names_date_it_now_and_fit_postgresql() {
+    let name = next_test_database_name();
+    let started = test_database_started(&name).expect("a name of the scheme");
+    assert!(
+        unix_now().saturating_sub(started) < SWEEP_AFTER_SECS,
+        "{name} would be swept"
+    );
+    assert!(
+        stale_test_databases(std::slice::from_ref(&name), unix_now()).is_empty(),
+        "{name}"
+    );
+    // PostgreSQL cuts longer names to 63 bytes, which could make two the same.
+    assert!(name.len() <= 63, "{name}");
+    assert_ne!(next_test_database_name(), name, "every name is new");
+}
+
+/// Sweeps once per process, before its first database is made.
 static SWEPT: OnceCell<()> = OnceCell::const_new();
 
 impl TestApp {
@@ -120,26 +248,9 @@ impl TestApp {
             }
         };
         SWEPT
-            .get_or_init(|| async {
-                let mut conn = sqlx::PgConnection::connect(&admin_pg_url())
-                    .await
-                    .expect("connect");
-                let stale: Vec<String> = sqlx::query_scalar(
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'portico_t_%'",
-                )
-                .fetch_all(&mut conn)
-                .await
-                .unwrap_or_default();
-                for name in stale {
-                    let _ =
-                        sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                            .execute(&mut conn)
-                            .await;
-                }
-            })
+            .get_or_init(|| sweep_stale_test_databases(&mut admin))
             .await;
-        let random = portico::server::ids::hash_secret(&portico::server::ids::new_secret());
-        let name = format!("portico_t_{}", &random[..16]);
+        let name = next_test_database_name();
         sqlx::query(&format!("CREATE DATABASE \"{name}\""))
             .execute(&mut admin)
             .await
@@ -197,11 +308,24 @@ impl TestApp {
         let Some(name) = self.pg_database.clone() else {
             return;
         };
-        self.state.db.pool.close().await;
-        if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_pg_url()).await {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .execute(&mut admin)
-                .await;
+        // Bounded: a task the test left behind may hold a connection for
+        // good; DROP ... WITH (FORCE) ends it anyway.
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.state.db.pool.close(),
+        )
+        .await;
+        let dropped = match sqlx::PgConnection::connect(&admin_pg_url()).await {
+            Ok(mut admin) => {
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = dropped {
+            // Not the test's failure: a run six hours on sweeps it.
+            eprintln!("could not drop test database {name}: {err}");
         }
     }
 
@@ -366,6 +490,20 @@ pub fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
+/// Runs `case` on `app`, then drops `app`'s database: also when the case
+/// fails, whose panic is passed on once the database is gone (so a failed
+/// test leaves nothing for the sweep).
+pub async fn run_case(app: TestApp, case: impl AsyncFnOnce(&TestApp)) {
+    use futures::FutureExt;
+    let outcome = std::panic::AssertUnwindSafe(case(&app))
+        .catch_unwind()
+        .await;
+    app.cleanup().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Runs each listed case once on SQLite and once on PostgreSQL.
 #[macro_export]
 macro_rules! on_both_databases {
@@ -376,8 +514,7 @@ macro_rules! on_both_databases {
                 fn sqlite() {
                     $crate::support::runtime().block_on(async {
                         let app = $crate::support::TestApp::sqlite().await;
-                        super::$case(&app).await;
-                        app.cleanup().await;
+                        $crate::support::run_case(app, super::$case).await;
                     })
                 }
 
@@ -385,8 +522,7 @@ macro_rules! on_both_databases {
                 fn postgres() {
                     $crate::support::runtime().block_on(async {
                         if let Some(app) = $crate::support::TestApp::postgres().await {
-                            super::$case(&app).await;
-                            app.cleanup().await;
+                            $crate::support::run_case(app, super::$case).await;
                         }
                     })
                 }
