@@ -4,11 +4,11 @@
 
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::deliveries::{create_meeting, events, subscribed};
 use crate::on_both_databases;
-use crate::support::TestApp;
+use crate::support::{poll_until, wait_until, TestApp};
 
 on_both_databases!(a_killed_server_delivers_every_event_after_restart);
 
@@ -65,10 +65,12 @@ async fn a_killed_server_delivers_every_event_after_restart(app: &TestApp) {
     let port = free_port();
     let mut server = start_server(app.database_url(), port);
     // Let it deliver some, then kill -9 with deliveries in flight.
-    let started = Instant::now();
-    while rx.hits.lock().unwrap().len() < 3 && started.elapsed() < Duration::from_secs(20) {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        "the server delivered 3 events",
+        Duration::from_secs(60),
+        async || rx.hits.lock().unwrap().len() >= 3,
+    )
+    .await;
     server.kill().expect("SIGKILL");
     server.wait().unwrap();
     let before_restart = rx.hits.lock().unwrap().len();
@@ -78,24 +80,23 @@ async fn a_killed_server_delivers_every_event_after_restart(app: &TestApp) {
     );
 
     let mut server = start_server(app.database_url(), port);
-    let started = Instant::now();
-    let received = loop {
-        let seen: HashSet<String> = rx
-            .hits
+    let seen = || -> HashSet<String> {
+        rx.hits
             .lock()
             .unwrap()
             .iter()
             .map(|h| h.headers["x-zm-trackingid"].to_str().unwrap().to_owned())
-            .collect();
-        if seen.is_superset(&expected) || started.elapsed() > Duration::from_secs(30) {
-            break seen;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+            .collect()
     };
+    let all_arrived = poll_until(Duration::from_secs(60), async || {
+        seen().is_superset(&expected)
+    })
+    .await;
     server.kill().ok();
     server.wait().ok();
+    let received = seen();
     let missing: Vec<&String> = expected.difference(&received).collect();
-    assert!(missing.is_empty(), "lost after kill -9: {missing:?}");
+    assert!(all_arrived, "lost after kill -9: {missing:?}");
     assert!(
         received.is_subset(&expected),
         "only the original tracking ids"

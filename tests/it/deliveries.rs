@@ -2,7 +2,9 @@
 //! retries on schedule (a manual clock, no sleeps), Retry-After, 410,
 //! leases, two processes sharing one database, and app_deauthorized.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -12,7 +14,7 @@ use portico::server::webhooks::worker::deliver_due;
 
 use crate::oauth::{api, authorize, exchange, oauth_app, post_oauth, Dev};
 use crate::on_both_databases;
-use crate::support::TestApp;
+use crate::support::{wait_until, TestApp};
 
 on_both_databases!(
     a_meeting_change_is_delivered_signed,
@@ -44,7 +46,11 @@ pub struct Hit {
 /// optionally after a delay.
 pub struct Receiver {
     pub url: String,
+    /// Deliveries answered, in the order they were.
     pub hits: Arc<Mutex<Vec<Hit>>>,
+    /// Deliveries that reached it, counted on arrival: before its delay,
+    /// so a test can act while a delivery is in flight.
+    pub arrived: Arc<AtomicUsize>,
 }
 
 async fn receiver(
@@ -54,11 +60,14 @@ async fn receiver(
 ) -> Receiver {
     let hits = Arc::new(Mutex::new(Vec::<Hit>::new()));
     let record = hits.clone();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let arrival = arrived.clone();
     let script = Arc::new(script);
     let app = Router::new().route(
         "/hook",
         post(move |headers: HeaderMap, body: String| {
             let record = record.clone();
+            let arrival = arrival.clone();
             let token = token.clone();
             let script = script.clone();
             async move {
@@ -68,6 +77,9 @@ async fn receiver(
                     let answer = serde_json::json!({"plainToken": plain, "encryptedToken": validation_token(&token, &plain)});
                     return (StatusCode::OK, HeaderMap::new(), answer.to_string());
                 }
+                arrival.fetch_add(1, Ordering::SeqCst);
+                // Kept: answering late is what the tests with a delay are
+                // about (deliveries in flight, the worker's timeout).
                 if delay_ms > 0 {
                     tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
                 }
@@ -93,7 +105,7 @@ async fn receiver(
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    Receiver { url, hits }
+    Receiver { url, hits, arrived }
 }
 
 const SCOPES: &[&str] = &["user:read", "meeting:read", "meeting:write"];
@@ -322,6 +334,8 @@ async fn misbehaving_endpoint(mode: &'static str) -> String {
                 let mut buf = [0u8; 4096];
                 let _ = stream.read(&mut buf).await;
                 if mode == "hang" {
+                    // Kept: this is the hang, past the worker's 300 ms
+                    // timeout; nothing waits for it to end.
                     tokio::time::sleep(std::time::Duration::from_secs(30)).await;
                 } else {
                     let _ = stream.set_zero_linger();
@@ -423,9 +437,29 @@ async fn clients_hanging_up_mid_request_leave_no_transaction_open(app: &TestApp)
         )
         .await;
     }
-    // Let the handlers that were abandoned finish.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Let the handlers that were abandoned finish: they run on, on tasks
+    // of their own, and nothing tells when the last is done. Waited for as
+    // the database falls quiet (every connection back in the pool, no
+    // session in a statement or transaction) with the meetings counted
+    // the same twice in a row. A session stuck inside a transaction, the
+    // failure this test is about, never lets it fall quiet.
     let pool = &open.state.db.pool;
+    let mut counted = None;
+    wait_until(
+        "the abandoned handlers finished and no session stayed inside a transaction",
+        Duration::from_secs(60),
+        async || {
+            let quiet = database_is_quiet(&open).await;
+            let meetings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM meetings")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            let settled = quiet && counted == Some(meetings);
+            counted = quiet.then_some(meetings);
+            settled
+        },
+    )
+    .await;
     if open.database_url().starts_with("postgres") {
         let stuck: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_stat_activity \
@@ -453,6 +487,29 @@ async fn clients_hanging_up_mid_request_leave_no_transaction_open(app: &TestApp)
     .unwrap();
     assert_eq!(delivered as i64, raised);
     assert_eq!(rx.hits.lock().unwrap().len() as i64, raised);
+}
+
+/// Whether nothing is at work on `app`'s database: every connection of its
+/// pool is back in the pool and, on PostgreSQL, no other session of the
+/// database is running a statement or sitting in a transaction.
+async fn database_is_quiet(app: &TestApp) -> bool {
+    let pool = &app.state.db.pool;
+    // Asked before the query below borrows a connection of its own.
+    if pool.num_idle() != pool.size() as usize {
+        return false;
+    }
+    if !app.database_url().starts_with("postgres") {
+        return true;
+    }
+    let busy: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid() \
+           AND backend_type = 'client backend' AND state <> 'idle'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    busy == 0
 }
 
 async fn retry_after_and_410_are_honoured(app: &TestApp) {
@@ -802,10 +859,13 @@ async fn endpoints_are_challenged_again_every_72_hours(app: &TestApp) {
 async fn raw_receiver(token: String, answer: &'static [u8]) -> Receiver {
     let hits = Arc::new(Mutex::new(Vec::<Hit>::new()));
     let record = hits.clone();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let arrival = arrived.clone();
     let app = Router::new().route(
         "/hook",
         post(move |headers: HeaderMap, body: String| {
             let record = record.clone();
+            let arrival = arrival.clone();
             let token = token.clone();
             async move {
                 let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -814,6 +874,7 @@ async fn raw_receiver(token: String, answer: &'static [u8]) -> Receiver {
                     let answer = serde_json::json!({"plainToken": plain, "encryptedToken": validation_token(&token, &plain)});
                     return answer.to_string().into_bytes();
                 }
+                arrival.fetch_add(1, Ordering::SeqCst);
                 record.lock().unwrap().push(Hit { headers, body });
                 answer.to_vec()
             }
@@ -827,7 +888,7 @@ async fn raw_receiver(token: String, answer: &'static [u8]) -> Receiver {
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    Receiver { url, hits }
+    Receiver { url, hits, arrived }
 }
 
 /// Saves a development subscription to meeting.created at `url`.
@@ -955,7 +1016,7 @@ async fn an_outcome_that_cannot_be_written_does_not_lose_the_others(app: &TestAp
         .await;
     // The deleted app's answer comes first and waits to be written with
     // the next one, of the other tenant; the last is written alone.
-    let (_gone_open, gone, gone_access, _gone_rx) =
+    let (_gone_open, gone, gone_access, gone_rx) =
         subscribed(app, "gone-soon@example.com", SCOPES, vec![(200, None)], 250).await;
     let (_kept_open, kept, kept_access, kept_rx) =
         subscribed(app, "stays@example.com", SCOPES, vec![(200, None)], 500).await;
@@ -966,8 +1027,14 @@ async fn an_outcome_that_cannot_be_written_does_not_lose_the_others(app: &TestAp
         let state = open.state.clone();
         tokio::spawn(async move { deliver_due(&state, "w").await })
     };
-    // While the deliveries are under way, the developer deletes the app.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    // While the deliveries are under way (the deleted app's receiver has
+    // its request and holds the answer 250 ms), the developer deletes the app.
+    wait_until(
+        "the delivery to the app about to be deleted reached its receiver",
+        Duration::from_secs(60),
+        async || gone_rx.arrived.load(Ordering::SeqCst) > 0,
+    )
+    .await;
     let res = open
         .call("delete_app", &[("id", &gone.app_id)], Some(&gone.cookie))
         .await;

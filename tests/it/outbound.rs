@@ -87,6 +87,7 @@ async fn receiver() -> (SocketAddr, Arc<AtomicUsize>, Arc<AtomicUsize>) {
         .route(
             "/hang",
             post(|| async {
+                // Kept: the hang itself, past the client's timeout.
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 "late"
             }),

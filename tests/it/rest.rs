@@ -47,14 +47,8 @@ async fn caching(app: &TestApp) {
 }
 
 /// Whether `check` comes true within 5 s (asked every 20 ms).
-async fn within_5s(mut check: impl AsyncFnMut() -> bool) -> bool {
-    for _ in 0..250 {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    false
+async fn within_5s(check: impl AsyncFnMut() -> bool) -> bool {
+    crate::support::poll_until(std::time::Duration::from_secs(5), check).await
 }
 
 const ALL_USER: &[&str] = &["user:read", "meeting:read", "meeting:write"];

@@ -477,6 +477,32 @@ pub fn form_body(form: &[(&str, &str)]) -> String {
         .finish()
 }
 
+/// Asks `check` every 20 ms until it holds: true when it did within
+/// `limit`, false when it still did not. For what happens on another task
+/// or process, instead of sleeping a fixed time and hoping it is done.
+pub async fn poll_until(limit: std::time::Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        // The one sleep of the polls: the pause between two questions.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until `check` holds; fails the test, naming `what`, when it still
+/// does not after `limit` (make it generous: it only bounds a failure).
+pub async fn wait_until(what: &str, limit: std::time::Duration, check: impl AsyncFnMut() -> bool) {
+    assert!(
+        poll_until(limit, check).await,
+        "gave up after {limit:?} waiting until {what}"
+    );
+}
+
 /// The one runtime every test runs on, as every request of a real server
 /// does; each test blocks on it from its own thread.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
