@@ -158,10 +158,16 @@ async fn sweep_stale_test_databases(admin: &mut sqlx::PgConnection) {
             .await
             .unwrap_or_default();
     for name in stale_test_databases(&names, unix_now()) {
-        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .execute(&mut *admin)
-            .await;
+        let _ = drop_database(admin, &name).await;
     }
+}
+
+/// Drops test database `name`, ending any connection still open to it.
+async fn drop_database(admin: &mut sqlx::PgConnection, name: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(admin)
+        .await
+        .map(|_| ())
 }
 
 #[test]
@@ -316,11 +322,7 @@ impl TestApp {
         )
         .await;
         let dropped = match sqlx::PgConnection::connect(&admin_pg_url()).await {
-            Ok(mut admin) => {
-                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .execute(&mut admin)
-                    .await
-            }
+            Ok(mut admin) => drop_database(&mut admin, &name).await,
             Err(err) => Err(err),
         };
         if let Err(err) = dropped {
