@@ -7,11 +7,11 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{lazy_route, Lazy, LazyRoute};
 use leptos_router::{path, SsrMode};
 
-use crate::api::auth::{current_user, SignOut, UserOut};
-use crate::components::form::{form_action, ActionOf};
+use crate::api::auth::{current_user, SignOut};
+use crate::components::form::form_action;
+use crate::components::session::AuthContext;
 use crate::components::header::SiteHeader;
-use crate::error::AppError;
-use crate::pages::{self, page_resource, PageResource};
+use crate::pages::{self, page_resource};
 
 /// Makes a page a lazy route in the browser: with `cargo leptos build
 /// --split` its code goes into its own WASM chunk, fetched when the page is
@@ -76,18 +76,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// Sign-in state, shared by the header and the pages, and the sign-out
-/// action (the header's). Created inside the router so that a plain form
-/// post's error (carried back in the URL) reaches the action that made it.
-/// Sign-in and sign-up actions live in their (lazily loaded) pages; both
-/// navigate on success, which refetches `user`.
-#[derive(Clone, Copy)]
-pub struct AuthContext {
-    /// The signed-in user; refetched on sign-out and on every navigation.
-    pub user: PageResource<Result<Option<UserOut>, AppError>>,
-    pub sign_out: ActionOf<SignOut>,
 }
 
 /// The root component.

@@ -5,6 +5,9 @@ pub mod deferred;
 pub mod field;
 pub mod form;
 pub mod header;
+pub mod resource;
+pub mod session;
+pub mod time;
 pub mod url_check;
 
 use std::future::Future;

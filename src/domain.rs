@@ -11,12 +11,4 @@ pub mod media;
 pub mod meeting;
 pub mod oauth;
 pub mod text;
-
-/// For hand-written serde readers of tagged enums: a field the tag says
-/// must be there.
-pub(crate) fn required<T, E: serde::de::Error>(
-    value: Option<T>,
-    field: &'static str,
-) -> Result<T, E> {
-    value.ok_or_else(|| E::missing_field(field))
-}
+pub mod time;

@@ -6,15 +6,15 @@
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::fields::FieldErrors;
 
 /// What went wrong, in words fit for the person who caused it.
 ///
-/// On the wire: `{"kind": "<variant>", ...its fields}`. Serialized by
-/// serde's internally tagged derive; read back by hand (below).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+/// On the wire: `{"kind": "<variant>", ...its fields}`, serde's internally
+/// tagged form, both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AppError {
     /// One or more form fields are invalid; each message belongs beside its field.
@@ -140,85 +140,6 @@ impl AppError {
             AppError::Internal { .. } => 500,
             AppError::Transport { .. } => 400,
         }
-    }
-}
-
-/// Reads the same JSON the derive writes. Not derived because serde reads
-/// an internally tagged enum by first buffering the whole object in its
-/// private `Content` tree, and that machinery weighed 3.1 KiB (brotli) in
-/// the browser's main module, which every page loads (211.4 -> 208.3 KiB).
-/// Reading every variant's fields as optional, then checking the ones
-/// `kind` needs, accepts the same inputs (unknown fields ignored, `kind`
-/// anywhere in the object).
-impl<'de> Deserialize<'de> for AppError {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use crate::domain::required;
-
-        #[derive(Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        enum Kind {
-            Invalid,
-            BadCredentials,
-            Unauthenticated,
-            Forbidden,
-            NotFound,
-            Refused,
-            TooManyAttempts,
-            Busy,
-            EndpointCheck,
-            Internal,
-            Transport,
-        }
-
-        #[derive(Deserialize)]
-        struct Wire {
-            kind: Kind,
-            fields: Option<FieldErrors>,
-            message: Option<String>,
-            url: Option<String>,
-            problem: Option<String>,
-            sent: Option<String>,
-            status: Option<u16>,
-            received_headers: Option<String>,
-            received_body: Option<String>,
-            request_id: Option<String>,
-        }
-
-        let wire = Wire::deserialize(deserializer)?;
-        Ok(match wire.kind {
-            Kind::Invalid => AppError::Invalid {
-                fields: required(wire.fields, "fields")?,
-            },
-            Kind::BadCredentials => AppError::BadCredentials,
-            Kind::Unauthenticated => AppError::Unauthenticated,
-            Kind::Forbidden => AppError::Forbidden {
-                message: required(wire.message, "message")?,
-            },
-            Kind::NotFound => AppError::NotFound,
-            Kind::Refused => AppError::Refused {
-                message: required(wire.message, "message")?,
-            },
-            Kind::TooManyAttempts => AppError::TooManyAttempts {
-                message: required(wire.message, "message")?,
-            },
-            Kind::Busy => AppError::Busy {
-                message: required(wire.message, "message")?,
-            },
-            Kind::EndpointCheck => AppError::EndpointCheck {
-                url: required(wire.url, "url")?,
-                problem: required(wire.problem, "problem")?,
-                sent: required(wire.sent, "sent")?,
-                status: wire.status,
-                received_headers: required(wire.received_headers, "received_headers")?,
-                received_body: required(wire.received_body, "received_body")?,
-            },
-            Kind::Internal => AppError::Internal {
-                request_id: required(wire.request_id, "request_id")?,
-            },
-            Kind::Transport => AppError::Transport {
-                message: required(wire.message, "message")?,
-            },
-        })
     }
 }
 

@@ -3,10 +3,13 @@
 // cargo-leptos' split manifest, what each lazy route or function costs on
 // top of the main module (its own chunk plus the shared chunks it needs).
 //   node sizes.mjs DIR [--max-main-brotli KIB] [--max-page-brotli KIB]
+//                      [--max-full-page-brotli KIB]
 // With --max-main-brotli it exits 1 when the main module's brotli size is
 // over KIB, and with --max-page-brotli when what any page loads before it
 // is interactive is (scripts/test uses both: a bundle that silently grew,
-// e.g. the splitter leaving all data in the main module, fails the tests).
+// e.g. the splitter leaving all data in the main module, fails the tests),
+// and with --max-full-page-brotli when what a first visit fetches until
+// the page fully works (its deferred parts too) is.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -17,6 +20,10 @@ const maxMainBrotliKib = limitAt > 0 ? Number(process.argv[limitAt + 1]) : undef
 const pageLimitAt = process.argv.indexOf("--max-page-brotli");
 const maxPageBrotliKib = pageLimitAt > 0 ? Number(process.argv[pageLimitAt + 1]) : undefined;
 const overPages = [];
+// Each page with everything a first visit fetches until it fully works.
+const fullPages = [];
+const fullLimitAt = process.argv.indexOf("--max-full-page-brotli");
+const maxFullPageBrotliKib = fullLimitAt > 0 ? Number(process.argv[fullLimitAt + 1]) : undefined;
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const sizes = new Map();
 for (const name of readdirSync(dir).sort()) {
@@ -61,6 +68,18 @@ if (existsSync(manifestPath)) {
     const page = sum([...main, ...code]);
     row(`  ${label}`, page);
     if (maxPageBrotliKib !== undefined && !(page.brotli / 1024 <= maxPageBrotliKib)) overPages.push(`${label} ${kib(page.brotli)}`);
+    // Until it fully works, a first visit also fetches the page's deferred
+    // parts (`attach_<page>_…`, e.g. the media list and the preview of
+    // InformationRoute): counted with it.
+    const key = label.replace(/Route.*$/, "").toLowerCase();
+    const deferred = Object.keys(manifest).filter((n) => n.startsWith(`attach_${key}_`) && sizes.has(`after_${n}.bundle`));
+    if (deferred.length > 0) {
+      const full = sum([...main, ...code, ...deferred.map((n) => `after_${n}.bundle`)]);
+      row(`  ${label}, fully working (with its deferred parts)`, full);
+      fullPages.push([label, full]);
+    } else {
+      fullPages.push([label, page]);
+    }
   }
   // Lazy functions (the image check) load their chunks one file each, when
   // first called, on a page that is already interactive.
@@ -78,6 +97,15 @@ if (existsSync(manifestPath)) {
 
 if (maxMainBrotliKib !== undefined && !(mainSize.brotli / 1024 <= maxMainBrotliKib)) {
   console.error(`\nThe main module is ${kib(mainSize.brotli)} brotli, over the ${maxMainBrotliKib} KiB limit.`);
+  process.exit(1);
+}
+const overFull = fullPages.filter(([, size]) => maxFullPageBrotliKib !== undefined && !(size.brotli / 1024 <= maxFullPageBrotliKib));
+if (overFull.length > 0) {
+  console.error(`\nOver the ${maxFullPageBrotliKib} KiB brotli a first visit may fetch until the page fully works: ${overFull.map(([l, s]) => `${l} ${kib(s.brotli)}`).join(", ")}.`);
+  process.exit(1);
+}
+if (maxFullPageBrotliKib !== undefined && fullPages.length === 0) {
+  console.error("\nNo page was measured: the split manifest is missing or has no routes.");
   process.exit(1);
 }
 if (overPages.length > 0) {

@@ -27,7 +27,15 @@ test("a developer generates a client secret, sees it once, and rotates it", asyn
   await expect(page.getByLabel("New development client secret")).toHaveCount(0);
   await waitForHydration(page, info);
 
-  await page.getByRole("button", { name: "Rotate secret (development)" }).click();
+  // Rotating asks first.
+  const rotate = async () => {
+    const confirm = page.getByRole("button", { name: "Rotate secret (development)" });
+    if (!(await confirm.isVisible())) await page.getByText("Rotate development secret…").click();
+    await expect(page.getByText("The current one keeps working for 24 hours")).toBeVisible();
+    await confirm.click();
+  };
+  await expect(page.getByRole("button", { name: "Rotate secret (development)" })).toBeHidden();
+  await rotate();
   await expect(secret).not.toHaveValue(first);
   if (hydrated(info)) {
     const baseURL = info.project.use.baseURL as string;
@@ -40,11 +48,21 @@ test("a developer generates a client secret, sees it once, and rotates it", asyn
     // The outcome fades (after 3 s), so that a secret rotated in place is
     // not shown as copied while the clipboard holds the one before.
     await expect(copied).toHaveCount(0, { timeout: 10_000 });
-    await page.getByRole("button", { name: "Rotate secret (development)" }).click();
+    await rotate();
     await expect(secret).not.toHaveValue(second);
     await expect(copied).toHaveCount(0);
   }
-  await expect(page.getByText("The previous secret works until")).toBeVisible();
+  // The grace period as time left, the moment itself beside it.
+  await expect(page.getByText(/The previous secret stays valid for 2[34] h( \d+ min)? more \(until/)).toBeVisible();
+  await expect(page.locator("time[datetime]").first()).toHaveAttribute("title", /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   await page.getByRole("button", { name: "Revoke old development secret now" }).click();
-  await expect(page.getByText("The previous secret works until")).toHaveCount(0);
+  await expect(page.getByText("The previous secret stays valid")).toHaveCount(0);
+  if (hydrated(info)) {
+    // The client ID has its own copy button.
+    await page.getByRole("button", { name: "Copy development client ID" }).click();
+    const clientId = await page.getByLabel("Development client ID").inputValue();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(clientId);
+  }
+  // Strict mode says what it does to the allow list.
+  await expect(page.getByText("While strict mode is on, the allow list is ignored.")).toBeVisible();
 });

@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, type TestInfo, test as base } from "@playwright/test";
 
 /** A unique address per test and project, so specs can run in parallel. */
@@ -17,7 +18,7 @@ export function hydrated(info: TestInfo): boolean {
  * Fails the test on any console error or CSP violation: a broken bundle or
  * a blocked script must not pass quietly.
  */
-export const test = base.extend<{ consoleErrors: string[] }>({
+export const test = base.extend<{ consoleErrors: string[]; accessible: void }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
@@ -34,7 +35,31 @@ export const test = base.extend<{ consoleErrors: string[] }>({
     },
     { auto: true },
   ],
+  // Every spec ends with the page it left checked by axe: no serious or
+  // critical violation (WCAG 2.2 A and AA rules).
+  accessible: [
+    async ({ page }, use, info) => {
+      await use();
+      if (info.status !== info.expectedStatus || page.isClosed()) return;
+      await expectAccessible(page);
+    },
+    { auto: true },
+  ],
 });
+
+/** Fails on any serious or critical axe violation on the page as it is
+ * (skipped on a page that is not one of Portico's, e.g. an OAuth client's
+ * redirect target). */
+export async function expectAccessible(page: Page): Promise<void> {
+  if ((await page.locator("main#main").count()) === 0) return;
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}) on ${new URL(page.url()).pathname}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, "axe: no serious or critical violations").toEqual([]);
+}
 
 /**
  * Waits until the WASM bundle has hydrated the page (JS project only),

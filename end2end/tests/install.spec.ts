@@ -149,6 +149,8 @@ test("a user schedules a meeting and deletes it", async ({ page }, info) => {
   await page.getByLabel("Length in minutes").fill("45");
   await page.getByRole("button", { name: "Schedule" }).click();
   await expect(page.getByText("Meeting scheduled.")).toBeVisible();
+  // The form is empty again, ready for the next meeting.
+  await expect(page.getByLabel("Topic")).toHaveValue("");
   const row = page.getByRole("row", { name: /Design review/ });
   await expect(row).toContainText("2026-12-03 14:00:00");
   await expect(row).toContainText("45 min");

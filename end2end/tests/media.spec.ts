@@ -56,6 +56,30 @@ test("a 1200x781 image is refused, in the browser before any byte is sent", asyn
     // Without JavaScript the server made the same check.
     expect(uploads).toHaveLength(1);
   }
+
+  // A later file that passes takes the message away.
+  await addImage(page, info, png(1200, 780), "right.png");
+  await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
+  await expect(page.getByText("Preview images must be exactly 1200x780.")).toHaveCount(0);
+  await expect(page.getByLabel("Add a preview image")).not.toHaveAttribute("aria-invalid", "true");
+});
+
+/** A small MP4: an `ftyp` box, then filler in an `mdat` box. */
+function mp4(len: number): Buffer {
+  const head = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from("ftypisom"), Buffer.from([0, 0, 2, 0]), Buffer.from("isomiso2")]);
+  const mdat = Buffer.alloc(len - head.length);
+  mdat.writeUInt32BE(len - head.length, 0);
+  mdat.write("mdat", 4);
+  return Buffer.concat([head, mdat]);
+}
+
+test("the listing preview shows the video too", async ({ page }, info) => {
+  await openInformation(page, info, "Filmer");
+  await page.getByLabel("Add a video").setInputFiles({ name: "demo.mp4", mimeType: "video/mp4", buffer: mp4(4096) });
+  if (!hydrated(info)) await page.getByRole("button", { name: "Upload video" }).click();
+  await expect(page.getByLabel("Listing video")).toBeVisible();
+  const preview = page.getByRole("article", { name: "Detail page preview" });
+  await expect(preview.getByLabel("Video in the listing preview")).toHaveAttribute("src", /^\/media\//);
 });
 
 test("the listing preview follows what the developer types", async ({ page }, info) => {

@@ -86,6 +86,32 @@ test("a developer subscribes an endpoint, sees meetings and deauthorizations del
     await page.getByRole("checkbox", { name: /^meeting\.created / }).check();
     await page.getByRole("button", { name: "Save subscription" }).click();
     await expect(page.getByText("Subscription saved")).toBeVisible();
+    // The form is empty again, ready for the next one.
+    await expect(page.getByLabel("Subscription name")).toHaveValue("");
+    await expect(page.getByRole("checkbox", { name: /^meeting\.created / })).not.toBeChecked();
+    // Only what this type of app receives, and uninstalls go elsewhere.
+    await expect(page.getByRole("checkbox", { name: /^bot_notification / })).toHaveCount(0);
+    await expect(page.getByRole("checkbox", { name: /^app_deauthorized / })).toHaveCount(0);
+
+    // Edit it: the form holds it, and saving changes keeps one subscription.
+    await page.getByRole("link", { name: "Edit subscription Meetings" }).click();
+    await expect(page.getByRole("heading", { name: "Edit subscription" })).toBeVisible();
+    await expect(page.getByLabel("Subscription name")).toHaveValue("Meetings");
+    await expect(page.getByRole("checkbox", { name: /^meeting\.created / })).toBeChecked();
+    await page.getByLabel("Subscription name").fill("Meeting sync");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect(page.getByText("Subscription saved")).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Add a subscription" })).toBeVisible();
+    await expect(page.getByRole("link", { name: /^Edit subscription / })).toHaveCount(1);
+    await expect(page.getByRole("link", { name: "Edit subscription Meeting sync" })).toBeVisible();
+
+    // Off, then on again (the endpoint is asked again first).
+    await page.getByRole("button", { name: "Turn off subscription Meeting sync" }).click();
+    await expect(page.getByText("Off: nothing is sent")).toBeVisible();
+    await page.getByRole("button", { name: "Turn on subscription Meeting sync" }).click();
+    await expect(page.getByRole("button", { name: "Turn off subscription Meeting sync" })).toBeVisible();
+    await expect(page.getByText("Off: nothing is sent")).toHaveCount(0);
+
     await page.getByLabel("Deauthorization endpoint URL").fill(`${receiver.url}/deauth`);
     await page.getByRole("button", { name: "Save endpoint" }).click();
     await expect(page.getByLabel("Deauthorization endpoint URL")).toHaveValue(`${receiver.url}/deauth`);
@@ -107,10 +133,15 @@ test("a developer subscribes an endpoint, sees meetings and deauthorizations del
     await expect(delivered.first().getByRole("cell", { name: "200", exact: true })).toBeVisible();
 
     // Send test event; Redeliver the meeting event (same tracking id, attempt 2).
-    await page.getByRole("button", { name: "Send test event to Meetings" }).click();
+    await page.getByRole("button", { name: "Send test event to Meeting sync" }).click();
     await expect.poll(() => receiver.events.length).toBe(2);
     await page.goto(`${appUrl}/deliveries?status=delivered`);
     await waitForHydration(page, info);
+    // The test event is marked, and each attempt opens to its exchange.
+    await expect(page.getByText("Test", { exact: true })).toHaveCount(1);
+    await page.getByText("Request and response of attempt 1").first().click();
+    await expect(page.getByText(/x-zm-signature: v0=[0-9a-f]{64}/).first()).toBeVisible();
+    await expect(page.getByText(/^HTTP 200/).first()).toBeVisible();
     await page.getByRole("button", { name: /^Redeliver / }).first().click();
     await expect.poll(() => receiver.events.length).toBe(3);
 

@@ -53,6 +53,10 @@ pub struct MembersOut {
     pub members: Vec<MemberOut>,
     /// Empty unless the viewer may manage members.
     pub invites: Vec<PendingInviteOut>,
+    /// Where invite links start (`https://portico.example/invite/`): the
+    /// server's public address, so that the link is the same however the
+    /// page was reached (behind a proxy, the browser's origin may not be).
+    pub invite_link_base: String,
 }
 
 /// What an invite link shows before it is accepted.
@@ -230,6 +234,10 @@ pub async fn members() -> Result<MembersOut, AppError> {
                 my_role: user.role,
                 members,
                 invites,
+                invite_link_base: format!(
+                    "{}/invite/",
+                    context::state()?.config.base_url().trim_end_matches('/')
+                ),
             })
         }
         .await,
@@ -394,7 +402,9 @@ pub async fn accept_invite(token: String) -> Result<(), AppError> {
     context::finish(
         async {
             let user = context::require_user().await?;
-            let destination = join_with_invite(&context::state()?, &token, &user.user_id).await?;
+            let destination =
+                crate::server::members::join_with_invite(&context::state()?, &token, &user.user_id)
+                    .await?;
             context::redirect(&destination);
             Ok(())
         }
@@ -422,54 +432,6 @@ pub async fn decline_invite(token: String) -> Result<(), AppError> {
         }
         .await,
     )
-}
-
-/// Joins `user_id` to the invite's account; returns where to send them: the
-/// members page, or back to the invite page (which explains) when the
-/// invite can no longer be used.
-#[cfg(feature = "ssr")]
-async fn join_with_invite(
-    state: &crate::server::state::AppState,
-    token: &str,
-    user_id: &str,
-) -> Result<String, AppError> {
-    use crate::server::{ids, repo};
-    let now = state.now_ms();
-    let escaped: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
-    let expired = format!("/invite/{escaped}");
-    let Some(invite) =
-        repo::invites::find_usable(&state.db.pool, &ids::hash_secret(token), now).await?
-    else {
-        return Ok(expired);
-    };
-    let joiner = repo::users::find_by_id(&state.db.pool, user_id).await?;
-    let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await?;
-    if !repo::invites::accept(&mut tx, &invite, user_id, now).await? {
-        return Ok(expired);
-    }
-    let mut raised = 0;
-    if let Some(joiner) = joiner {
-        let object = crate::server::webhooks::events::user_object(
-            user_id,
-            &joiner.display_name,
-            &joiner.email,
-        );
-        raised = crate::server::webhooks::events::raise(
-            &mut tx,
-            "user.created",
-            &invite.account_id,
-            user_id,
-            &object,
-            now,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    if raised > 0 {
-        state.webhook_wakeup.notify_one();
-    }
-    Ok("/account/members".to_owned())
 }
 
 /// Every user keeps at least one account: one removed from their last gets

@@ -205,8 +205,7 @@ pub struct InformationOut {
     /// Category slugs.
     pub categories: Vec<String>,
     /// Preview images (in order), then the video if there is one.
-    /// Read with `MediaListJson::list` where they are shown.
-    pub media: crate::api::media::MediaListJson,
+    pub media: Vec<crate::api::media::MediaOut>,
     /// Shown on the listing as the publisher.
     pub account_name: String,
 }
@@ -225,7 +224,7 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
                 .ok_or(AppError::NotFound)?;
             let media = crate::api::media::media_of(&app.id).await?;
             Ok(InformationOut {
-                media: crate::api::media::MediaListJson::new(&media)?,
+                media,
                 account_name: user.account_name,
                 app,
                 short_description: info.short_description,

@@ -20,10 +20,10 @@ pub struct EnvironmentOut {
     /// `development` or `production`.
     pub environment: String,
     pub client_id: String,
-    /// When the current secret was made (a date).
-    pub secret_created: String,
-    /// Until when the previous secret still works, if it does.
-    pub old_secret_expires: Option<String>,
+    /// When the current secret was made (Unix ms).
+    pub secret_created_ms: i64,
+    /// The previous secret's grace period, while it still works.
+    pub old_secret: Option<GraceOut>,
     /// Production credentials work only once the app is approved.
     pub active: bool,
 }
@@ -34,7 +34,27 @@ pub struct NewSecretOut {
     pub environment: String,
     pub client_id: String,
     pub client_secret: String,
-    pub old_secret_expires: Option<String>,
+    /// The secret it replaced, if any, and how long that one still works.
+    pub old_secret: Option<GraceOut>,
+}
+
+/// A replaced secret's grace period, as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GraceOut {
+    /// When it stops working (Unix ms).
+    pub until_ms: i64,
+    /// The time left when the page was made: `23 h 59 min`.
+    pub remaining: String,
+}
+
+impl GraceOut {
+    /// The grace period ending at `until_ms`, if it has not ended `now`.
+    pub fn at(now_ms: i64, until_ms: i64) -> Option<Self> {
+        crate::domain::time::remaining(now_ms, until_ms).map(|remaining| GraceOut {
+            until_ms,
+            remaining,
+        })
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -145,11 +165,10 @@ async fn environments_of(id: &str, status: &str) -> Result<Vec<EnvironmentOut>, 
             active: row.environment == "development" || status == "published",
             environment: row.environment,
             client_id: row.client_id,
-            secret_created: context::date(row.secret_created_at),
-            old_secret_expires: row
+            secret_created_ms: row.secret_created_at,
+            old_secret: row
                 .old_secret_expires_at
-                .filter(|at| *at > now)
-                .map(context::date),
+                .and_then(|until| GraceOut::at(now, until)),
         })
         .collect())
 }
@@ -205,7 +224,7 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
                 environment,
                 client_id,
                 client_secret: secret,
-                old_secret_expires: rotated.map(context::date),
+                old_secret: rotated.and_then(|until| GraceOut::at(now, until)),
             };
             if context::is_plain_form_post()? {
                 use base64::Engine;

@@ -19,8 +19,8 @@ pub struct SubscriptionOut {
     pub development_url: String,
     pub production_url: String,
     pub events: Vec<String>,
-    /// When the endpoints last passed the challenge (a date).
-    pub validated: String,
+    /// When the endpoints last passed the challenge (Unix ms).
+    pub validated_ms: i64,
     pub disabled: bool,
 }
 
@@ -31,8 +31,8 @@ pub struct FeaturesOut {
     pub app: AppOut,
     /// The Secret Token (shown behind "Reveal").
     pub secret_token: String,
-    /// Until when the previous token still signs deliveries, if it does.
-    pub old_token_expires: Option<String>,
+    /// The previous token's grace period, while it still signs deliveries.
+    pub old_token: Option<crate::api::credentials::GraceOut>,
     pub deauthorization_url: String,
     pub subscriptions: Vec<SubscriptionOut>,
 }
@@ -80,8 +80,11 @@ pub async fn features_page(id: String) -> Result<FeaturesOut, AppError> {
             Ok(FeaturesOut {
                 app,
                 secret_token: tokens[0].clone(),
-                old_token_expires: (tokens.len() > 1)
-                    .then(|| row.old_secret_expires_at.map(context::date))
+                old_token: (tokens.len() > 1)
+                    .then(|| {
+                        let until = row.old_secret_expires_at?;
+                        crate::api::credentials::GraceOut::at(state.now_ms(), until)
+                    })
                     .flatten(),
                 deauthorization_url: row.deauthorization_url,
                 subscriptions: subscriptions
@@ -92,7 +95,7 @@ pub async fn features_page(id: String) -> Result<FeaturesOut, AppError> {
                         development_url: s.development_url,
                         production_url: s.production_url,
                         events: s.events.split_whitespace().map(str::to_owned).collect(),
-                        validated: context::date(s.validated_at),
+                        validated_ms: s.validated_at,
                         disabled: s.disabled_at.is_some(),
                     })
                     .collect(),
@@ -141,65 +144,21 @@ pub async fn save_subscription(
     events: Option<Vec<String>>,
 ) -> Result<(), AppError> {
     use crate::domain::events::validate_subscription;
-    use crate::server::webhooks::challenge::validate_endpoint;
     use crate::server::{context, repo};
     context::finish(
         async {
-            app_for(&id, AppAction::Edit).await?;
+            let app = app_for(&id, AppAction::Edit).await?;
+            let kind = crate::domain::app::AppKind::parse(&app.kind)
+                .ok_or_else(|| context::internal("an app of an unknown kind"))?;
             let valid = validate_subscription(
+                kind,
                 &name,
                 &development_url,
                 &production_url,
                 &events.unwrap_or_default(),
             )?;
             let state = context::state()?;
-            // Portico itself is never an endpoint: a delivery must not be a
-            // way to make Portico call its own routes.
-            let own = url::Url::parse(state.config.base_url()).map(|u| u.origin());
-            for (field, url) in [
-                ("development_url", &valid.development_url),
-                ("production_url", &valid.production_url),
-            ] {
-                if let (Ok(endpoint), Ok(own)) = (url::Url::parse(url), &own) {
-                    if endpoint.origin() == *own {
-                        return Err(AppError::field(
-                            field,
-                            "An endpoint cannot be Portico itself.",
-                        ));
-                    }
-                }
-            }
-            let (tokens, _) = tokens_of(&id).await?;
-            let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-            for url in [&valid.development_url, &valid.production_url] {
-                if url.is_empty() {
-                    continue;
-                }
-                let check =
-                    validate_endpoint(&state.outbound, &token_refs, url, state.now_ms()).await;
-                if let Some(problem) = check.problem {
-                    let lines = |headers: &[(String, String)]| {
-                        headers
-                            .iter()
-                            .map(|(k, v)| format!("{k}: {v}"))
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    };
-                    return Err(AppError::EndpointCheck {
-                        url: check.url.clone(),
-                        problem,
-                        sent: format!(
-                            "POST {}\n{}\n\n{}",
-                            check.url,
-                            lines(&check.sent_headers),
-                            check.sent_body
-                        ),
-                        status: check.status,
-                        received_headers: lines(&check.received_headers),
-                        received_body: check.received_body,
-                    });
-                }
-            }
+            check_endpoints(&id, &valid.development_url, &valid.production_url).await?;
             let saved = repo::webhooks::save_subscription(
                 &state.db.pool,
                 &id,
@@ -216,8 +175,122 @@ pub async fn save_subscription(
             if !saved {
                 return Err(AppError::NotFound);
             }
+            // Also with JavaScript: the page leaves `?edit=…`, and its
+            // form is drawn again empty, ready for the next one.
+            context::redirect(&format!("/apps/{id}/features?saved=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The checks an endpoint passes before a subscription sends to it: not
+/// Portico itself, and each URL given answers the URL validation
+/// challenge. The first failure is the error, with the whole exchange.
+#[cfg(feature = "ssr")]
+async fn check_endpoints(
+    id: &str,
+    development_url: &str,
+    production_url: &str,
+) -> Result<(), AppError> {
+    use crate::server::context;
+    use crate::server::webhooks::challenge::validate_endpoint;
+    let state = context::state()?;
+    // Portico itself is never an endpoint: a delivery must not be a way
+    // to make Portico call its own routes.
+    let own = url::Url::parse(state.config.base_url()).map(|u| u.origin());
+    for (field, url) in [
+        ("development_url", development_url),
+        ("production_url", production_url),
+    ] {
+        if let (Ok(endpoint), Ok(own)) = (url::Url::parse(url), &own) {
+            if endpoint.origin() == *own {
+                return Err(AppError::field(
+                    field,
+                    "An endpoint cannot be Portico itself.",
+                ));
+            }
+        }
+    }
+    let (tokens, _) = tokens_of(id).await?;
+    let token_refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    for url in [development_url, production_url] {
+        if url.is_empty() {
+            continue;
+        }
+        let check = validate_endpoint(&state.outbound, &token_refs, url, state.now_ms()).await;
+        if let Some(problem) = check.problem {
+            let lines = |headers: &[(String, String)]| {
+                headers
+                    .iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            return Err(AppError::EndpointCheck {
+                url: check.url.clone(),
+                problem,
+                sent: format!(
+                    "POST {}\n{}\n\n{}",
+                    check.url,
+                    lines(&check.sent_headers),
+                    check.sent_body
+                ),
+                status: check.status,
+                received_headers: lines(&check.received_headers),
+                received_body: check.received_body,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Turns a subscription off (nothing is sent to it) or on again (its
+/// endpoints must pass the URL validation challenge again first, as on
+/// save). `active` is `on` or `off`, as the page's button posts it.
+#[server(endpoint = "set_subscription_active")]
+pub async fn set_subscription_active(
+    id: String,
+    subscription_id: String,
+    active: String,
+) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            app_for(&id, AppAction::Edit).await?;
+            let on = match active.as_str() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(AppError::field("active", "Choose on or off.")),
+            };
+            let state = context::state()?;
+            let pool = &state.db.pool;
+            let subscription = repo::webhooks::subscriptions(pool, &id)
+                .await?
+                .into_iter()
+                .find(|s| s.id == subscription_id)
+                .ok_or(AppError::NotFound)?;
+            if on {
+                check_endpoints(
+                    &id,
+                    &subscription.development_url,
+                    &subscription.production_url,
+                )
+                .await?;
+            }
+            if !repo::webhooks::set_subscription_active(
+                pool,
+                &id,
+                &subscription_id,
+                on,
+                state.now_ms(),
+            )
+            .await?
+            {
+                return Err(AppError::NotFound);
+            }
             if context::is_plain_form_post()? {
-                context::redirect(&format!("/apps/{id}/features?saved=1"));
+                context::redirect(&format!("/apps/{id}/features"));
             }
             Ok(())
         }
@@ -285,13 +358,17 @@ pub async fn save_deauthorization_url(
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptOut {
     pub attempt: i64,
-    /// When (UTC, to the second).
-    pub at: String,
+    /// When (Unix ms).
+    pub at_ms: i64,
     pub status_code: Option<i64>,
     pub latency_ms: i64,
     pub error: Option<String>,
     /// The first 4 KiB of the answer.
     pub response_excerpt: String,
+    /// The request's headers as sent, one `name: value` per line.
+    pub request_headers: String,
+    /// The answer's headers, one per line.
+    pub response_headers: String,
 }
 
 /// One event in the delivery log, with its attempts (latest first).
@@ -303,9 +380,14 @@ pub struct DeliveryOut {
     pub url: String,
     /// `pending`, `delivered` or `failed`.
     pub status: String,
-    pub created: String,
-    /// For pending events: when the next attempt is due.
-    pub next_attempt: Option<String>,
+    /// When it happened (Unix ms).
+    pub created_ms: i64,
+    /// For pending events: when the next attempt is due (Unix ms).
+    pub next_attempt_ms: Option<i64>,
+    /// The body exactly as sent, the same for every attempt.
+    pub body: String,
+    /// Sent with "Send test event", not by something that happened.
+    pub is_test: bool,
     pub attempts: Vec<AttemptOut>,
 }
 
@@ -315,7 +397,6 @@ pub async fn delivery_log(
     id: String,
     status: Option<String>,
 ) -> Result<Vec<DeliveryOut>, AppError> {
-    use crate::server::rest::rfc3339;
     use crate::server::{context, repo};
     context::finish(
         async {
@@ -332,20 +413,24 @@ pub async fn delivery_log(
                         .extract_if(.., |a| a.event_id == e.id)
                         .map(|a| AttemptOut {
                             attempt: a.attempt,
-                            at: rfc3339(a.started_at),
+                            at_ms: a.started_at,
                             status_code: a.status_code,
                             latency_ms: a.latency_ms,
                             error: a.error,
                             response_excerpt: a.response_excerpt,
+                            request_headers: a.request_headers,
+                            response_headers: a.response_headers,
                         })
                         .collect();
                     DeliveryOut {
-                        next_attempt: (e.status == "pending").then(|| rfc3339(e.next_attempt_at)),
+                        next_attempt_ms: (e.status == "pending").then_some(e.next_attempt_at),
                         id: e.id,
                         event_type: e.event_type,
                         url: e.url,
                         status: e.status,
-                        created: rfc3339(e.created_at),
+                        created_ms: e.created_at,
+                        body: e.body,
+                        is_test: e.is_test != 0,
                         attempts: mine,
                     }
                 })
@@ -418,6 +503,7 @@ pub async fn send_test_event(id: String, subscription_id: String) -> Result<(), 
                     url: &url,
                     body: &body(&event_type, now, &app.account_id, &object),
                     now,
+                    is_test: true,
                 },
             )
             .await?;

@@ -25,7 +25,7 @@ type Reply = Result<Vec<u8>, AppError>;
 
 /// The state of a form bound to the server function whose reply is `T`:
 /// the last result, whether a post is under way, and how many have
-/// finished (pages refetch their data when this changes).
+/// succeeded (pages refetch their data when this changes).
 pub struct FormAction<T: Send + Sync + 'static> {
     target: FormTarget,
     value: RwSignal<Option<Result<T, AppError>>>,
@@ -63,8 +63,14 @@ impl<T: DeserializeOwned + Send + Sync + 'static> FormAction<T> {
                 serde_json::from_slice::<T>(&bytes)
                     .map_err(|_| transport("the server's answer could not be read"))
             });
+            // Pages fetch their data again after a post that changed
+            // something. Not after a refused one: drawing the form again
+            // from the saved data would wipe what the person typed.
+            let succeeded = result.is_ok();
             value.set(Some(result));
-            version.update(|n| *n += 1);
+            if succeeded {
+                version.update(|n| *n += 1);
+            }
         });
         FormAction {
             target: FormTarget {
@@ -84,7 +90,29 @@ impl<T: DeserializeOwned + Send + Sync + 'static> FormAction<T> {
 }
 
 impl<T: Send + Sync + 'static> FormAction<T> {
-    /// How many posts have finished.
+    /// What field `name` shows: as typed, when this page is the way back
+    /// from this form's refused plain post (see `server::returned_form`),
+    /// else `saved`. The browser hydrates what the server drew, so only
+    /// the server needs to know.
+    pub fn typed(&self, name: &str, saved: impl Into<String>) -> String {
+        returned_fields(self.target.url)
+            .and_then(|fields| fields.into_iter().find(|(n, _)| n == name).map(|(_, v)| v))
+            .unwrap_or_else(|| saved.into())
+    }
+
+    /// Whether the checkbox `name` (or one of the `name[i]` group) with
+    /// `value` is checked: as it was posted, when the post came back
+    /// refused, else `saved`.
+    pub fn typed_checked(&self, name: &str, value: &str, saved: bool) -> bool {
+        match returned_fields(self.target.url) {
+            Some(fields) => fields
+                .iter()
+                .any(|(n, v)| v == value && (n == name || n.split('[').next() == Some(name))),
+            None => saved,
+        }
+    }
+
+    /// How many posts have succeeded.
     pub fn version(&self) -> ReadSignal<usize> {
         self.target.version.read_only()
     }
@@ -143,6 +171,11 @@ pub fn PostForm(
     /// The form's server function and state.
     #[prop(into)]
     action: FormTarget,
+    /// For forms that add something (a meeting, an invite): emptied once
+    /// the post succeeded, ready for the next. (Without JavaScript the
+    /// page is loaded again, which does the same.)
+    #[prop(optional)]
+    clear_on_success: bool,
     children: Children,
 ) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -151,7 +184,9 @@ pub fn PostForm(
         }
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        submit(action, &ev);
+        submit(action, &ev, clear_on_success);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = clear_on_success;
     };
     view! {
         <form action=action.url method="post" on:submit=on_submit>
@@ -164,7 +199,11 @@ pub fn PostForm(
 /// (as a browser without JavaScript would) and hands the answer to the
 /// form's action.
 #[cfg(feature = "hydrate")]
-fn submit(action: FormTarget, ev: &leptos::ev::SubmitEvent) {
+fn submit(action: FormTarget, ev: &leptos::ev::SubmitEvent, clear_on_success: bool) {
+    use wasm_bindgen::JsCast;
+    let form = ev
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok());
     let body = match form_body(ev) {
         Ok(body) => body,
         Err(()) => {
@@ -177,8 +216,12 @@ fn submit(action: FormTarget, ev: &leptos::ev::SubmitEvent) {
     action.pending.set(true);
     leptos::task::spawn_local(async move {
         let reply = post(action.url, body).await;
+        let succeeded = reply.is_ok();
         action.pending.set(false);
         action.settle.run(reply);
+        if let (true, true, Some(form)) = (succeeded, clear_on_success, form) {
+            form.reset();
+        }
     });
 }
 
@@ -250,6 +293,20 @@ fn carried_error_is_trusted(error: &ServerActionError) -> bool {
         !document()
             .document_element()
             .is_some_and(|root| root.has_attribute("data-hydrated"))
+    }
+}
+
+/// The fields of the refused plain post to `url` this page was sent back
+/// with (server only: the browser hydrates what the server drew).
+fn returned_fields(url: &str) -> Option<Vec<(String, String)>> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::returned_form::fields_for(url)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = url;
+        None
     }
 }
 

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::app::AuthContext;
+use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::components::form::PostForm;
 

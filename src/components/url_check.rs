@@ -13,9 +13,8 @@ use crate::domain::{events, listing, oauth};
 /// Which rule a URL field is checked by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UrlRule {
-    /// A listing link the public sees (privacy policy, support): required.
-    PublicUrl,
-    /// A listing link that may be left empty (configure URL).
+    /// A listing link the public sees (privacy policy, support, configure
+    /// URL); empty while the listing is a draft.
     OptionalPublicUrl,
     /// A webhook or deauthorization endpoint; empty means none.
     EndpointUrl,
@@ -29,7 +28,6 @@ impl UrlRule {
     /// The rule's verdict, from the domain validator the server also runs.
     pub fn check(self, value: &str) -> Result<(), String> {
         match self {
-            Self::PublicUrl => listing::validate_public_url(value).map(|_| ()),
             Self::OptionalPublicUrl => listing::validate_optional_url(value).map(|_| ()),
             Self::EndpointUrl => events::validate_endpoint_url(value).map(|_| ()),
             Self::RedirectUrl => oauth::validate_optional_redirect_url(value).map(|_| ()),
@@ -51,14 +49,13 @@ mod tests {
 
     #[test]
     fn each_rule_is_its_domain_validator() {
-        // Required versus optional is the difference that matters here.
-        assert!(UrlRule::PublicUrl.check("").is_err());
+        // Every URL field may be left empty: a listing is a draft until
+        // it is submitted, endpoints and redirect URLs are optional.
         assert!(UrlRule::OptionalPublicUrl.check("").is_ok());
         assert!(UrlRule::EndpointUrl.check("").is_ok());
         assert!(UrlRule::RedirectUrl.check("").is_ok());
         assert!(UrlRule::AllowList.check("").is_ok());
         for rule in [
-            UrlRule::PublicUrl,
             UrlRule::OptionalPublicUrl,
             UrlRule::EndpointUrl,
             UrlRule::RedirectUrl,

@@ -1,9 +1,12 @@
 //! Event types apps subscribe to, grouped as the Features page shows
 //! them, and the rules for a subscription.
 
+use super::app::AppKind;
 use super::fields::FieldErrors;
 
-/// Every event type a subscription can pick, by group.
+/// Every event type a subscription can pick, by group. `app_deauthorized`
+/// is not one: it goes to the one deauthorization endpoint (see
+/// `server::webhooks::events`), configured in its own card.
 pub const EVENT_GROUPS: &[(&str, &[(&str, &str)])] = &[
     (
         "Meetings",
@@ -24,11 +27,7 @@ pub const EVENT_GROUPS: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
-        "App",
-        &[("app_deauthorized", "A user or admin uninstalls the app.")],
-    ),
-    (
-        "Team chat",
+        TEAM_CHAT,
         &[
             ("bot_notification", "Someone uses the bot's slash command."),
             ("bot_installed", "The bot is added to an account."),
@@ -36,11 +35,22 @@ pub const EVENT_GROUPS: &[(&str, &[(&str, &str)])] = &[
     ),
 ];
 
-/// True for a known event type.
-pub fn is_event_type(name: &str) -> bool {
+/// The group only chat bots receive: the events of a bot's own chat.
+const TEAM_CHAT: &str = "Team chat";
+
+/// The groups an app of `kind` can receive: team chat events reach chat
+/// bots only.
+pub fn event_groups_for(
+    kind: AppKind,
+) -> impl Iterator<Item = &'static (&'static str, &'static [(&'static str, &'static str)])> {
     EVENT_GROUPS
         .iter()
-        .any(|(_, events)| events.iter().any(|(e, _)| *e == name))
+        .filter(move |(group, _)| *group != TEAM_CHAT || kind == AppKind::ChatBot)
+}
+
+/// True for an event type an app of `kind` can subscribe to.
+pub fn is_event_type_for(kind: AppKind, name: &str) -> bool {
+    event_groups_for(kind).any(|(_, events)| events.iter().any(|(e, _)| *e == name))
 }
 
 /// 1–64 characters after trimming.
@@ -89,8 +99,9 @@ pub struct ValidSubscription {
     pub events: Vec<String>,
 }
 
-/// Every field at once.
+/// Every field at once, for an app of `kind`.
 pub fn validate_subscription(
+    kind: AppKind,
     name: &str,
     development_url: &str,
     production_url: &str,
@@ -105,8 +116,20 @@ pub fn validate_subscription(
             errors.add("development_url", "Enter at least one endpoint URL.");
         }
     }
-    if let Some(unknown) = events.iter().find(|e| !is_event_type(e)) {
-        errors.add("events", format!("“{unknown}” is not an event type."));
+    if let Some(unknown) = events.iter().find(|e| !is_event_type_for(kind, e)) {
+        let known = EVENT_GROUPS
+            .iter()
+            .any(|(_, list)| list.iter().any(|(e, _)| e == unknown));
+        errors.add(
+            "events",
+            if known {
+                format!("“{unknown}” is sent to chat bots only.")
+            } else if unknown == "app_deauthorized" {
+                "app_deauthorized goes to the deauthorization endpoint: set it there.".to_owned()
+            } else {
+                format!("“{unknown}” is not an event type.")
+            },
+        );
     } else if events.is_empty() {
         errors.add("events", "Pick at least one event type.");
     }
@@ -140,6 +163,7 @@ mod tests {
     #[test]
     fn subscriptions_are_checked_field_by_field() {
         let ok = validate_subscription(
+            AppKind::UserManaged,
             " Sync ",
             "http://localhost:4000/hook",
             "",
@@ -148,12 +172,18 @@ mod tests {
         .unwrap();
         assert_eq!(ok.name, "Sync");
         assert_eq!(ok.events, list(&["meeting.created", "meeting.deleted"]));
-        let errors = validate_subscription("", "http://example.com/x", "ftp://x", &list(&["nope"]))
-            .unwrap_err();
+        let errors = validate_subscription(
+            AppKind::UserManaged,
+            "",
+            "http://example.com/x",
+            "ftp://x",
+            &list(&["nope"]),
+        )
+        .unwrap_err();
         for field in ["name", "development_url", "production_url", "events"] {
             assert!(errors.get(field).is_some(), "{field}");
         }
-        let errors = validate_subscription("A", "", "", &[]).unwrap_err();
+        let errors = validate_subscription(AppKind::UserManaged, "A", "", "", &[]).unwrap_err();
         assert!(errors
             .get("development_url")
             .unwrap()
@@ -161,6 +191,44 @@ mod tests {
         assert!(errors.get("events").is_some());
         assert!(validate_endpoint_url("https://u:p@example.com/").is_err());
         assert!(validate_endpoint_url("https://example.com/#x").is_err());
-        assert!(is_event_type("app_deauthorized") && !is_event_type("endpoint.url_validation"));
+    }
+
+    #[test]
+    fn each_app_type_is_offered_only_what_it_receives() {
+        let offered = |kind| -> Vec<&str> {
+            event_groups_for(kind)
+                .flat_map(|(_, list)| list.iter().map(|(e, _)| *e))
+                .collect()
+        };
+        for kind in [
+            AppKind::AccountLevel,
+            AppKind::UserManaged,
+            AppKind::WebhookOnly,
+        ] {
+            assert!(!offered(kind).contains(&"bot_notification"), "{kind:?}");
+            assert!(offered(kind).contains(&"meeting.created"), "{kind:?}");
+        }
+        assert!(offered(AppKind::ChatBot).contains(&"bot_notification"));
+        // One place for app_deauthorized: the deauthorization endpoint.
+        for kind in [AppKind::AccountLevel, AppKind::ChatBot] {
+            assert!(!offered(kind).contains(&"app_deauthorized"));
+        }
+        let bot_only = |kind, events: &[&str]| {
+            validate_subscription(kind, "A", "https://example.com/h", "", &list(events))
+                .err()
+                .and_then(|errors| errors.get("events").map(str::to_owned))
+        };
+        assert_eq!(
+            bot_only(AppKind::UserManaged, &["bot_notification"]).as_deref(),
+            Some("“bot_notification” is sent to chat bots only.")
+        );
+        assert_eq!(bot_only(AppKind::ChatBot, &["bot_notification"]), None);
+        assert!(bot_only(AppKind::UserManaged, &["app_deauthorized"])
+            .unwrap()
+            .contains("deauthorization endpoint"));
+        assert!(!is_event_type_for(
+            AppKind::ChatBot,
+            "endpoint.url_validation"
+        ));
     }
 }

@@ -155,23 +155,51 @@ pub fn validate_categories(input: &[String]) -> Result<Vec<String>, String> {
     Ok(chosen)
 }
 
-/// Checks every field; returns what passed and the errors of the rest.
+/// A listing field while the listing is a draft: empty is saved as empty
+/// (the listing is complete only when submitted for review, and the submit
+/// checklist is where a missing field counts); anything typed must pass
+/// `rule`.
+pub fn draft(input: &str, rule: fn(&str) -> Result<String, String>) -> Result<String, String> {
+    if input.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        rule(input)
+    }
+}
+
+/// `draft` for the browser's checks, which only need the verdict.
+pub fn check_draft(input: &str, rule: fn(&str) -> Result<String, String>) -> Result<(), String> {
+    draft(input, rule).map(|_| ())
+}
+
+/// Checks every field of a draft listing; returns what passed and the
+/// errors of the rest. Only the name is needed (every app has one); the
+/// other fields may be left empty until the listing is submitted.
 pub fn validate_information(input: &InformationIn) -> (InformationPatch, FieldErrors) {
     let mut errors = FieldErrors::new();
     let patch = InformationPatch {
         name: errors.check("name", validate_app_name(&input.name)),
         short_description: errors.check(
             "short_description",
-            validate_short_description(&input.short_description),
+            draft(&input.short_description, validate_short_description),
         ),
         long_description: errors.check(
             "long_description",
-            validate_long_description(&input.long_description),
+            draft(&input.long_description, validate_long_description),
         ),
-        contact_name: errors.check("contact_name", validate_display_name(&input.contact_name)),
-        contact_email: errors.check("contact_email", validate_email(&input.contact_email)),
-        privacy_url: errors.check("privacy_url", validate_public_url(&input.privacy_url)),
-        support_url: errors.check("support_url", validate_public_url(&input.support_url)),
+        contact_name: errors.check(
+            "contact_name",
+            draft(&input.contact_name, validate_display_name),
+        ),
+        contact_email: errors.check("contact_email", draft(&input.contact_email, validate_email)),
+        privacy_url: errors.check(
+            "privacy_url",
+            draft(&input.privacy_url, validate_public_url),
+        ),
+        support_url: errors.check(
+            "support_url",
+            draft(&input.support_url, validate_public_url),
+        ),
         configure_url: errors.check("configure_url", validate_optional_url(&input.configure_url)),
         categories: errors.check("categories", validate_categories(&input.categories)),
     };
@@ -226,6 +254,33 @@ mod tests {
         assert_eq!(patch.privacy_url, None);
         assert_eq!(patch.name.as_deref(), Some("Acme"));
         assert!(patch.support_url.is_some());
+    }
+
+    #[test]
+    fn a_half_filled_draft_saves_its_empty_fields_empty() {
+        let input = InformationIn {
+            name: "Acme".into(),
+            short_description: "  ".into(),
+            contact_email: "ada@example.com".into(),
+            ..InformationIn::default()
+        };
+        let (patch, errors) = validate_information(&input);
+        assert!(errors.is_empty(), "{errors}");
+        assert_eq!(patch.short_description.as_deref(), Some(""));
+        assert_eq!(patch.long_description.as_deref(), Some(""));
+        assert_eq!(patch.privacy_url.as_deref(), Some(""));
+        assert_eq!(patch.contact_email.as_deref(), Some("ada@example.com"));
+        // The name is never optional, and what is typed must still be right.
+        let (patch, errors) = validate_information(&InformationIn {
+            support_url: "http://acme.example".into(),
+            ..InformationIn::default()
+        });
+        assert!(errors.get("name").is_some());
+        assert!(errors.get("support_url").unwrap().contains("https"));
+        assert_eq!(patch.name, None);
+        assert_eq!(patch.support_url, None);
+        assert_eq!(check_draft("", validate_public_url), Ok(()));
+        assert!(check_draft("x", validate_public_url).is_err());
     }
 
     #[test]

@@ -14,6 +14,27 @@ use serde::{Deserialize, Serialize};
 mod problem;
 pub use problem::MediaProblem;
 
+/// A stored preview image or video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaOut {
+    pub id: String,
+    pub kind: MediaKind,
+    pub content_type: String,
+    /// Pixels (0 for a video).
+    pub width: u32,
+    pub height: u32,
+    pub byte_size: u64,
+    /// Where the bytes are served.
+    pub url: String,
+}
+
+impl MediaOut {
+    /// The address a media item is served at.
+    pub fn url_for(id: &str) -> String {
+        format!("/media/{id}")
+    }
+}
+
 /// Every preview image is exactly this size.
 pub const IMAGE_WIDTH: u32 = 1200;
 pub const IMAGE_HEIGHT: u32 = 780;

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{SignIn, SignUp};
@@ -36,6 +35,7 @@ pub fn SignUpPage() -> impl IntoView {
                     name="email"
                     input_type="email"
                     autocomplete="email"
+                    value=action.typed("email", "")
                     validate=check_email
                     server_error=field_error(error, "email")
                 />
@@ -43,6 +43,7 @@ pub fn SignUpPage() -> impl IntoView {
                     label="Your name"
                     name="display_name"
                     autocomplete="name"
+                    value=action.typed("display_name", "")
                     validate=|v| validate_display_name(v).map(|_| ())
                     server_error=field_error(error, "display_name")
                 />
@@ -59,7 +60,7 @@ pub fn SignUpPage() -> impl IntoView {
             </PostForm>
             <p class="switch">
                 "Already have an account? "
-                <A href=move || with_invite("/signin", &invite.get())>"Sign in"</A>
+                <a href=move || with_invite("/signin", &invite.get())>"Sign in"</a>
             </p>
         </section>
     }
@@ -87,6 +88,7 @@ pub fn SignInPage() -> impl IntoView {
                     name="email"
                     input_type="email"
                     autocomplete="username"
+                    value=action.typed("email", "")
                     validate=check_email
                     server_error=field_error(error, "email")
                 />
@@ -101,7 +103,7 @@ pub fn SignInPage() -> impl IntoView {
             </PostForm>
             <p class="switch">
                 "New here? "
-                <A href=move || with_invite("/signup", &invite.get())>"Create an account"</A>
+                <a href=move || with_invite("/signup", &invite.get())>"Create an account"</a>
             </p>
         </section>
     }

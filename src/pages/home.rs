@@ -2,9 +2,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
-use crate::app::AuthContext;
+use crate::components::session::AuthContext;
 use crate::components::async_view;
 
 /// Welcome for visitors; shortcuts for signed-in users.
@@ -22,18 +21,18 @@ pub fn HomePage() -> impl IntoView {
                             <p class="lead">"You are working in " <strong>{u.account_name.clone()}</strong> "."</p>
                         </section>
                         <div class="tiles">
-                            <A href="/apps" attr:class="tile">
+                            <a href="/apps" class="tile">
                                 <h2>"My apps"</h2>
                                 <p>"Build an app, manage its credentials and submit it for review."</p>
-                            </A>
-                            <A href="/marketplace" attr:class="tile">
+                            </a>
+                            <a href="/marketplace" class="tile">
                                 <h2>"Marketplace"</h2>
                                 <p>"Find and install apps for yourself or your whole account."</p>
-                            </A>
-                            <A href="/account/members" attr:class="tile">
+                            </a>
+                            <a href="/account/members" class="tile">
                                 <h2>"Members"</h2>
                                 <p>"Invite people to your account and manage their roles."</p>
-                            </A>
+                            </a>
                         </div>
                     }
                     .into_any(),
@@ -45,8 +44,8 @@ pub fn HomePage() -> impl IntoView {
                                 "commands and publish to the marketplace — all on a portal you host yourself."
                             </p>
                             <p class="actions">
-                                <A href="/signup" attr:class="btn primary large">"Create a developer account"</A>
-                                <A href="/signin" attr:class="btn large">"Sign in"</A>
+                                <a href="/signup" class="btn primary large">"Create a developer account"</a>
+                                <a href="/signin" class="btn large">"Sign in"</a>
                             </p>
                         </section>
                         <div class="tiles">

@@ -87,16 +87,16 @@ pub fn MeetingsPage() -> impl IntoView {
                 <h2 id="new-meeting-heading">"Schedule a meeting"</h2>
                 <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                 {move || created().then(|| view! { <p class="saved" role="status">"Meeting scheduled."</p> })}
-                <PostForm action=create>
-                    <TextField label="Topic" name="topic" validate=|v| validate_topic(v).map(|_| ())
+                <PostForm action=create clear_on_success=true>
+                    <TextField label="Topic" name="topic" value=create.typed("topic", "") validate=|v| validate_topic(v).map(|_| ())
                         server_error=field_error(error, "topic")/>
-                    <TextField label="Start (UTC)" name="start_time" input_type="datetime-local"
+                    <TextField label="Start (UTC)" name="start_time" input_type="datetime-local" value=create.typed("start_time", "")
                         validate=|v| validate_start_time(v).map(|_| ())
                         server_error=field_error(error, "start_time")/>
-                    <TextField label="Length in minutes" name="duration" input_type="number" value="30"
+                    <TextField label="Length in minutes" name="duration" input_type="number" value=create.typed("duration", "30")
                         validate=|v| validate_duration(v).map(|_| ())
                         server_error=field_error(error, "duration")/>
-                    <TextField label="Agenda (optional)" name="agenda" rows=3 required=false
+                    <TextField label="Agenda (optional)" name="agenda" rows=3 required=false value=create.typed("agenda", "")
                         validate=|v| validate_agenda(v).map(|_| ())
                         server_error=field_error(error, "agenda")/>
                     <button type="submit" class="btn primary">"Schedule"</button>

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::app::AuthContext;
+use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::error::AppError;
 use crate::pages::error_view;

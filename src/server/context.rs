@@ -210,8 +210,14 @@ pub fn date(ms: i64) -> String {
 /// the server's signature of both.
 const FORM_ERROR_SIGNATURE: &str = "__sig";
 
-/// The query parameters of a plain form post's error round trip.
-const FORM_ERROR_PARAMS: [&str; 3] = ["__path", "__err", FORM_ERROR_SIGNATURE];
+/// The query parameters of a plain form post's error round trip (the
+/// fields as typed, `returned_form`, included).
+const FORM_ERROR_PARAMS: [&str; 4] = [
+    "__path",
+    "__err",
+    FORM_ERROR_SIGNATURE,
+    crate::server::returned_form::FORM_PARAM,
+];
 
 /// How long a signed form error may be shown after the failed post: long
 /// enough for the redirect back, short enough that a copied link is dead.

@@ -61,6 +61,7 @@ where
     let page_context = move || page_context(&page_state);
     let fn_state = state.clone();
     let header_state = state.clone();
+    let form_state = state.clone();
     let leptos_options = state.leptos_options.clone();
     // The WASM, its split chunks, the JS and the CSS, served straight from
     // disk: conditional requests get 304, and a file that cannot be read
@@ -114,7 +115,8 @@ where
         )
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(page_context, shell))
-        .layer(middleware::from_fn(guard_server_fns))
+        .layer(middleware::from_fn_with_state(form_state.clone(), guard_server_fns))
+        .layer(middleware::from_fn_with_state(form_state, super::returned_form::load))
         .layer(middleware::from_fn(reject_nul_in_url))
         // axum's default, written out: what server functions (and form
         // extractors) read at most; the upload route sets its own.
@@ -153,8 +155,10 @@ pub const SERVER_FN_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// reads it under the same limit but reports a body over it as a failure
 /// to decode, a 500. And a field holding a NUL character is refused here
 /// for every server function at once ("invalid input" beside the field),
-/// before any of them can try to store it (PostgreSQL cannot).
-async fn guard_server_fns(req: Request, next: Next) -> Response {
+/// before any of them can try to store it (PostgreSQL cannot). A plain
+/// form post the function refuses gets its fields back on its page
+/// (`returned_form`).
+async fn guard_server_fns(State(state): State<AppState>, req: Request, next: Next) -> Response {
     use axum::body::Bytes;
     use axum::extract::FromRequest;
     if !req.uri().path().starts_with("/api/") {
@@ -188,8 +192,13 @@ async fn guard_server_fns(req: Request, next: Next) -> Response {
             return refuse_server_fn(&parts, StatusCode::UNPROCESSABLE_ENTITY, error);
         }
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let response = next
+        .run(Request::from_parts(
+            parts.clone(),
+            Body::from(bytes.clone()),
+        ))
+        .await;
+    super::returned_form::keep(&state, &parts, &bytes, response).await
 }
 
 /// A NUL (`%00`) in a URL's path or query is no address or parameter of

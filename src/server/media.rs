@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use sha2::{Digest, Sha256};
 
-use crate::api::media::MediaOut;
+use crate::domain::media::MediaOut;
 use crate::domain::app_access::AppAction;
 use crate::domain::media::{
     check_preview_image, check_video, verify_image_decodes, MediaKind, MediaProblem, MAX_IMAGES,

@@ -11,6 +11,7 @@ pub mod meetings;
 pub mod oauth;
 pub mod outbox;
 pub mod rate_limits;
+pub mod returned_forms;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

@@ -240,12 +240,3 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     res
 }
 
-/// RFC 3339 (UTC, seconds) for a time in milliseconds, as Zoom writes times.
-pub fn rfc3339(ms: i64) -> String {
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_default()
-}

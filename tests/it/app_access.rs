@@ -82,6 +82,7 @@ fn superset<'a>(app_id: &'a str, user_id: &'a str) -> Vec<(&'a str, &'a str)> {
         ("development_redirect_url", "https://example.com/cb"),
         ("production_redirect_url", "https://example.com/cb"),
         ("allow_list", ""),
+        ("active", "on"),
     ]
 }
 

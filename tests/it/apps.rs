@@ -219,6 +219,7 @@ mod information {
     on_both_databases!(
         a_complete_form_is_saved,
         valid_fields_are_kept_and_invalid_ones_reported,
+        a_half_filled_listing_saves_as_a_draft,
         renaming_checks_uniqueness_too,
         information_of_other_accounts_is_not_found,
     );
@@ -345,6 +346,64 @@ mod information {
             "invalid: unchanged"
         );
         assert_eq!(saved["contact_name"], "Grace", "valid: saved");
+    }
+
+    async fn a_half_filled_listing_saves_as_a_draft(app: &TestApp) {
+        let (cookie, id) = new_app(app, "i4@example.com", "Draft").await;
+        app.call(
+            "update_information",
+            &form(&id, "Draft", &[]),
+            Some(&cookie),
+        )
+        .await;
+        // Emptied fields are saved empty: completeness counts at submission.
+        let fields = form(
+            &id,
+            "Draft",
+            &[
+                ("long_description", ""),
+                ("contact_email", "  "),
+                ("privacy_url", ""),
+            ],
+        );
+        let res = app.call("update_information", &fields, Some(&cookie)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let saved = info(app, &cookie, &id).await;
+        assert_eq!(saved["long_description"], "");
+        assert_eq!(saved["contact_email"], "");
+        assert_eq!(saved["privacy_url"], "");
+        assert_eq!(
+            saved["short_description"],
+            "Meeting notes that write themselves."
+        );
+        // The name is the one field a draft needs.
+        let res = app
+            .call("update_information", &form(&id, " ", &[]), Some(&cookie))
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert_eq!(info(app, &cookie, &id).await["app"]["name"], "Draft");
+        // The page asks for nothing but the name.
+        let page = app
+            .get(&format!("/apps/{id}/information"), Some(&cookie))
+            .await;
+        let tag_of = |name: &str| {
+            let at = page.body.find(&format!("name=\"{name}\"")).expect(name);
+            let start = page.body[..at].rfind('<').unwrap();
+            let end = at + page.body[at..].find('>').unwrap();
+            page.body[start..end].to_owned()
+        };
+        assert!(tag_of("name").contains(" required"), "{}", tag_of("name"));
+        for name in [
+            "short_description",
+            "long_description",
+            "contact_name",
+            "contact_email",
+            "privacy_url",
+            "support_url",
+            "configure_url",
+        ] {
+            assert!(!tag_of(name).contains("required"), "{}", tag_of(name));
+        }
     }
 
     async fn renaming_checks_uniqueness_too(app: &TestApp) {

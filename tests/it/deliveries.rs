@@ -281,6 +281,31 @@ async fn a_meeting_change_is_delivered_signed(app: &TestApp) {
     assert_eq!(log.status, StatusCode::OK, "{}", log.body);
     assert_eq!(log.json().as_array().unwrap().len(), 3);
     assert_eq!(log.json()[0]["attempts"][0]["status_code"], 200);
+    // Each attempt's exchange: the headers as sent (their signature is
+    // the one the receiver checked), the body as sent, what came back.
+    let hits = rx.hits.lock().unwrap().clone();
+    for entry in log.json().as_array().unwrap() {
+        let attempt = &entry["attempts"][0];
+        let sent = attempt["request_headers"].as_str().unwrap();
+        let hit = hits
+            .iter()
+            .find(|h| h.headers["x-zm-trackingid"] == entry["id"].as_str().unwrap())
+            .expect("the receiver saw it");
+        let signature = hit.headers["x-zm-signature"].to_str().unwrap();
+        assert!(
+            sent.contains(&format!("x-zm-signature: {signature}")),
+            "{sent}"
+        );
+        assert_eq!(entry["body"].as_str().unwrap(), hit.body);
+        assert_eq!(entry["is_test"], false);
+        assert!(
+            attempt["response_headers"]
+                .as_str()
+                .unwrap()
+                .contains("content-length"),
+            "{attempt}"
+        );
+    }
 }
 
 async fn failures_are_retried_on_schedule_with_the_same_tracking_id(app: &TestApp) {
@@ -599,6 +624,8 @@ async fn a_crashed_workers_lease_runs_out_and_another_takes_over(app: &TestApp) 
         latency_ms: 5,
         error: None,
         response_excerpt: "late",
+        request_headers: "",
+        response_headers: "",
     };
     let kept = finish_attempts(
         &open.state.db.pool,

@@ -22,6 +22,7 @@ mod oauth_rfc;
 mod outbound;
 mod redirects;
 mod rest;
+mod returned_form;
 mod security;
 mod server_fns;
 mod webhooks;

@@ -19,6 +19,8 @@ on_both_databases!(
     private_endpoints_are_refused_unless_allowed,
     subscriptions_are_validated_and_private_to_the_account,
     the_deauthorization_url_meets_the_endpoint_address_rules,
+    an_app_subscribes_only_to_what_its_type_receives,
+    a_subscription_turns_off_and_on_again_after_a_new_challenge,
 );
 
 /// What the receiver saw of the last request.
@@ -136,9 +138,11 @@ async fn the_secret_token_is_encrypted_at_rest_and_rotates(app: &TestApp) {
     assert_eq!(res.status, StatusCode::OK);
     let after = features(app, &dev, &id).await;
     assert_ne!(after["secret_token"], token.as_str());
-    assert!(after["old_token_expires"].is_string());
+    assert!(after["old_token"]["remaining"]
+        .as_str()
+        .is_some_and(|left| left.starts_with("23 h") || left == "24 h"));
     app.clock.advance_ms(24 * 3_600_000 + 1);
-    assert!(features(app, &dev, &id).await["old_token_expires"].is_null());
+    assert!(features(app, &dev, &id).await["old_token"].is_null());
 }
 
 async fn a_subscription_is_saved_after_the_challenge_passes(app: &TestApp) {
@@ -347,6 +351,116 @@ async fn subscriptions_are_validated_and_private_to_the_account(app: &TestApp) {
     assert_eq!(
         app.call("features_page", &[("id", &id)], None).await.status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn set_active(
+    app: &TestApp,
+    cookie: &str,
+    id: &str,
+    sub_id: &str,
+    active: &str,
+) -> crate::support::TestResponse {
+    app.call(
+        "set_subscription_active",
+        &[("id", id), ("subscription_id", sub_id), ("active", active)],
+        Some(cookie),
+    )
+    .await
+}
+
+async fn a_subscription_turns_off_and_on_again_after_a_new_challenge(app: &TestApp) {
+    let open = app.with_config(|c| c.allow_private_outbound = true).await;
+    let (dev, id) = open
+        .developer_with_app("toggle@example.com", "private.webhook_only")
+        .await;
+    let token = features(&open, &dev, &id).await["secret_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer_with = Arc::new(Mutex::new(token.clone()));
+    let (url, _) = endpoint("answer", answer_with.clone()).await;
+    let res = subscribe(&open, &dev, &id, &url).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let disabled = |page: serde_json::Value| page["subscriptions"][0]["disabled"].clone();
+    let page = features(&open, &dev, &id).await;
+    let sub_id = page["subscriptions"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(disabled(page), false);
+
+    let res = set_active(&open, &dev, &id, &sub_id, "off").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(disabled(features(&open, &dev, &id).await), true);
+
+    // On again only once the endpoint answers the challenge again.
+    *answer_with.lock().unwrap() = "not the token any more".to_owned();
+    let res = set_active(&open, &dev, &id, &sub_id, "on").await;
+    assert!(res.status.is_client_error(), "{} {}", res.status, res.body);
+    assert_eq!(res.json()["kind"], "endpoint_check", "{}", res.body);
+    assert_eq!(disabled(features(&open, &dev, &id).await), true);
+    *answer_with.lock().unwrap() = token;
+    let res = set_active(&open, &dev, &id, &sub_id, "on").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(disabled(features(&open, &dev, &id).await), false);
+
+    // Only "on" and "off"; only the app's own subscriptions; only its
+    // account.
+    let res = set_active(&open, &dev, &id, &sub_id, "maybe").await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let res = set_active(&open, &dev, &id, "sub_someone_else", "off").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let other = open
+        .sign_up(
+            "toggle-outsider@example.com",
+            "Out",
+            "correct horse battery",
+        )
+        .await;
+    let res = set_active(&open, &other, &id, &sub_id, "off").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    assert_eq!(disabled(features(&open, &dev, &id).await), false);
+}
+
+/// Team chat events reach chat bots only, and `app_deauthorized` goes to
+/// the deauthorization endpoint, not to a subscription: the page offers
+/// neither elsewhere, and the server refuses them.
+async fn an_app_subscribes_only_to_what_its_type_receives(app: &TestApp) {
+    let (dev, id) = app
+        .developer_with_app("kinds@example.com", "marketplace.user_managed")
+        .await;
+    for (event, says) in [
+        ("bot_notification", "chat bots only"),
+        ("app_deauthorized", "deauthorization endpoint"),
+    ] {
+        let res = app
+            .call(
+                "save_subscription",
+                &[
+                    ("id", &id),
+                    ("name", "Sync"),
+                    ("development_url", "https://hooks.example/x"),
+                    ("production_url", ""),
+                    ("events[0]", event),
+                ],
+                Some(&dev),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert!(res.body.contains(says), "{}", res.body);
+    }
+    let page = app.get(&format!("/apps/{id}/features"), Some(&dev)).await;
+    assert!(page.body.contains("value=\"meeting.created\""));
+    assert!(!page.body.contains("value=\"bot_notification\""));
+    assert!(!page.body.contains("value=\"app_deauthorized\""));
+
+    let (bot_dev, bot) = app
+        .developer_with_app("bots@example.com", "marketplace.chat_bot")
+        .await;
+    let page = app
+        .get(&format!("/apps/{bot}/features"), Some(&bot_dev))
+        .await;
+    assert!(
+        page.body.contains("value=\"bot_notification\""),
+        "a chat bot is offered its events"
     );
 }
 

@@ -1,17 +1,16 @@
 //! Why a picked or uploaded file was refused, in the words its picker
 //! reads, and how that crosses the wire.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::{MediaKind, IMAGE_HEIGHT, IMAGE_WIDTH, MAX_IMAGES_WITH_VIDEO};
-use crate::domain::required;
 
 /// Why a file cannot be a preview image or the video. `message()` is what
 /// the person who picked it reads.
 ///
-/// On the wire: `{"reason": "<variant>", ...its fields}`. Serialized by
-/// serde's internally tagged derive; read back by hand (below).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// On the wire: `{"reason": "<variant>", ...its fields}`, serde's
+/// internally tagged form, both ways.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum MediaProblem {
     /// The bytes are no image at all (a renamed text file, say).
@@ -87,62 +86,6 @@ impl MediaProblem {
             MediaProblem::TooLarge { kind, .. } | MediaProblem::TooMany { kind, .. } => *kind,
             _ => MediaKind::Image,
         }
-    }
-}
-
-/// Reads the same JSON the derive writes, without serde's buffering of
-/// internally tagged enums (see `AppError`'s reader): the information page,
-/// which reads a problem carried back in its URL, loads 5 KiB (brotli) less.
-impl<'de> Deserialize<'de> for MediaProblem {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-
-        #[derive(Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        enum Reason {
-            NotAnImage,
-            UnsupportedFormat,
-            WrongSize,
-            Unreadable,
-            TooLarge,
-            NotMp4,
-            TooMany,
-            Empty,
-        }
-
-        #[derive(Deserialize)]
-        struct Wire {
-            reason: Reason,
-            format: Option<String>,
-            width: Option<u32>,
-            height: Option<u32>,
-            kind: Option<MediaKind>,
-            limit: Option<u64>,
-        }
-
-        let wire = Wire::deserialize(deserializer)?;
-        Ok(match wire.reason {
-            Reason::NotAnImage => MediaProblem::NotAnImage,
-            Reason::UnsupportedFormat => MediaProblem::UnsupportedFormat {
-                format: required(wire.format, "format")?,
-            },
-            Reason::WrongSize => MediaProblem::WrongSize {
-                width: required(wire.width, "width")?,
-                height: required(wire.height, "height")?,
-            },
-            Reason::Unreadable => MediaProblem::Unreadable,
-            Reason::TooLarge => MediaProblem::TooLarge {
-                kind: required(wire.kind, "kind")?,
-                limit: required(wire.limit, "limit")?,
-            },
-            Reason::NotMp4 => MediaProblem::NotMp4,
-            Reason::TooMany => MediaProblem::TooMany {
-                kind: required(wire.kind, "kind")?,
-                limit: usize::try_from(required(wire.limit, "limit")?)
-                    .map_err(|_| D::Error::custom("limit out of range"))?,
-            },
-            Reason::Empty => MediaProblem::Empty,
-        })
     }
 }
 

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::account::{invite_details, AcceptInvite, DeclineInvite};
-use crate::app::AuthContext;
+use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::components::field::FormError;
 use crate::components::form::{form_action, PostForm};

@@ -54,7 +54,7 @@ pub fn MembersPage() -> impl IntoView {
                             <section class="card">
                                 <h1>"Members of " {page.account_name.clone()}</h1>
                                 <FormError error/>
-                                {manage.then(|| view! { <InvitePanel invite new_invite/> }.into_any())}
+                                {manage.then(|| view! { <InvitePanel invite new_invite link_base=page.invite_link_base.clone()/> }.into_any())}
                                 {view! { <MemberTable page=page.clone() change remove/> }.into_any()}
                             </section>
                             {(manage && !invites.is_empty()).then(move || view! {
@@ -89,23 +89,15 @@ pub fn MembersPage() -> impl IntoView {
 fn InvitePanel(
     invite: ActionOf<CreateInvite>,
     new_invite: Signal<Option<String>>,
+    /// The server's `…/invite/`, to which the token is added.
+    link_base: String,
 ) -> impl IntoView {
-    let link = move || {
-        new_invite.get().map(|token| {
-            #[cfg(not(feature = "ssr"))]
-            let origin = window().location().origin().unwrap_or_default();
-            #[cfg(feature = "ssr")]
-            let origin = use_context::<crate::server::state::AppState>()
-                .map(|s| s.config.base_url().to_owned())
-                .unwrap_or_default();
-            format!("{origin}/invite/{token}")
-        })
-    };
+    let link = move || new_invite.get().map(|token| format!("{link_base}{token}"));
     view! {
         <div class="invite-panel">
             <h2>"Invite someone"</h2>
             <p class="muted">"There is no email here: create a link and send it yourself. It works once."</p>
-            <PostForm action=invite attr:class="row">
+            <PostForm action=invite clear_on_success=true attr:class="row">
                 <label for="invite-role">"Role"</label>
                 <select id="invite-role" name="role">
                     <option value="member" selected>"Member"</option>

@@ -63,7 +63,7 @@ pub fn ProfilePage() -> impl IntoView {
                                     label="Display name"
                                     name="display_name"
                                     autocomplete="name"
-                                    value=p.user.display_name.clone()
+                                    value=update.typed("display_name", p.user.display_name.clone())
                                     validate=|v| validate_display_name(v).map(|_| ())
                                     server_error=field_error(error, "display_name")
                                 />

@@ -8,13 +8,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
 use crate::api::credentials::{
-    credentials_page, EnvironmentOut, GenerateSecret, NewSecretOut, RevokeOldSecret,
+    credentials_page, EnvironmentOut, GenerateSecret, GraceOut, NewSecretOut, RevokeOldSecret,
 };
 use crate::api::oauth::{GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
 use crate::components::async_view;
 use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
+use crate::components::time::moment;
 use crate::components::url_check::UrlRule;
 use crate::domain::app::AppStatus;
 use crate::domain::app_access::AppAction;
@@ -140,6 +141,15 @@ fn lower_title(environment: &str) -> &'static str {
     }
 }
 
+/// "The previous secret stays valid for 23 h 59 min more (until …)."
+pub fn grace_words(what: &'static str, grace: GraceOut) -> impl IntoView {
+    view! {
+        {format!("The previous {what} stays valid for {} more (until ", grace.remaining)}
+        {moment(grace.until_ms)}
+        ")."
+    }
+}
+
 /// The secret, once.
 #[component]
 fn NewSecret(made: NewSecretOut) -> impl IntoView {
@@ -150,9 +160,6 @@ fn NewSecret(made: NewSecretOut) -> impl IntoView {
             <input id="new-secret" type="text" readonly=true value=made.client_secret.clone()/>
             {copy_button(made.client_secret.clone(), "Copy client secret")}
             <p class="hint">"Copy it now: it is stored only as a hash and cannot be shown again."</p>
-            {made.old_secret_expires.map(|until| view! {
-                <p>{format!("The previous secret keeps working until {until} (UTC).")}</p>
-            })}
         </div>
     }
 }
@@ -169,7 +176,8 @@ fn EnvironmentCard(
     revoke: ActionOf<RevokeOldSecret>,
 ) -> impl IntoView {
     let heading = title(environment);
-    let button = if current.is_some() {
+    let rotating = current.is_some();
+    let button = if rotating {
         "Rotate secret"
     } else {
         "Generate client secret"
@@ -184,14 +192,20 @@ fn EnvironmentCard(
             })}
             {current.clone().map(move |c| {
                 let input_id = format!("{environment}-client-id");
+                let copy_label = if environment == "production" {
+                    "Copy production client ID"
+                } else {
+                    "Copy development client ID"
+                };
                 view! {
                     <div class="field">
                         <label for=input_id.clone()>{format!("{heading} client ID")}</label>
                         <input id=input_id type="text" readonly=true value=c.client_id.clone()/>
+                        {copy_button(c.client_id.clone(), copy_label)}
                     </div>
-                    <p>{format!("Client secret made {} (UTC).", c.secret_created)}</p>
-                    {c.old_secret_expires.clone().map(|until| view! {
-                        <p>{format!("The previous secret works until {until} (UTC).")}</p>
+                    <p>"Client secret made " {moment(c.secret_created_ms)} "."</p>
+                    {c.old_secret.clone().map(|grace| view! {
+                        <p>{grace_words("secret", grace)}</p>
                         {may_rotate.then(|| view! { <PostForm action=revoke attr:class="inline">
                             <input type="hidden" name="id" value=revoke_id.clone()/>
                             <input type="hidden" name="environment" value=environment/>
@@ -200,7 +214,25 @@ fn EnvironmentCard(
                     })}
                 }
             })}
-            {if may_rotate {
+            {if may_rotate && rotating {
+                // Rotating asks first, without JavaScript too: the form
+                // is inside a disclosure the person opens.
+                view! {
+                    <details class="confirm">
+                        <summary class="btn">{format!("Rotate {} secret…", lower_title(environment))}</summary>
+                        <p>
+                            "A new secret is made and shown once. The current one keeps working for 24 hours, "
+                            "so you can update your app first, unless you revoke it sooner."
+                        </p>
+                        <PostForm action=generate attr:class="inline">
+                            <input type="hidden" name="id" value=id/>
+                            <input type="hidden" name="environment" value=environment/>
+                            <button type="submit" class="btn danger" aria-label=button_label>{format!("Yes, rotate the {} secret", lower_title(environment))}</button>
+                        </PostForm>
+                    </details>
+                }
+                .into_any()
+            } else if may_rotate {
                 view! {
                     <PostForm action=generate attr:class="inline">
                         <input type="hidden" name="id" value=id/>
@@ -280,23 +312,29 @@ fn RedirectsCard(
             <PostForm action=save>
                 <input type="hidden" name="id" value=id/>
                 <TextField label="Development redirect URL" name="development_redirect_url" input_type="url"
-                    value=settings.development_redirect_url.clone() required=false
+                    value=save.typed("development_redirect_url", settings.development_redirect_url.clone()) required=false
                     url_rule=UrlRule::RedirectUrl
                     server_error=field_error(error, "development_redirect_url")/>
                 <TextField label="Production redirect URL" name="production_redirect_url" input_type="url"
-                    value=settings.production_redirect_url.clone() required=false
+                    value=save.typed("production_redirect_url", settings.production_redirect_url.clone()) required=false
                     url_rule=UrlRule::RedirectUrl
                     server_error=field_error(error, "production_redirect_url")/>
-                <TextField label="Allow list" name="allow_list" rows=4 value=settings.allow_list.clone() required=false
+                <TextField label="Allow list" name="allow_list" rows=4 value=save.typed("allow_list", settings.allow_list.clone()) required=false
                     hint="One URL per line. With strict mode off, an authorization request may use any redirect URL that starts with one of these (same scheme, host and port, at a path boundary). Redirect URLs above are always allowed."
                     url_rule=UrlRule::AllowList
                     server_error=field_error(error, "allow_list")/>
                 <div class="field checkbox">
-                    <input type="checkbox" id="strict-mode" name="strict_mode" value="on" checked=settings.strict_mode/>
+                    <input type="checkbox" id="strict-mode" name="strict_mode" value="on" checked=save.typed_checked("strict_mode", "on", settings.strict_mode)
+                        aria-describedby="strict-mode-hint"/>
                     <label for="strict-mode">"Strict mode: accept only the exact redirect URL (recommended)"</label>
+                    <p class="hint" id="strict-mode-hint">"While strict mode is on, the allow list is ignored."</p>
                 </div>
+                {(settings.strict_mode && !settings.allow_list.trim().is_empty()).then(|| view! {
+                    <p class="notice">"Strict mode is on, so the allow list above is not used: only the exact redirect URLs are accepted. Turn strict mode off to use it."</p>
+                })}
                 <div class="field checkbox">
-                    <input type="checkbox" id="add-to-allow-list" name="add_to_allow_list" value="on"/>
+                    <input type="checkbox" id="add-to-allow-list" name="add_to_allow_list" value="on"
+                        checked=save.typed_checked("add_to_allow_list", "on", false)/>
                     <label for="add-to-allow-list">"Also add the redirect URLs to the allow list"</label>
                 </div>
                 <button type="submit" class="btn primary">"Save redirect settings"</button>
@@ -329,7 +367,8 @@ fn PublishableCard(
             {settings.publishable_url.clone().map(|url| view! {
                 <div class="field">
                     <label for="publishable-url">"Install link"</label>
-                    <input id="publishable-url" type="text" readonly=true value=url/>
+                    <input id="publishable-url" type="text" readonly=true value=url.clone()/>
+                    {copy_button(url, "Copy install link")}
                 </div>
             })}
             {settings.publishable_stale.then(|| view! {

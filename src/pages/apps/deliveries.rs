@@ -1,11 +1,13 @@
 //! "Delivery log": every event sent to the app's endpoints and each
-//! attempt (time, status, latency, the start of the answer), filterable by
-//! status, with Redeliver and Send test event. With JavaScript the log
+//! attempt (time, status, latency, the start of the answer, and, opened,
+//! the request as sent and the response), filterable by status, with
+//! Redeliver and Send test event (test events are marked). With JavaScript the log
 //! refreshes itself every two seconds; without, reloading shows the same.
+
+use std::collections::HashSet;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
@@ -13,6 +15,7 @@ use crate::api::features::{delivery_log, features_page, DeliveryOut, Redeliver, 
 use crate::components::async_view;
 use crate::components::field::FormError;
 use crate::components::form::{form_action, ActionOf, PostForm};
+use crate::components::time::moment;
 use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/deliveries`.
@@ -24,6 +27,7 @@ pub fn DeliveriesPage() -> impl IntoView {
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
     let redeliver = form_action::<Redeliver>();
     let test_event = form_action::<SendTestEvent>();
+    let expanded = RwSignal::new(HashSet::<String>::new());
     let (tick, set_tick) = signal(0u32);
     // Live updates: effects run only in the browser.
     Effect::new(move |_| {
@@ -59,7 +63,6 @@ pub fn DeliveriesPage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let base = format!("/apps/{}/deliveries", app.id);
-                let current = status().unwrap_or_default();
                 view! {
                     <div class="app-layout">
                         <AppNav id=app.id.clone() name=app.name.clone() current="deliveries"/>
@@ -84,7 +87,10 @@ pub fn DeliveriesPage() -> impl IntoView {
                             <nav class="filters" aria-label="Filter by status">
                                 {[("", "All"), ("pending", "Pending"), ("delivered", "Delivered"), ("failed", "Failed")].into_iter().map(|(value, label)| {
                                     let href = if value.is_empty() { base.clone() } else { format!("{base}?status={value}") };
-                                    view! { <A href=href attr:aria-current=(current == value).then_some("page")>{label}</A>" " }
+                                    // Follows the address: a filter click is a navigation
+                                    // within this page, which is not drawn again.
+                                    let current = move || (status().unwrap_or_default() == value).then_some("page");
+                                    view! { <a href=href aria-current=current>{label}</a>" " }
                                 }).collect_view()}
                             </nav>
                             <Transition>
@@ -94,7 +100,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                                         Ok(events) if events.is_empty() => view! { <p class="muted">"No deliveries yet."</p> }.into_any(),
                                         Ok(events) => view! {
                                             <ul class="delivery-list">
-                                                {events.into_iter().map(|e| view! { <Delivery event=e redeliver/> }).collect_view()}
+                                                {events.into_iter().map(|e| view! { <Delivery event=e redeliver expanded/> }).collect_view()}
                                             </ul>
                                         }.into_any(),
                                     }
@@ -110,7 +116,13 @@ pub fn DeliveriesPage() -> impl IntoView {
 }
 
 #[component]
-fn Delivery(event: DeliveryOut, redeliver: ActionOf<Redeliver>) -> impl IntoView {
+fn Delivery(
+    event: DeliveryOut,
+    redeliver: ActionOf<Redeliver>,
+    /// The attempts whose exchange is open, kept across the live refresh
+    /// (which draws the list again).
+    expanded: RwSignal<HashSet<String>>,
+) -> impl IntoView {
     let params = use_params_map();
     let app_id = params.read_untracked().get("id").unwrap_or_default();
     let label = format!("Redeliver {}", event.id);
@@ -122,27 +134,64 @@ fn Delivery(event: DeliveryOut, redeliver: ActionOf<Redeliver>) -> impl IntoView
             _ => "in_review",
         }
     );
+    let request_line = format!("POST {}", event.url);
+    let body = event.body.clone();
     view! {
         <li class="delivery">
             <p>
                 <strong>{event.event_type.clone()}</strong>" "
+                {event.is_test.then(|| view! { <span class="status status-test">"Test"</span>" " })}
                 <span class=status_class>{event.status.clone()}</span>" "
-                <span class="muted">{format!("{} → {}", event.created, event.url)}</span>
+                <span class="muted">{moment(event.created_ms)}{format!(" → {}", event.url)}</span>
             </p>
             <p class="hint">"Tracking id "<code>{event.id.clone()}</code>
-                {event.next_attempt.clone().map(|at| format!(" · next attempt {at}"))}</p>
+                {event.next_attempt_ms.map(|at| view! { " · next attempt " {moment(at)} })}</p>
             <table class="table">
                 <caption class="sr-only">{format!("Attempts of {}", event.id)}</caption>
                 <thead><tr><th scope="col">"#"</th><th scope="col">"Time"</th><th scope="col">"Status"</th><th scope="col">"Latency"</th><th scope="col">"Answer"</th></tr></thead>
                 <tbody>
-                    {event.attempts.into_iter().map(|a| view! {
-                        <tr>
-                            <td>{a.attempt}</td>
-                            <td>{a.at}</td>
-                            <td>{a.status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</td>
-                            <td>{format!("{} ms", a.latency_ms)}</td>
-                            <td><code class="excerpt">{a.error.unwrap_or(a.response_excerpt)}</code></td>
-                        </tr>
+                    {event.attempts.into_iter().map(|a| {
+                        let key = format!("{}/{}", event.id, a.attempt);
+                        let open = expanded.with_untracked(|open| open.contains(&key));
+                        let on_toggle = move |ev: leptos::ev::Event| {
+                            #[cfg(feature = "hydrate")]
+                            {
+                                let is_open = event_target::<web_sys::Element>(&ev).has_attribute("open");
+                                expanded.update_untracked(|set| {
+                                    if is_open { set.insert(key.clone()); } else { set.remove(&key); }
+                                });
+                            }
+                            #[cfg(not(feature = "hydrate"))]
+                            let _ = (&ev, &key, expanded);
+                        };
+                        let status = a.status_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into());
+                        let answer = a.error.clone().unwrap_or_else(|| a.response_excerpt.clone());
+                        let sent = format!("{request_line}\n{}\n\n{body}", a.request_headers);
+                        let received = match (a.status_code, &a.error) {
+                            (Some(code), _) => format!("HTTP {code}\n{}\n\n{}", a.response_headers, a.response_excerpt),
+                            (None, Some(error)) => format!("No answer: {error}"),
+                            (None, None) => "No answer.".to_owned(),
+                        };
+                        view! {
+                            <tr>
+                                <td>{a.attempt}</td>
+                                <td>{moment(a.at_ms)}</td>
+                                <td>{status}</td>
+                                <td>{format!("{} ms", a.latency_ms)}</td>
+                                <td><code class="excerpt">{answer}</code></td>
+                            </tr>
+                            <tr class="exchange">
+                                <td colspan="5">
+                                    <details open=open on:toggle=on_toggle>
+                                        <summary>{format!("Request and response of attempt {}", a.attempt)}</summary>
+                                        <p class="exchange-label">"Request, as sent"</p>
+                                        <pre>{sent}</pre>
+                                        <p class="exchange-label">"Response"</p>
+                                        <pre>{received}</pre>
+                                    </details>
+                                </td>
+                            </tr>
+                        }
                     }).collect_view()}
                 </tbody>
             </table>

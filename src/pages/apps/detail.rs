@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::apps::{app_detail, DeleteApp};
@@ -78,9 +77,9 @@ pub fn AppPage() -> impl IntoView {
                                             .into_any()
                                         }}
                                         <p class="actions">
-                                            <A href="/apps" attr:class="btn">"Back to My apps"</A>
+                                            <a href="/apps" class="btn">"Back to My apps"</a>
                                             {(app.status != AppStatus::Published && app.role().may(AppAction::Delete)).then(|| view! {
-                                                <A href=format!("/apps/{}/delete", app.id) attr:class="btn danger">"Delete app"</A>
+                                                <a href=format!("/apps/{}/delete", app.id) class="btn danger">"Delete app"</a>
                                             })}
                                         </p>
                                     </section>
@@ -150,7 +149,7 @@ fn collaborators_section(
                 .into_any()
             }}
             {(manage && !no_candidates).then(|| view! {
-                <PostForm action=add attr:class="row">
+                <PostForm action=add clear_on_success=true attr:class="row">
                     <input type="hidden" name="id" value=id.clone()/>
                     <label for="collaborator">"Member"</label>
                     <select id="collaborator" name="user_id">
@@ -195,7 +194,7 @@ pub fn DeleteAppPage() -> impl IntoView {
                                     <input type="hidden" name="id" value=app.id.clone()/>
                                     <p class="actions">
                                         <button type="submit" class="btn danger">{button}</button>
-                                        <A href=format!("/apps/{}", app.id) attr:class="btn">"Keep it"</A>
+                                        <a href=format!("/apps/{}", app.id) class="btn">"Keep it"</a>
                                     </p>
                                 </PostForm>
                             </section>
@@ -228,7 +227,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
                     let href = format!("/apps/{id}{suffix}");
                     view! {
                         <li>
-                            <A href=href attr:aria-current=(key == current).then_some("page")>{label}</A>
+                            <a href=href aria-current=(key == current).then_some("page")>{label}</a>
                         </li>
                     }
                 }).collect_view()}

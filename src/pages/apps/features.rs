@@ -7,18 +7,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::credentials::copy_button;
+use super::credentials::{copy_button, grace_words};
 use super::AppNav;
 use crate::api::features::{
     features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
-    SaveSubscription,
+    SaveSubscription, SetSubscriptionActive, SubscriptionOut,
 };
 use crate::components::async_view;
 use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
+use crate::components::time::moment;
 use crate::components::url_check::UrlRule;
-use crate::domain::events::{validate_subscription_name, EVENT_GROUPS};
+use crate::domain::events::{event_groups_for, validate_subscription_name};
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -31,12 +32,14 @@ pub fn FeaturesPage() -> impl IntoView {
     let delete = form_action::<DeleteSubscription>();
     let rotate = form_action::<RotateSecretToken>();
     let deauth = form_action::<SaveDeauthorizationUrl>();
+    let toggle = form_action::<SetSubscriptionActive>();
     let data = page_resource(
         move || {
             (
                 id(),
                 save.version().get(),
                 delete.version().get(),
+                toggle.version().get(),
                 rotate.version().get(),
                 deauth.version().get(),
             )
@@ -73,7 +76,7 @@ pub fn FeaturesPage() -> impl IntoView {
                         <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
                         <div class="information-main">
                             {token_region.view(move || token_part)}
-                            {subscriptions_card(app.id.clone(), data, save, delete)}
+                            {subscriptions_card(app.id.clone(), data, save, delete, toggle)}
                             {deauth_region.view(move || deauth_part)}
                         </div>
                     </div>
@@ -144,9 +147,7 @@ fn secret_token_card(
                     {copy_button(data.secret_token.clone(), "Copy Secret Token")}
                 </div>
             </details>
-            {data.old_token_expires.map(|until| view! {
-                <p>{format!("The previous token also signs deliveries until {until} (UTC).")}</p>
-            })}
+            {data.old_token.map(|grace| view! { <p>{grace_words("token", grace)}</p> })}
             <FormError error=rotate.error()/>
             <PostForm action=rotate attr:class="inline">
                 <input type="hidden" name="id" value=id/>
@@ -161,40 +162,76 @@ fn subscriptions_card(
     data: FeaturesOut,
     save: ActionOf<SaveSubscription>,
     delete: ActionOf<DeleteSubscription>,
+    toggle: ActionOf<SetSubscriptionActive>,
 ) -> impl IntoView {
     let error = save.error();
+    let toggle_error = toggle.error();
     let query = use_query_map();
     let saved = move || {
         matches!(save.value().get(), Some(Ok(())))
             || (save.value().get().is_none() && query.read().get("saved").is_some())
     };
     let events_error = field_error(error, "events");
-    let delete_id = id.clone();
+    let kind = data.app.app_type.kind;
+    let features_path = format!("/apps/{id}/features");
+    // `?edit=<subscription id>` puts that subscription in the form.
+    let all = StoredValue::new(data.subscriptions.clone());
+    let editing = move || {
+        let wanted = query.read().get("edit")?;
+        all.with_value(|list| list.iter().find(|s| s.id == wanted).cloned())
+    };
+    let list_id = id.clone();
     view! {
         <section class="card" aria-labelledby="subscriptions-heading">
             <h2 id="subscriptions-heading">"Event subscriptions"</h2>
+            <FormError error=Signal::derive(move || toggle_error.get().filter(|e| !matches!(e, AppError::EndpointCheck { .. })))/>
+            {move || toggle_error.get().and_then(endpoint_check_view)}
             {if data.subscriptions.is_empty() {
                 view! { <p class="muted">"No subscriptions yet."</p> }.into_any()
             } else {
                 view! {
                     <ul class="subscription-list">
                         {data.subscriptions.into_iter().map(|s| {
-                            let delete_id = delete_id.clone();
-                            let label = format!("Delete subscription {}", s.name);
+                            let app_id = list_id.clone();
+                            let edit_href = format!("/apps/{app_id}/features?edit={}#subscription-form", s.id);
+                            let (switch_to, switch_text) = if s.disabled { ("on", "Turn on") } else { ("off", "Turn off") };
+                            let (toggle_app, delete_app) = (app_id.clone(), app_id);
+                            let (toggle_sub, delete_sub) = (s.id.clone(), s.id.clone());
+                            let edit_label = format!("Edit subscription {}", s.name);
+                            let toggle_label = format!("{switch_text} subscription {}", s.name);
+                            let delete_label = format!("Delete subscription {}", s.name);
+                            let name = s.name.clone();
+                            let development_url = s.development_url.clone();
+                            let production_url = s.production_url.clone();
+                            let events = s.events.join(", ");
+                            let (disabled, validated_ms) = (s.disabled, s.validated_ms);
                             view! {
                                 <li>
-                                    <strong>{s.name}</strong>
-                                    {s.disabled.then(|| view! { " " <span class="status status-rejected">"Disabled: save it again to re-enable"</span> })}
+                                    <strong>{name}</strong>
+                                    {if disabled {
+                                        view! { " " <span class="status status-rejected">"Off: nothing is sent"</span> }.into_any()
+                                    } else {
+                                        view! { " " <span class="status status-published">"On"</span> }.into_any()
+                                    }}
                                     <br/>
-                                    {(!s.development_url.is_empty()).then(|| view! { <span class="muted">"Development: "</span><code>{s.development_url}</code><br/> })}
-                                    {(!s.production_url.is_empty()).then(|| view! { <span class="muted">"Production: "</span><code>{s.production_url}</code><br/> })}
-                                    <span class="muted">"Events: "</span>{s.events.join(", ")}
-                                    <br/><span class="hint">{format!("Endpoints validated {}", s.validated)}</span>
-                                    <PostForm action=delete attr:class="inline">
-                                        <input type="hidden" name="id" value=delete_id/>
-                                        <input type="hidden" name="subscription_id" value=s.id/>
-                                        <button type="submit" class="btn small danger" aria-label=label>"Delete"</button>
-                                    </PostForm>
+                                    {(!development_url.is_empty()).then(|| view! { <span class="muted">"Development: "</span><code>{development_url}</code><br/> })}
+                                    {(!production_url.is_empty()).then(|| view! { <span class="muted">"Production: "</span><code>{production_url}</code><br/> })}
+                                    <span class="muted">"Events: "</span>{events}
+                                    <br/><span class="hint">"Endpoints validated " {moment(validated_ms)}</span>
+                                    <div class="actions">
+                                        <a class="btn small" href=edit_href aria-label=edit_label>"Edit"</a>
+                                        <PostForm action=toggle attr:class="inline">
+                                            <input type="hidden" name="id" value=toggle_app/>
+                                            <input type="hidden" name="subscription_id" value=toggle_sub/>
+                                            <input type="hidden" name="active" value=switch_to/>
+                                            <button type="submit" class="btn small" aria-label=toggle_label>{switch_text}</button>
+                                        </PostForm>
+                                        <PostForm action=delete attr:class="inline">
+                                            <input type="hidden" name="id" value=delete_app/>
+                                            <input type="hidden" name="subscription_id" value=delete_sub/>
+                                            <button type="submit" class="btn small danger" aria-label=delete_label>"Delete"</button>
+                                        </PostForm>
+                                    </div>
                                 </li>
                             }
                         }).collect_view()}
@@ -202,51 +239,77 @@ fn subscriptions_card(
                 }
                 .into_any()
             }}
-            <h3>"Add a subscription"</h3>
-            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. } | AppError::EndpointCheck { .. })))/>
-            {move || error.get().and_then(|e| match e {
-                AppError::EndpointCheck { url, problem, sent, status, received_headers, received_body } => Some(view! {
-                    <div class="form-error endpoint-check" role="alert">
-                        <p><strong>{format!("{url} failed the URL validation: {problem}")}</strong>" Nothing was saved."</p>
-                        <p>"Sent:"</p>
-                        <pre>{sent}</pre>
-                        <p>{match status { Some(code) => format!("Received: HTTP {code}"), None => "Received: no answer".to_owned() }}</p>
-                        <pre>{received_headers}"\n\n"{received_body}</pre>
-                    </div>
-                }),
-                _ => None,
-            })}
-            {move || saved().then(|| view! { <p class="saved" role="status">"Subscription saved: its endpoints passed the URL validation."</p> })}
-            <PostForm action=save>
-                <input type="hidden" name="id" value=id/>
-                <TextField label="Subscription name" name="name" validate=|v| validate_subscription_name(v).map(|_| ())
-                    server_error=field_error(error, "name")/>
-                <TextField label="Development endpoint URL" name="development_url" input_type="url" required=false
-                    hint="Must answer the endpoint.url_validation challenge within 3 seconds."
-                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "development_url")/>
-                <TextField label="Production endpoint URL" name="production_url" input_type="url" required=false
-                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "production_url")/>
-                <fieldset class="group">
-                    <legend>"Event types"</legend>
-                    // One flat list, each group's name before its first event
-                    // (one row view instead of nested iterators and views).
-                    {EVENT_GROUPS.iter().flat_map(|(group, events)| {
-                        events.iter().enumerate().map(move |(i, (event, about))| ((i == 0).then_some(*group), *event, *about))
-                    }).enumerate().map(|(n, (group, event, about))| {
-                        let input_id = format!("event-{}", event.replace('.', "-"));
-                        view! {
-                            {group.map(|group| view! { <p class="event-group">{group}</p> })}
-                            <div class="field checkbox">
-                                <input type="checkbox" id=input_id.clone() name=format!("events[{n}]") value=event/>
-                                <label for=input_id><code>{event}</code>" — "{about}</label>
-                            </div>
-                        }
-                    }).collect_view()}
-                    {move || events_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
-                </fieldset>
-                <button type="submit" class="btn primary">"Save subscription"</button>
-            </PostForm>
+            <div id="subscription-form">
+            {move || {
+                let current = editing();
+                let heading = if current.is_some() { "Edit subscription" } else { "Add a subscription" };
+                let saved_of = |field: fn(&SubscriptionOut) -> String| current.as_ref().map(field).unwrap_or_default();
+                let name = save.typed("name", saved_of(|s| s.name.clone()));
+                let development_url = save.typed("development_url", saved_of(|s| s.development_url.clone()));
+                let production_url = save.typed("production_url", saved_of(|s| s.production_url.clone()));
+                let chosen = current.as_ref().map(|s| s.events.clone()).unwrap_or_default();
+                let subscription_id = current.as_ref().map(|s| s.id.clone());
+                let button = if current.is_some() { "Save changes" } else { "Save subscription" };
+                let id = id.clone();
+                let features_path = features_path.clone();
+                view! {
+                    <h3>{heading}</h3>
+                    <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. } | AppError::EndpointCheck { .. })))/>
+                    {move || error.get().and_then(endpoint_check_view)}
+                    {move || saved().then(|| view! { <p class="saved" role="status">"Subscription saved: its endpoints passed the URL validation."</p> })}
+                    <PostForm action=save>
+                        <input type="hidden" name="id" value=id/>
+                        {subscription_id.map(|sid| view! { <input type="hidden" name="subscription_id" value=sid/> })}
+                        <TextField label="Subscription name" name="name" value=name validate=|v| validate_subscription_name(v).map(|_| ())
+                            server_error=field_error(error, "name")/>
+                        <TextField label="Development endpoint URL" name="development_url" input_type="url" required=false value=development_url
+                            hint="Must answer the endpoint.url_validation challenge within 3 seconds."
+                            url_rule=UrlRule::EndpointUrl server_error=field_error(error, "development_url")/>
+                        <TextField label="Production endpoint URL" name="production_url" input_type="url" required=false value=production_url
+                            url_rule=UrlRule::EndpointUrl server_error=field_error(error, "production_url")/>
+                        <fieldset class="group">
+                            <legend>"Event types"</legend>
+                            <p class="hint">"Uninstalls (app_deauthorized) go to the deauthorization endpoint below."</p>
+                            // One flat list, each group's name before its first event
+                            // (one row view instead of nested iterators and views).
+                            {event_groups_for(kind).flat_map(|(group, events)| {
+                                events.iter().enumerate().map(move |(i, (event, about))| ((i == 0).then_some(*group), *event, *about))
+                            }).enumerate().map(|(n, (group, event, about))| {
+                                let input_id = format!("event-{}", event.replace('.', "-"));
+                                let checked = save.typed_checked("events", event, chosen.iter().any(|e| e == event));
+                                view! {
+                                    {group.map(|group| view! { <p class="event-group">{group}</p> })}
+                                    <div class="field checkbox">
+                                        <input type="checkbox" id=input_id.clone() name=format!("events[{n}]") value=event checked=checked/>
+                                        <label for=input_id><code>{event}</code>" — "{about}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                            {move || events_error.get().map(|m| view! { <p class="field-error">{m}</p> })}
+                        </fieldset>
+                        <button type="submit" class="btn primary">{button}</button>
+                        {current.is_some().then(|| view! { " " <a class="btn" href=features_path>"Cancel"</a> })}
+                    </PostForm>
+                }
+            }}
+            </div>
         </section>
+    }
+}
+
+/// What a failed URL validation sent and received, beside the form.
+fn endpoint_check_view(error: AppError) -> Option<AnyView> {
+    match error {
+        AppError::EndpointCheck { url, problem, sent, status, received_headers, received_body } => Some(view! {
+            <div class="form-error endpoint-check" role="alert">
+                <p><strong>{format!("{url} failed the URL validation: {problem}")}</strong>" Nothing was saved."</p>
+                <p>"Sent:"</p>
+                <pre>{sent}</pre>
+                <p>{match status { Some(code) => format!("Received: HTTP {code}"), None => "Received: no answer".to_owned() }}</p>
+                <pre>{received_headers}"\n\n"{received_body}</pre>
+            </div>
+        }.into_any()),
+        _ => None,
     }
 }
 
@@ -263,7 +326,7 @@ fn deauthorization_card(
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
             <PostForm action=deauth>
                 <input type="hidden" name="id" value=id/>
-                <TextField label="Deauthorization endpoint URL" name="deauthorization_url" input_type="url" value=url required=false
+                <TextField label="Deauthorization endpoint URL" name="deauthorization_url" input_type="url" value=deauth.typed("deauthorization_url", url) required=false
                     url_rule=UrlRule::EndpointUrl server_error=field_error(error, "deauthorization_url")/>
                 <button type="submit" class="btn">"Save endpoint"</button>
             </PostForm>

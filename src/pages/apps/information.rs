@@ -10,7 +10,7 @@ use super::media::MediaSection;
 use super::preview::{ListingDraft, ListingPreview, SavedListing};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
-use crate::api::media::MediaListJson;
+use crate::api::media::MediaOut;
 use crate::components::async_view;
 use crate::components::deferred::DeferredRegion;
 use crate::components::field::{field_error, FormError, TextField};
@@ -19,7 +19,7 @@ use crate::components::url_check::UrlRule;
 use crate::domain::account::{check_email, validate_display_name};
 use crate::domain::app::validate_app_name;
 use crate::domain::listing::{
-    validate_long_description, validate_short_description, CATEGORIES, MAX_CATEGORIES,
+    check_draft, validate_long_description, validate_short_description, CATEGORIES, MAX_CATEGORIES,
 };
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
@@ -104,7 +104,7 @@ fn information_form(info: InformationOut) -> impl IntoView {
     view! {
         <section class="card">
             <h1>"App information"</h1>
-            <p class="muted">"All fields are required unless marked optional. They are shown on the Marketplace listing."</p>
+            <p class="muted">"Save whenever you like: a draft may leave any field but the name empty. Fields not marked optional are needed before the app is submitted for review; they are shown on the Marketplace listing."</p>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
             {move || error.get().filter(|e| matches!(e, AppError::Invalid { .. })).map(|_| view! {
                 <div class="form-error" role="alert">"Some fields were not saved: see the messages beside them. The others were saved."</div>
@@ -112,35 +112,39 @@ fn information_form(info: InformationOut) -> impl IntoView {
             {move || saved().then(|| view! { <p class="saved" role="status">"Saved."</p> })}
             <PostForm action=save>
                 <input type="hidden" name="id" value=info.app.id.clone()/>
-                <TextField label="App name" name="name" value=info.app.name.clone()
+                <TextField label="App name" name="name" value=save.typed("name", info.app.name.clone())
                     hint="Unique across all apps."
                     validate=|v| validate_app_name(v).map(|_| ())
                     server_error=field_error(error, "name")/>
-                <TextField label="Short description" name="short_description" value=info.short_description.clone()
+                <TextField label="Short description" name="short_description" value=save.typed("short_description", info.short_description.clone())
                     hint="One sentence on what your app does (at most 150 characters)."
-                    validate=|v| validate_short_description(v).map(|_| ())
+                    required=false
+                    validate=|v| check_draft(v, validate_short_description)
                     server_error=field_error(error, "short_description")/>
-                <TextField label="Long description" name="long_description" value=info.long_description.clone() rows=8
+                <TextField label="Long description" name="long_description" value=save.typed("long_description", info.long_description.clone()) rows=8
                     hint="What it does, the permissions it needs and why, and what an installer should know (at most 4000 characters, plain text)."
-                    validate=|v| validate_long_description(v).map(|_| ())
+                    required=false
+                    validate=|v| check_draft(v, validate_long_description)
                     server_error=field_error(error, "long_description")/>
                 <fieldset class="group">
                     <legend>"Developer contact"</legend>
-                    <TextField label="Contact name" name="contact_name" value=info.contact_name.clone() autocomplete="name"
-                        validate=|v| validate_display_name(v).map(|_| ())
+                    <TextField label="Contact name" name="contact_name" value=save.typed("contact_name", info.contact_name.clone()) autocomplete="name"
+                        required=false
+                        validate=|v| check_draft(v, validate_display_name)
                         server_error=field_error(error, "contact_name")/>
-                    <TextField label="Contact email" name="contact_email" input_type="email" value=info.contact_email.clone() autocomplete="email"
-                        validate=check_email
+                    <TextField label="Contact email" name="contact_email" input_type="email" value=save.typed("contact_email", info.contact_email.clone()) autocomplete="email"
+                        required=false
+                        validate=|v| if v.trim().is_empty() { Ok(()) } else { check_email(v) }
                         server_error=field_error(error, "contact_email")/>
                 </fieldset>
-                <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=info.privacy_url.clone()
+                <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=save.typed("privacy_url", info.privacy_url.clone())
                     hint="How your app uses the data of the people who install it."
-                    url_rule=UrlRule::PublicUrl
+                    required=false url_rule=UrlRule::OptionalPublicUrl
                     server_error=field_error(error, "privacy_url")/>
-                <TextField label="Support URL" name="support_url" input_type="url" value=info.support_url.clone()
-                    url_rule=UrlRule::PublicUrl
+                <TextField label="Support URL" name="support_url" input_type="url" value=save.typed("support_url", info.support_url.clone())
+                    required=false url_rule=UrlRule::OptionalPublicUrl
                     server_error=field_error(error, "support_url")/>
-                <TextField label="Configure URL (optional)" name="configure_url" input_type="url" value=info.configure_url.clone()
+                <TextField label="Configure URL (optional)" name="configure_url" input_type="url" value=save.typed("configure_url", info.configure_url.clone())
                     required=false
                     hint="Where installers finish setting your app up, if they need to."
                     url_rule=UrlRule::OptionalPublicUrl
@@ -152,7 +156,7 @@ fn information_form(info: InformationOut) -> impl IntoView {
                         {CATEGORIES.iter().enumerate().map(|(i, (slug, label))| {
                             let input_id = format!("category-{slug}");
                             let label_for = input_id.clone();
-                            let checked = selected.iter().any(|s| s == slug);
+                            let checked = save.typed_checked("categories", slug, selected.iter().any(|s| s == slug));
                             view! {
                                 <label class="check" for=label_for>
                                     <input type="checkbox" id=input_id name=format!("categories[{i}]") value=*slug checked=checked/>
@@ -170,16 +174,14 @@ fn information_form(info: InformationOut) -> impl IntoView {
 }
 
 /// The media list and the live preview, which share the listing's media.
-/// The media arrive as JSON text and are read here, so that in the browser
-/// their reader comes with this code, in its own chunk (`extras`).
 fn media_and_preview(
     app_id: String,
-    media: &MediaListJson,
+    media: &[MediaOut],
     saved: SavedListing,
     publisher: String,
     app_type: &'static str,
 ) -> (AnyView, AnyView, ListingDraft) {
-    let media = RwSignal::new(media.list());
+    let media = RwSignal::new(media.to_vec());
     let draft = ListingDraft::new(saved);
     (
         view! { <MediaSection app_id media/> }.into_any(),
@@ -192,14 +194,14 @@ fn media_and_preview(
 /// own chunk, fetched once the form has hydrated.
 #[cfg(feature = "hydrate")]
 mod extras {
-    use super::{media_and_preview, MediaListJson, SavedListing};
+    use super::{media_and_preview, MediaOut, SavedListing};
     use crate::components::deferred::DeferredRegion;
 
     #[leptos::lazy]
     pub fn attach_information_media_and_preview(
         (media_region, preview_region): (DeferredRegion, DeferredRegion),
         app_id: String,
-        media: MediaListJson,
+        media: Vec<MediaOut>,
         saved: SavedListing,
         publisher: String,
         app_type: &'static str,

@@ -2,7 +2,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::my_apps;
@@ -27,7 +26,7 @@ pub fn MyAppsPage() -> impl IntoView {
                         <section class="card">
                             <div class="title-row">
                                 <h1>"My apps"</h1>
-                                <A href="/apps/new" attr:class="btn primary">"Build App"</A>
+                                <a href="/apps/new" class="btn primary">"Build App"</a>
                             </div>
                             {deleted().then(|| view! { <p class="saved" role="status">"The app was deleted."</p> })}
                             {if apps.is_empty() {
@@ -57,15 +56,15 @@ pub fn MyAppsPage() -> impl IntoView {
                                                     && app.role().may(AppAction::Delete);
                                                 view! {
                                                     <tr>
-                                                        <td><A href=format!("/apps/{}", app.id)>{app.name.clone()}</A></td>
+                                                        <td><a href=format!("/apps/{}", app.id)>{app.name.clone()}</a></td>
                                                         <td>{app.app_type.label()}</td>
                                                         <td><span class=format!("status status-{}", app.status.as_str())>{app.status.label()}</span></td>
                                                         <td>{app.updated.clone()}</td>
                                                         <td>
                                                             {may_delete.then(|| view! {
-                                                                <A href=format!("/apps/{}/delete", app.id) attr:class="btn small danger" attr:aria-label=delete_label>
+                                                                <a href=format!("/apps/{}/delete", app.id) class="btn small danger" aria-label=delete_label>
                                                                     "Delete"
-                                                                </A>
+                                                                </a>
                                                             })}
                                                         </td>
                                                     </tr>

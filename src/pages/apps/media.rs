@@ -17,12 +17,15 @@ use crate::domain::media::{
     human_size, MediaKind, MediaProblem, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
 };
 
-/// One upload field's state: its error and its progress in percent.
+/// One upload field's state: its error, its progress in percent, and
+/// whether a file was picked since the page loaded (then the error a plain
+/// post carried back in the address is out of date).
 #[derive(Clone, Copy)]
 struct UploadSlot {
     kind: MediaKind,
     error: RwSignal<Option<String>>,
     progress: RwSignal<Option<u8>>,
+    picked: RwSignal<bool>,
 }
 
 /// How many images the listing may hold beside what it has.
@@ -49,6 +52,7 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
         kind,
         error: RwSignal::new(None),
         progress: RwSignal::new(None),
+        picked: RwSignal::new(false),
     };
     let image_slot = slot(MediaKind::Image);
     let video_slot = slot(MediaKind::Video);
@@ -56,7 +60,7 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
         Signal::derive(move || {
             slot.error.get().or_else(|| {
                 posted_problem()
-                    .filter(|p| p.field() == slot.kind)
+                    .filter(|p| p.field() == slot.kind && !slot.picked.get())
                     .map(|p| p.message())
             })
         })
@@ -292,6 +296,8 @@ mod client {
         let Some(file) = input.files().and_then(|files| files.get(0)) else {
             return;
         };
+        // A new file: whatever was said of the one before no longer holds.
+        slot.picked.set(true);
         slot.error.set(None);
         let size = file.size() as u64;
         let current = media.get_untracked();

@@ -207,6 +207,11 @@ pub fn ListingPreview(
                         <img src=item.url alt=format!("Gallery image {}", i + 1) width="1200" height="780"/>
                     }).collect_view()}
                 </div>
+                // The video after the gallery, as the Marketplace page
+                // shows it; metadata only until it is played.
+                {move || media.get().into_iter().find(|m| m.kind == MediaKind::Video).map(|video| view! {
+                    <video class="detail-video" src=video.url controls=true preload="metadata" aria-label="Video in the listing preview"></video>
+                })}
                 <p class="listing-long">{move || draft.long_description.get()}</p>
             </article>
         </aside>

@@ -4,11 +4,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::CreateApp;
-use crate::app::AuthContext;
+use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
@@ -98,13 +97,14 @@ fn NameApp(app_type: AppType) -> impl IntoView {
         <section class="card wizard">
             <p class="step">"Step 2 of 2"</p>
             <h1>"Name your " {app_type.label()}</h1>
-            <p class="muted">{where_it_lives} " " <A href="/apps/new">"Choose another type"</A></p>
+            <p class="muted">{where_it_lives} " " <a href="/apps/new">"Choose another type"</a></p>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
             <PostForm action=create>
                 <input type="hidden" name="app_type" value=app_type.code()/>
                 <TextField
                     label="App name"
                     name="name"
+                    value=create.typed("name", "")
                     hint="Unique across all apps, published or not. You can rename it later."
                     validate=|v| validate_app_name(v).map(|_| ())
                     server_error=field_error(error, "name")

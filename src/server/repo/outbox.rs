@@ -18,14 +18,16 @@ pub struct NewEvent<'a> {
     pub url: &'a str,
     pub body: &'a str,
     pub now: i64,
+    /// Sent by "Send test event": marked so in the delivery log.
+    pub is_test: bool,
 }
 
 /// Writes an event inside the caller's transaction (the change it reports
 /// commits with it, or neither does).
 pub async fn insert(tx: &mut Transaction<'_, Any>, event: NewEvent<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO webhook_events (id, app_id, subscription_id, event_type, url, body, status, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7)",
+        "INSERT INTO webhook_events (id, app_id, subscription_id, event_type, url, body, status, next_attempt_at, created_at, is_test) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8)",
     )
     .bind(event.id)
     .bind(event.app_id)
@@ -34,6 +36,7 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, event: NewEvent<'_>) -> Resul
     .bind(event.url)
     .bind(event.body)
     .bind(event.now)
+    .bind(i64::from(event.is_test))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -167,6 +170,10 @@ pub struct AttemptRecord<'a> {
     pub latency_ms: i64,
     pub error: Option<&'a str>,
     pub response_excerpt: &'a str,
+    /// The request's headers as sent, one `name: value` per line.
+    pub request_headers: &'a str,
+    /// The answer's headers, one `name: value` per line.
+    pub response_headers: &'a str,
 }
 
 /// What becomes of the event after an attempt.
@@ -233,19 +240,22 @@ pub async fn finish_attempts(
             .bind(record.status_code)
             .bind(record.attempt);
     }
-    let attempts = rows(7, 1, &|p| {
+    let attempts = rows(9, 1, &|p| {
         format!(
-            "(${p}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${}, ${})",
+            "(${p}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT), ${}, ${}, ${}, ${})",
             p + 1,
             p + 2,
             p + 3,
             p + 4,
             p + 5,
-            p + 6
+            p + 6,
+            p + 7,
+            p + 8
         )
     });
     let insert = format!(
-        "INSERT INTO webhook_attempts (event_id, attempt, started_at, status_code, latency_ms, error, response_excerpt) \
+        "INSERT INTO webhook_attempts (event_id, attempt, started_at, status_code, latency_ms, error, response_excerpt, \
+                                       request_headers, response_headers) \
          VALUES {attempts}"
     );
     let mut insert = sqlx::query(&insert);
@@ -257,7 +267,9 @@ pub async fn finish_attempts(
             .bind(record.status_code)
             .bind(record.latency_ms)
             .bind(record.error)
-            .bind(record.response_excerpt);
+            .bind(record.response_excerpt)
+            .bind(record.request_headers)
+            .bind(record.response_headers);
     }
     let mut tx = pool.begin().await?;
     let moved = update.fetch_all(&mut *tx).await?;
@@ -312,6 +324,10 @@ pub struct EventRow {
     pub last_status: Option<i64>,
     pub next_attempt_at: i64,
     pub created_at: i64,
+    /// The body exactly as sent.
+    pub body: String,
+    /// 1 for "Send test event".
+    pub is_test: i64,
 }
 
 /// The app's most recent events, optionally of one status.
@@ -322,7 +338,7 @@ pub async fn log(
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as::<_, EventRow>(
-        "SELECT id, event_type, url, status, attempts, last_status, next_attempt_at, created_at \
+        "SELECT id, event_type, url, status, attempts, last_status, next_attempt_at, created_at, body, is_test \
          FROM webhook_events WHERE app_id = $1 AND ($2 = '' OR status = $2) \
          ORDER BY created_at DESC, id DESC LIMIT $3",
     )
@@ -343,6 +359,8 @@ pub struct AttemptRow {
     pub latency_ms: i64,
     pub error: Option<String>,
     pub response_excerpt: String,
+    pub request_headers: String,
+    pub response_headers: String,
 }
 
 /// The attempts of the app's recent events.
@@ -352,7 +370,8 @@ pub async fn attempts(
     limit: i64,
 ) -> Result<Vec<AttemptRow>, sqlx::Error> {
     sqlx::query_as::<_, AttemptRow>(
-        "SELECT a.event_id, a.attempt, a.started_at, a.status_code, a.latency_ms, a.error, a.response_excerpt \
+        "SELECT a.event_id, a.attempt, a.started_at, a.status_code, a.latency_ms, a.error, a.response_excerpt, \
+                a.request_headers, a.response_headers \
          FROM webhook_attempts a JOIN webhook_events e ON e.id = a.event_id \
          WHERE e.app_id = $1 ORDER BY a.started_at DESC LIMIT $2",
     )

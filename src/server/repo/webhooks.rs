@@ -97,6 +97,31 @@ pub async fn subscriptions(
     .await
 }
 
+/// Turns one of the app's subscriptions on (endpoints just validated) or
+/// off; false when the app has no such subscription.
+pub async fn set_subscription_active(
+    pool: &AnyPool,
+    app_id: &str,
+    id: &str,
+    on: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let query = if on {
+        "UPDATE event_subscriptions SET disabled_at = NULL, validated_at = $1 \
+         WHERE id = $2 AND app_id = $3"
+    } else {
+        "UPDATE event_subscriptions SET disabled_at = COALESCE(disabled_at, $1) \
+         WHERE id = $2 AND app_id = $3"
+    };
+    let done = sqlx::query(query)
+        .bind(now)
+        .bind(id)
+        .bind(app_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// What a subscription holds.
 pub struct SubscriptionFields<'a> {
     pub name: &'a str,

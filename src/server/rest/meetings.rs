@@ -8,31 +8,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::users::resolve_user;
-use super::{db_error, rfc3339, ApiError, Caller};
+use super::{db_error, ApiError, Caller};
+use crate::domain::time::iso;
+use crate::server::objects::meeting_json;
 use crate::domain::meeting::{validate_meeting, MeetingInput};
 use crate::domain::oauth::Scope;
 use crate::domain::text::check_text;
 use crate::server::repo::{self, meetings::MeetingRow};
 use crate::server::state::AppState;
-
-/// Zoom's meeting object.
-pub fn meeting_json(base_url: &str, m: &MeetingRow) -> Value {
-    json!({
-        "id": m.id,
-        "uuid": format!("{}-{}", m.id, m.created_at),
-        "host_id": m.host_id,
-        "host_email": m.host_email,
-        "topic": m.topic,
-        "type": 2,
-        "status": "waiting",
-        "start_time": m.start_time,
-        "duration": m.duration,
-        "timezone": "UTC",
-        "agenda": m.agenda,
-        "created_at": rfc3339(m.created_at),
-        "join_url": format!("{base_url}/j/{}", m.id),
-    })
-}
 
 /// A meeting as the API takes it (create: all but topic optional; PATCH:
 /// any subset).
@@ -91,7 +74,7 @@ pub async fn create(
     let now = state.now_ms();
     let input = MeetingInput {
         topic: body.topic.unwrap_or_default(),
-        start_time: body.start_time.unwrap_or_else(|| rfc3339(now)),
+        start_time: body.start_time.unwrap_or_else(|| iso(now)),
         duration: body.duration.unwrap_or(60).to_string(),
         agenda: body.agenda.unwrap_or_default(),
     };

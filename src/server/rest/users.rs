@@ -7,7 +7,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::{Extension, Json};
 use serde_json::{json, Value};
 
-use super::{db_error, rfc3339, ApiError, Caller};
+use super::{db_error, ApiError, Caller};
+use crate::domain::time::iso;
 use crate::domain::oauth::Scope;
 use crate::server::repo;
 use crate::server::state::AppState;
@@ -34,7 +35,7 @@ fn user_json(
         "status": "active",
         "timezone": "UTC",
         "language": "en-US",
-        "created_at": rfc3339(created_at),
+        "created_at": iso(created_at),
     })
 }
 

@@ -88,6 +88,7 @@ pub async fn raise(
                 url,
                 body: &body,
                 now: now_ms,
+                is_test: false,
             },
         )
         .await?;
@@ -120,7 +121,7 @@ pub async fn uninstall(
     let raised = !url.is_empty();
     if raised {
         let user_id = install.user_id.as_deref().unwrap_or(acting_user_id);
-        let time = crate::server::rest::rfc3339(now);
+        let time = crate::domain::time::iso(now);
         let signed = format!("{client_id}:{user_id}:{time}");
         let signature = super::sign::validation_token(
             tokens.first().map(String::as_str).unwrap_or_default(),
@@ -148,6 +149,7 @@ pub async fn uninstall(
                 url: &url,
                 body: &body,
                 now,
+                is_test: false,
             },
         )
         .await?;

@@ -44,6 +44,8 @@ struct Outcome {
     latency_ms: i64,
     error: Option<String>,
     excerpt: String,
+    request_headers: String,
+    response_headers: String,
     next: Next,
 }
 
@@ -131,6 +133,8 @@ async fn record(
                     latency_ms: o.latency_ms,
                     error: o.error.as_deref(),
                     response_excerpt: &o.excerpt,
+                    request_headers: &o.request_headers,
+                    response_headers: &o.response_headers,
                 },
                 o.next,
             )
@@ -194,6 +198,11 @@ async fn attempt(
         Some(delay) => Next::RetryAt((now + delay).max(not_before)),
         None => Next::Failed,
     };
+    let response_headers = match &result {
+        // The receiver's words, as text any database stores, bounded.
+        Ok(reply) => sanitize(header_lines(&reply.headers).as_bytes(), HEADERS_BYTES),
+        Err(_) => String::new(),
+    };
     let (status_code, latency_ms, error, excerpt, next) = match &result {
         Ok(reply) => {
             let next = if (200..300).contains(&reply.status) {
@@ -245,8 +254,22 @@ async fn attempt(
         latency_ms,
         error,
         excerpt,
+        request_headers: header_lines(&headers),
+        response_headers,
         next,
     })
+}
+
+/// The most of an answer's headers kept for the delivery log.
+const HEADERS_BYTES: usize = 4096;
+
+/// Headers as the delivery log shows them: `name: value`, one per line.
+fn header_lines(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Runs the worker until the process ends: delivers what is due, then
