@@ -18,7 +18,7 @@ export function hydrated(info: TestInfo): boolean {
  * Fails the test on any console error or CSP violation: a broken bundle or
  * a blocked script must not pass quietly.
  */
-export const test = base.extend<{ consoleErrors: string[]; accessible: void }>({
+export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
@@ -32,16 +32,6 @@ export const test = base.extend<{ consoleErrors: string[]; accessible: void }>({
       page.on("pageerror", (err) => errors.push(err.message));
       await use(errors);
       expect(errors, "no console errors").toEqual([]);
-    },
-    { auto: true },
-  ],
-  // Every spec ends with the page it left checked by axe: no serious or
-  // critical violation (WCAG 2.2 A and AA rules).
-  accessible: [
-    async ({ page }, use, info) => {
-      await use();
-      if (info.status !== info.expectedStatus || page.isClosed()) return;
-      await expectAccessible(page);
     },
     { auto: true },
   ],
