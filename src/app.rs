@@ -9,8 +9,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::api::auth::{current_user, SignOut};
 use crate::components::form::form_action;
-use crate::components::session::AuthContext;
 use crate::components::header::SiteHeader;
+use crate::components::session::AuthContext;
 use crate::pages::{self, page_resource};
 
 /// Makes a page a lazy route in the browser: with `cargo leptos build

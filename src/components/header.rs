@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::components::form::PostForm;
+use crate::components::session::AuthContext;
 
 /// Header with navigation; "Review" only for reviewers.
 #[component]

@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::session::AuthContext;
 use crate::components::async_view;
+use crate::components::session::AuthContext;
 
 /// Welcome for visitors; shortcuts for signed-in users.
 #[component]

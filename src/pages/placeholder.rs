@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::session::AuthContext;
 use crate::components::async_view;
+use crate::components::session::AuthContext;
 use crate::error::AppError;
 use crate::pages::error_view;
 

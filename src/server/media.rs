@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use sha2::{Digest, Sha256};
 
-use crate::domain::media::MediaOut;
 use crate::domain::app_access::AppAction;
+use crate::domain::media::MediaOut;
 use crate::domain::media::{
     check_preview_image, check_video, verify_image_decodes, MediaKind, MediaProblem, MAX_IMAGES,
     MAX_IMAGES_WITH_VIDEO, MAX_IMAGE_BYTES, MAX_VIDEO_BYTES,

@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use crate::domain::meeting::ValidMeeting;
-use crate::server::repo::{self, meetings::MeetingRow};
 use crate::server::objects::meeting_json;
+use crate::server::repo::{self, meetings::MeetingRow};
 use crate::server::state::AppState;
 use crate::server::webhooks::events;
 

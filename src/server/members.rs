@@ -30,11 +30,7 @@ pub async fn join_with_invite(
     }
     let mut raised = 0;
     if let Some(joiner) = joiner {
-        let object = events::user_object(
-            user_id,
-            &joiner.display_name,
-            &joiner.email,
-        );
+        let object = events::user_object(user_id, &joiner.display_name, &joiner.email);
         raised = events::raise(
             &mut tx,
             "user.created",

@@ -25,4 +25,3 @@ pub fn meeting_json(base_url: &str, m: &MeetingRow) -> Value {
         "join_url": format!("{base_url}/j/{}", m.id),
     })
 }
-

@@ -239,4 +239,3 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
     headers.insert("x-ratelimit-type", HeaderValue::from_static("per-minute"));
     res
 }
-

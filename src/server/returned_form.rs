@@ -149,11 +149,16 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
 /// Reads and deletes the row `id` if it belongs to this session and has
 /// not expired.
 async fn take(state: &AppState, parts: &Parts, id: &str) -> Option<ReturnedForm> {
-    let row = returned_forms::take(&state.db.pool, id, &session_hash(state, parts), state.now_ms())
-        .await
-        .inspect_err(|err| tracing::warn!(error = %err, "a refused form's fields could not be read"))
-        .ok()
-        .flatten();
+    let row = returned_forms::take(
+        &state.db.pool,
+        id,
+        &session_hash(state, parts),
+        state.now_ms(),
+    )
+    .await
+    .inspect_err(|err| tracing::warn!(error = %err, "a refused form's fields could not be read"))
+    .ok()
+    .flatten();
     let (form_path, fields) = row?;
     Some(ReturnedForm {
         form_path,

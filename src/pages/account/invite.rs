@@ -5,10 +5,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::account::{invite_details, AcceptInvite, DeclineInvite};
-use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::components::field::FormError;
 use crate::components::form::{form_action, PostForm};
+use crate::components::session::AuthContext;
 use crate::pages::{error_view, page_resource, url_escape};
 
 /// Shows who invites whom to what. A signed-in visitor joins (or not) only

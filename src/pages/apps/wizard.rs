@@ -7,10 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::CreateApp;
-use crate::components::session::AuthContext;
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
+use crate::components::session::AuthContext;
 use crate::domain::app::{validate_app_name, AppType};
 use crate::error::AppError;
 use crate::pages::error_view;

@@ -9,11 +9,11 @@ use serde_json::{json, Value};
 
 use super::users::resolve_user;
 use super::{db_error, ApiError, Caller};
-use crate::domain::time::iso;
-use crate::server::objects::meeting_json;
 use crate::domain::meeting::{validate_meeting, MeetingInput};
 use crate::domain::oauth::Scope;
 use crate::domain::text::check_text;
+use crate::domain::time::iso;
+use crate::server::objects::meeting_json;
 use crate::server::repo::{self, meetings::MeetingRow};
 use crate::server::state::AppState;
 

@@ -8,8 +8,8 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::{db_error, ApiError, Caller};
-use crate::domain::time::iso;
 use crate::domain::oauth::Scope;
+use crate::domain::time::iso;
 use crate::server::repo;
 use crate::server::state::AppState;
 
