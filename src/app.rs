@@ -1,10 +1,14 @@
 //! The HTML shell, the root component and the route table of pages.
+//!
+//! Pages are rendered on the server only (Leptos islands): a link is a
+//! plain page load, a form a plain post, and the browser runs just the
+//! `#[island]` components inside them.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::MetaTags;
+use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-#[cfg(not(feature = "ssr"))]
-use leptos_router::{lazy_route, Lazy, LazyRoute};
 use leptos_router::{path, SsrMode};
 
 use crate::api::auth::{current_user, SignOut};
@@ -13,53 +17,46 @@ use crate::components::header::SiteHeader;
 use crate::components::session::AuthContext;
 use crate::pages::{self, page_resource};
 
-/// Makes a page a lazy route in the browser: with `cargo leptos build
-/// --split` its code goes into its own WASM chunk, fetched when the page is
-/// first visited (in parallel with its data), so the module every page
-/// loads holds only the shell: the header, routing and the session.
-///
-/// On the server pages stay plain components (`page!`). Leptos 0.8.23
-/// renders a lazy route's view outside the request's reactive owner, so
-/// under concurrent load its resources could not find the request's
-/// context (seen in the benchmark as panics), or, worse, find another
-/// request's. The HTML is the same either way, so hydration matches.
-#[cfg(not(feature = "ssr"))]
-macro_rules! lazy_page {
-    ($($route:ident => $page:path),* $(,)?) => {
-        $(
-            struct $route;
-
-            #[lazy_route]
-            impl LazyRoute for $route {
-                fn data() -> Self {
-                    $route
-                }
-
-                fn view(_this: Self) -> AnyView {
-                    view! { <$page/> }.into_any()
-                }
-            }
-        )*
-    };
-}
-
-/// A route's view: the plain page on the server, its lazy route in the
-/// browser (see `lazy_page!`).
+/// The script that loads the browser bundle and hydrates the page's
+/// islands (see `src/islands.js`), without its comments and indentation:
+/// it is in every page.
 #[cfg(feature = "ssr")]
-macro_rules! page {
-    ($route:ident, $page:path) => {
-        $page
-    };
-}
-#[cfg(not(feature = "ssr"))]
-macro_rules! page {
-    ($route:ident, $page:path) => {
-        Lazy::<$route>::new()
-    };
+fn island_script(options: &LeptosOptions) -> &'static str {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(|| {
+        let output_name = options.output_name.to_string();
+        // cargo-leptos names the module after the crate's output name and,
+        // when it does not pass that name to the build, wasm-bindgen adds
+        // `_bg` (as leptos' own `HydrationScripts` reckons).
+        let wasm_name = if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+            output_name.clone()
+        } else {
+            format!("{output_name}_bg")
+        };
+        let code = include_str!("islands.js")
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        format!(
+            "{code}({:?}, {:?}, {:?});",
+            options.site_pkg_dir.as_ref(),
+            output_name,
+            wasm_name
+        )
+    })
 }
 
 /// The document around the app (server side only renders it).
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Islands mode: outside an island nothing is hydrated, so no resource
+    // is written into the page for the browser (what leptos'
+    // `HydrationScripts islands=true` does, which this shell replaces).
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -68,7 +65,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options/>
+                <script type="module" nonce=leptos::nonce::use_nonce()>{island_script(&options)}</script>
                 <MetaTags/>
             </head>
             <body>
@@ -122,25 +119,25 @@ fn Layout() -> impl IntoView {
         <SiteHeader/>
         <main id="main">
             <Routes fallback=pages::NotFound>
-                <Route path=path!("/") view={page!(HomeRoute, pages::home::HomePage)} ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view={page!(SignUpRoute, pages::auth::SignUpPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/signin") view={page!(SignInRoute, pages::auth::SignInPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/profile") view={page!(ProfileRoute, pages::account::ProfilePage)} ssr=SsrMode::Async/>
-                <Route path=path!("/account/members") view={page!(MembersRoute, pages::account::MembersPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/invite/:token") view={page!(InviteRoute, pages::account::InvitePage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps") view={page!(MyAppsRoute, pages::apps::MyAppsPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/new") view={page!(BuildAppRoute, pages::apps::BuildAppPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id") view={page!(AppRoute, pages::apps::AppPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/information") view={page!(InformationRoute, pages::apps::InformationPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/credentials") view={page!(CredentialsRoute, pages::apps::CredentialsPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/features") view={page!(FeaturesRoute, pages::apps::FeaturesPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/deliveries") view={page!(DeliveriesRoute, pages::apps::DeliveriesPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/scopes") view={page!(ScopesRoute, pages::apps::ScopesPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/oauth/authorize") view={page!(ConsentRoute, pages::oauth::ConsentPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/install/:token") view={page!(InstallLinkRoute, pages::oauth::InstallLinkPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/installed") view={page!(InstalledRoute, pages::installs::InstalledAppsPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/meetings") view={page!(MeetingsRoute, pages::meetings::MeetingsPage)} ssr=SsrMode::Async/>
-                <Route path=path!("/apps/:id/delete") view={page!(DeleteAppRoute, pages::apps::DeleteAppPage)} ssr=SsrMode::Async/>
+                <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=pages::auth::SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=pages::auth::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view=pages::account::ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/account/members") view=pages::account::MembersPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=pages::account::InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/apps") view=pages::apps::MyAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/new") view=pages::apps::BuildAppPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id") view=pages::apps::AppPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/information") view=pages::apps::InformationPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/credentials") view=pages::apps::CredentialsPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/features") view=pages::apps::FeaturesPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/deliveries") view=pages::apps::DeliveriesPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/scopes") view=pages::apps::ScopesPage ssr=SsrMode::Async/>
+                <Route path=path!("/oauth/authorize") view=pages::oauth::ConsentPage ssr=SsrMode::Async/>
+                <Route path=path!("/install/:token") view=pages::oauth::InstallLinkPage ssr=SsrMode::Async/>
+                <Route path=path!("/installed") view=pages::installs::InstalledAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/meetings") view=pages::meetings::MeetingsPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=pages::placeholder::ReviewPage ssr=SsrMode::Async/>
@@ -151,26 +148,3 @@ fn Layout() -> impl IntoView {
         </footer>
     }
 }
-
-#[cfg(not(feature = "ssr"))]
-lazy_page!(
-    SignInRoute => pages::auth::SignInPage,
-    SignUpRoute => pages::auth::SignUpPage,
-    HomeRoute => pages::home::HomePage,
-    ProfileRoute => pages::account::ProfilePage,
-    MembersRoute => pages::account::MembersPage,
-    InviteRoute => pages::account::InvitePage,
-    MyAppsRoute => pages::apps::MyAppsPage,
-    BuildAppRoute => pages::apps::BuildAppPage,
-    AppRoute => pages::apps::AppPage,
-    InformationRoute => pages::apps::InformationPage,
-    CredentialsRoute => pages::apps::CredentialsPage,
-    DeleteAppRoute => pages::apps::DeleteAppPage,
-    ScopesRoute => pages::apps::ScopesPage,
-    FeaturesRoute => pages::apps::FeaturesPage,
-    DeliveriesRoute => pages::apps::DeliveriesPage,
-    ConsentRoute => pages::oauth::ConsentPage,
-    InstallLinkRoute => pages::oauth::InstallLinkPage,
-    InstalledRoute => pages::installs::InstalledAppsPage,
-    MeetingsRoute => pages::meetings::MeetingsPage,
-);

@@ -122,20 +122,3 @@ pub async fn copy_to_clipboard(text: &str) -> bool {
         Err(_) => false,
     }
 }
-
-/// Room that lets `--split` move read-only data into the chunks.
-///
-/// `cargo leptos build --split` (wasm_split_cli_support 0.2.3) gives each
-/// chunk the constants only its code uses (page text, the image decoders'
-/// tables and messages) by laying `.rodata` out again, module by module.
-/// Constants that overlap in the linked file (LLVM shares the bytes of a
-/// string that ends another) are copied into each module that uses them,
-/// so the new layout comes out a few KiB longer than the old one; when it
-/// does not fit in the old segment, the splitter gives up and leaves *all*
-/// data in the main module (about 74 KiB of brotli every page loads).
-/// Nothing uses these bytes, so the splitter puts them nowhere: the old
-/// segment is longer by this much and the new layout fits. They cost the
-/// main module nothing when the split works, and 16 KiB of identical bytes
-/// (a few dozen compressed) when it does not.
-#[used]
-static SPLIT_DATA_ROOM: [u8; 16 * 1024] = [0x5a; 16 * 1024];

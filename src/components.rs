@@ -1,7 +1,7 @@
 //! Shared UI pieces: form fields with their errors, form-level messages,
 //! the site header, and the async view every page's data goes through.
 
-pub mod deferred;
+pub mod copy;
 pub mod field;
 pub mod form;
 pub mod header;

@@ -1,11 +1,12 @@
 //! Portico: a self-hostable app marketplace and developer portal.
 //!
-//! One crate, two builds: `hydrate` (WASM, in the browser) holds the pages,
-//! components, domain rules and the client half of server functions; `ssr`
-//! adds everything under `server/`.
+//! One crate, two builds: `ssr` (the server) renders every page and adds
+//! everything under `server/`; `hydrate` (WASM, in the browser) runs only
+//! the pages' islands (`#[island]` components), with the domain rules and
+//! the client half of the server functions they call.
 
-// Leptos view types nest deeply; release builds (which do not erase them)
-// need more room than the default 128.
+// Leptos view types nest deeply (views are not type-erased): more room
+// than the default 128.
 #![recursion_limit = "256"]
 
 pub mod api;
@@ -25,26 +26,16 @@ pub fn router(state: server::state::AppState) -> axum::Router {
     server::http::router(state, app::shell, app::App)
 }
 
-/// Browser entry point: hydrates the server-rendered page. Pages are lazy
-/// routes (their code arrives in split chunks), so hydration waits for the
-/// current page's chunks; this is `leptos::mount::hydrate_lazy` plus a mark
-/// once it is done.
+/// Browser entry point, called by the page's island script
+/// (`app::ISLAND_SCRIPT`) once the module has loaded, before the islands
+/// hydrate: pages are rendered on the server only, and only the
+/// `#[island]` components in them run in the browser.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    let _ = any_spawner::Executor::init_wasm_bindgen();
-    leptos::task::spawn_local(async {
-        let document = leptos::prelude::document();
-        let Some(body) = document.body() else { return };
-        leptos::mount::hydrate_from_async(body, app::App)
-            .await
-            .forget();
-        // Shows what needs the page's code (`.copy-button` in the
-        // stylesheet), and lets browser tests wait for interactivity
-        // instead of guessing.
-        if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
+    leptos::mount::hydrate_islands();
+    // Moments outside islands are the server's HTML: write them in the
+    // viewer's time zone (islands do their own).
+    components::time::localize_static_moments();
 }

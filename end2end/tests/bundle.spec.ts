@@ -2,10 +2,11 @@ import { type Page, type TestInfo } from "@playwright/test";
 import { expect, hydrated, openNewAppInformation, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 import { png } from "./images";
 
-// The first page a visitor opens arrives as the main module plus one
-// compressed bundle of that route's code; pages opened after it fetch only
-// the chunks they still lack (scripts/lib/route_bundles.mjs).
-test("the first page's code arrives as one compressed bundle, later pages' as the chunks they lack", async ({ page }, info) => {
+// Pages are server-rendered; the browser's code is one module holding the
+// islands (src/islands.js loads it), sent compressed, and the lazy
+// functions' chunks when first needed. A link is a page load, and the next
+// page's islands work at once.
+test("a page's code is one compressed module, and the next page needs nothing new", async ({ page }, info) => {
   test.skip(!hydrated(info), "the bundle is the browser's code");
   const fetched: { path: string; encoding: string | undefined }[] = [];
   page.on("response", (response) => {
@@ -18,24 +19,35 @@ test("the first page's code arrives as one compressed bundle, later pages' as th
 
   await page.goto("/signin");
   await waitForHydration(page, info);
-  const bundles = paths().filter((p) => p.endsWith(".bundle"));
-  expect(bundles).toEqual([expect.stringMatching(/^\/pkg\/route__sign_in_route_view_\d+\.bundle$/)]);
-  expect(paths().filter((p) => p.endsWith(".wasm") && p !== "/pkg/portico.wasm")).toEqual([]);
-  for (const file of fetched.filter((f) => /\.(wasm|js|bundle)$/.test(f.path))) {
+  expect(paths().filter((p) => p.endsWith(".wasm"))).toEqual(["/pkg/portico.wasm"]);
+  for (const file of fetched.filter((f) => /\.(wasm|js)$/.test(f.path))) {
     expect(["br", "gzip"], `${file.path} is sent compressed`).toContain(file.encoding);
   }
 
-  // The sign-up page shares most of its code with sign-in: only what it
-  // lacks is fetched, as chunk files, and its live checks work.
+  // The sign-up page: a page load, whose live checks work with the same
+  // module (no other code fetched).
   await page.getByRole("link", { name: "Create an account" }).click();
   await expect(page.getByRole("heading", { name: "Create your account" })).toBeVisible();
+  await waitForHydration(page, info);
   const email = page.getByLabel("Email");
   await email.fill("not-an-email");
   await email.blur();
   await expect(page.getByText("Enter an email address like name@example.com.")).toBeVisible();
-  expect(paths().filter((p) => p.endsWith(".bundle"))).toHaveLength(1);
-  expect(paths().filter((p) => /^\/pkg\/split___sign_up_route_view_\d+\.wasm$/.test(p))).toHaveLength(1);
-  expect(new Set(paths()).size, "no file is fetched twice").toBe(paths().length);
+  expect(paths().filter((p) => p.endsWith(".wasm") && p !== "/pkg/portico.wasm")).toEqual([]);
+});
+
+// A browser without JavaScript cannot run the module: it must not download
+// it (no preload of it in the page).
+test("without JavaScript, no browser code is downloaded", async ({ page }, info) => {
+  test.skip(hydrated(info), "this is the no-JavaScript case");
+  const fetched: string[] = [];
+  page.on("request", (request) => fetched.push(new URL(request.url()).pathname));
+  await signUp(page, info, uniqueEmail("nojs", info), "No Script");
+  await expect(page.getByRole("heading", { name: "Welcome back, No Script" })).toBeVisible();
+  await openNewAppInformation(page, info, "marketplace.account_level", `No Script ${Date.now()}`);
+  await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
+  expect(fetched.filter((p) => /\.(wasm|js)$/.test(p))).toEqual([]);
+  expect(fetched.filter((p) => p.endsWith("/pkg/portico.css")).length).toBeGreaterThan(0);
 });
 
 /** Signs `who` up, builds an app and opens its information page; from
@@ -111,45 +123,31 @@ test("the upload code is fetched when a file input is first focused, not with th
     .toBe(fetched.filter((p) => p.startsWith("/pkg/")).length);
 });
 
-// The media list and the live preview hydrate after the form, from their
-// own chunk (src/components/deferred.rs): the form is interactive without
-// it, and what is typed before it arrives still reaches the preview.
-test("the form is interactive before the media list and preview's chunk arrives", async ({ page }, info) => {
+// The form is server-rendered and usable before the module arrives; what
+// is typed then reaches the preview once its island hydrates.
+test("what is typed before the page's code arrives reaches the live preview", async ({ page }, info) => {
   test.skip(!hydrated(info), "hydration is the browser's code");
-  const fetched = await openInformationWatched(page, info, "Late Preview");
+  await openInformationWatched(page, info, "Late Preview");
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => (release = resolve));
-  // The part's code: after a first visit, one bundle of what the page's
-  // own bundle lacks (scripts/lib/route_bundles.mjs).
-  await page.route(/\/pkg\/after_attach_information_media_and_preview_\d+\.bundle$/, async (route) => {
+  await page.route(/\/pkg\/portico\.wasm$/, async (route) => {
     await held;
     await route.continue();
   });
 
   await page.reload();
-  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
-  // The form's live check works; the preview has not hydrated yet.
-  const shortDescription = page.getByLabel("Short description");
-  await shortDescription.fill("x".repeat(151));
-  await shortDescription.blur();
-  await expect(page.getByText("A short description has at most 150 characters (this one has 151).")).toBeVisible();
-  await expect.poll(() => chunkFetches(fetched, "after_attach_information_media_and_preview")).toEqual([
-    expect.stringMatching(/^\/pkg\/after_attach_information_media_and_preview_\d+\.bundle$/),
-  ]);
   const card = page.getByRole("article", { name: "Listing card preview" });
   await page.getByLabel("App name").fill("Typed Early");
-  await expect(page.locator(".deferred[data-ready]")).toHaveCount(0);
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(0);
   await expect(card.getByRole("heading", { name: "Typed Early" })).toHaveCount(0);
 
   // Once it arrives, the preview catches up with what was typed, and
   // follows from then on.
   release();
-  await expect(page.locator(".deferred[data-ready]")).toHaveCount(2);
+  await waitForHydration(page, info);
   await expect(card.getByRole("heading", { name: "Typed Early" })).toBeVisible();
   await page.getByLabel("App name").fill("Typed Late");
   await expect(card.getByRole("heading", { name: "Typed Late" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Listing preview" })).toHaveCount(1);
   await expect(page.getByRole("heading", { name: "Preview images and video" })).toHaveCount(1);
-  // The reload fetched two bundles and no chunk file on its own.
-  expect(fetched.filter((p) => /^\/pkg\/.*\.wasm$/.test(p) && p !== "/pkg/portico.wasm")).toEqual([]);
 });

@@ -52,16 +52,12 @@ export async function expectAccessible(page: Page): Promise<void> {
 }
 
 /**
- * Waits until the WASM bundle has hydrated the page (JS project only),
- * parts that hydrate after it included (src/components/deferred.rs).
+ * Waits until the page's islands have hydrated (JS project only): the
+ * island script (src/islands.js) marks `<html data-hydrated>` then.
  */
 export async function waitForHydration(page: Page, info: TestInfo): Promise<void> {
   if (!hydrated(info)) return;
-  await page.waitForFunction(
-    () =>
-      document.documentElement.dataset.hydrated === "true" &&
-      [...document.querySelectorAll(".deferred")].every((part) => part instanceof HTMLElement && part.dataset.ready !== undefined),
-  );
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
 }
 
 export async function signUp(page: Page, info: TestInfo, email: string, name: string): Promise<void> {

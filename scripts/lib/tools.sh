@@ -64,11 +64,11 @@ ensure_wrk() {
 }
 
 # The release build: server binary + WASM bundle (wasm-opt from binaryen@132).
-# --split puts each #[lazy] function (the image check) in its own chunk,
-# fetched the first time it is called.
+# --split puts each #[lazy] function (the image check, the URL check, the
+# upload) in its own chunk, fetched the first time it is called.
 build_release() {
   say "building the release site (cargo leptos build --release --split)"
   (cd "$ROOT" && cargo leptos build --release --split)
-  say "route bundles and precompressed copies of target/site/pkg"
-  (cd "$ROOT" && node scripts/lib/route_bundles.mjs target/site/pkg)
+  say "precompressed copies of target/site/pkg"
+  (cd "$ROOT" && node scripts/lib/precompress.mjs target/site/pkg)
 }

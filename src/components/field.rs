@@ -1,16 +1,64 @@
 //! A labelled input whose error sits beside it, and the form-level message.
 //!
-//! The field runs the same `domain` validator as the server, after the
-//! first blur and then on every keystroke; the server's answer, when it
-//! comes, is shown until the person edits the field again.
+//! The field is an island: the page around it is server-rendered, and the
+//! field alone runs in the browser, where it applies the same `domain`
+//! validator as the server (named by a `Check`, since an island's props
+//! cross from server to browser as JSON), after the first blur and then on
+//! every keystroke. The server's message, when the page came back from a
+//! refused post, is shown until the person edits the field again.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::url_check::UrlRule;
+use crate::domain::{account, app, events, listing, meeting};
 use crate::error::AppError;
 
-/// A domain validator reduced to "is it fine, or what is wrong".
-pub type Validator = fn(&str) -> Result<(), String>;
+/// Which `domain` rule a field is checked by in the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Check {
+    Email,
+    /// An email address, or nothing.
+    OptionalEmail,
+    NewPassword,
+    DisplayName,
+    AppName,
+    SubscriptionName,
+    MeetingTopic,
+    MeetingStart,
+    MeetingDuration,
+    MeetingAgenda,
+    /// Listing fields, which a draft may leave empty.
+    DraftDisplayName,
+    DraftShortDescription,
+    DraftLongDescription,
+}
+
+impl Check {
+    /// The verdict of the domain validator the server also runs.
+    pub fn run(self, value: &str) -> Result<(), String> {
+        match self {
+            Self::Email => account::check_email(value),
+            Self::OptionalEmail if value.trim().is_empty() => Ok(()),
+            Self::OptionalEmail => account::check_email(value),
+            Self::NewPassword => account::validate_new_password(value),
+            Self::DisplayName => account::validate_display_name(value).map(|_| ()),
+            Self::AppName => app::validate_app_name(value).map(|_| ()),
+            Self::SubscriptionName => events::validate_subscription_name(value).map(|_| ()),
+            Self::MeetingTopic => meeting::validate_topic(value).map(|_| ()),
+            Self::MeetingStart => meeting::validate_start_time(value).map(|_| ()),
+            Self::MeetingDuration => meeting::validate_duration(value).map(|_| ()),
+            Self::MeetingAgenda => meeting::validate_agenda(value).map(|_| ()),
+            Self::DraftDisplayName => listing::check_draft(value, account::validate_display_name),
+            Self::DraftShortDescription => {
+                listing::check_draft(value, listing::validate_short_description)
+            }
+            Self::DraftLongDescription => {
+                listing::check_draft(value, listing::validate_long_description)
+            }
+        }
+    }
+}
 
 /// A text-like input with label, hint and error.
 #[component]
@@ -34,7 +82,7 @@ pub fn TextField(
     hint: Option<&'static str>,
     /// The browser-side check (the same function the server calls).
     #[prop(optional)]
-    validate: Option<Validator>,
+    check: Option<Check>,
     /// A URL rule instead: checked the same way, with code loaded the
     /// first time the field is focused (see `url_check`).
     #[prop(optional)]
@@ -49,21 +97,55 @@ pub fn TextField(
     #[prop(default = true)]
     required: bool,
 ) -> impl IntoView {
+    // A password is never sent back into the page, not even in the
+    // island's props.
+    let value = if input_type == "password" {
+        None
+    } else {
+        value
+    };
+    view! {
+        <LiveField
+            label
+            name=name.to_owned()
+            input_type=input_type.to_owned()
+            autocomplete=autocomplete.to_owned()
+            value=value.unwrap_or_default()
+            hint=hint.map(str::to_owned)
+            check
+            url_rule
+            server_error=server_error.get_untracked()
+            rows
+            required
+        />
+    }
+}
+
+/// The field itself, in the browser too (see the module's comment).
+#[island]
+fn LiveField(
+    label: String,
+    name: String,
+    input_type: String,
+    autocomplete: String,
+    value: String,
+    hint: Option<String>,
+    check: Option<Check>,
+    url_rule: Option<UrlRule>,
+    server_error: Option<String>,
+    rows: Option<u32>,
+    required: bool,
+) -> impl IntoView {
     let id = format!("field-{name}");
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let (client_error, set_client_error) = signal(None::<String>);
     let (edited, set_edited) = signal(false);
-    // A new server answer replaces whatever the browser said before.
-    Effect::new(move |_| {
-        server_error.track();
-        set_edited.set(false);
-    });
-    // Lazy URL checks answer asynchronously: only the latest one counts.
+    // URL checks answer asynchronously: only the latest one counts.
     let latest_check = StoredValue::new(0u32);
-    let check = move |value: String| {
-        if let Some(validate) = validate {
-            set_client_error.set(validate(&value).err());
+    let run_check = move |value: String| {
+        if let Some(check) = check {
+            set_client_error.set(check.run(&value).err());
         }
         #[cfg(feature = "hydrate")]
         if let Some(rule) = url_rule {
@@ -86,18 +168,20 @@ pub fn TextField(
             leptos::task::spawn_local(super::url_check::__preload_check_url());
         }
     };
+    let has_server_error = server_error.is_some();
     let error = Signal::derive(move || {
         if edited.get() {
             client_error.get()
         } else {
-            server_error.get()
+            server_error.clone()
         }
     });
+    let has_hint = hint.is_some();
     let described_by = {
         let (hint_id, error_id) = (hint_id.clone(), error_id.clone());
         move || {
             let mut ids = Vec::new();
-            if hint.is_some() {
+            if has_hint {
                 ids.push(hint_id.clone());
             }
             if error.get().is_some() {
@@ -108,7 +192,7 @@ pub fn TextField(
     };
     let on_blur = move |ev: leptos::ev::FocusEvent| {
         set_edited.set(true);
-        check(event_target_value(&ev));
+        run_check(event_target_value(&ev));
     };
     let on_input = move |ev: leptos::ev::Event| {
         let value = event_target_value(&ev);
@@ -116,12 +200,9 @@ pub fn TextField(
         // a message the edit fixed is gone at once. Left to the blur, it
         // vanished as the pointer pressed Submit: the button moved up
         // under it and the click was lost.
-        if edited.get_untracked()
-            || client_error.get_untracked().is_some()
-            || server_error.with_untracked(Option::is_some)
-        {
+        if edited.get_untracked() || client_error.get_untracked().is_some() || has_server_error {
             set_edited.set(true);
-            check(value);
+            run_check(value);
         }
     };
     view! {
@@ -157,7 +238,7 @@ pub fn TextField(
                         on:blur=on_blur
                         on:input=on_input
                     >
-                        {value.map(raw_text)}
+                        {raw_text(value)}
                     </textarea>
                 }
                 .into_any(),

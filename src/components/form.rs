@@ -1,6 +1,8 @@
-//! Forms that post to a server function: a plain `<form method="post">`
-//! that works without JavaScript, and with it is sent by `fetch` and
-//! answered in place.
+//! Forms that post to a server function: a plain `<form method="post">`.
+//! On a server-rendered page it stays one (the browser posts it and the
+//! server answers with the page again: `?saved=…`, or the error and what
+//! was typed). Inside an island (a media list, the delivery log) it is
+//! sent by `fetch` and answered in place.
 //!
 //! Why not Leptos' `ActionForm` + `ServerAction`: those decode the form
 //! into the server function's argument struct in the browser (serde_qs),
@@ -12,8 +14,6 @@
 //! per-form: one `serde_json` reader, which the page needs anyway.
 
 use leptos::prelude::*;
-use leptos::server::ServerActionError;
-use leptos::server_fn::error::ServerFnUrlError;
 use leptos::server_fn::ServerFn;
 use serde::de::DeserializeOwned;
 
@@ -53,10 +53,7 @@ impl<T: DeserializeOwned + Send + Sync + 'static> FormAction<T> {
     /// The part that does not depend on the server function, so that it is
     /// compiled once per reply type rather than once per function.
     fn at(url: &'static str) -> Self {
-        let carried = use_context::<ServerActionError>()
-            .filter(|error| error.path() == url && carried_error_is_trusted(error))
-            .map(|error| Err(ServerFnUrlError::<AppError>::decode_err(error.err())));
-        let value = RwSignal::new(carried);
+        let value = RwSignal::new(carried_error(url).map(Err));
         let version = RwSignal::new(0usize);
         let settle = Callback::new(move |reply: Reply| {
             let result = reply.and_then(|bytes| {
@@ -277,22 +274,33 @@ async fn post(url: &str, body: String) -> Reply {
     Ok(bytes.to_vec())
 }
 
-/// Whether to show the error a page's URL carries (a plain form post
-/// failed): anyone can write one into a link, so only one the server
-/// signed. The server checks the signature and sends the browser to the
-/// address without a forged one; the browser, which cannot check, trusts
-/// the address it hydrated (so checked) but no later one it navigated to.
-fn carried_error_is_trusted(error: &ServerActionError) -> bool {
+/// The error a page's URL carries from a refused plain post to `url`, if
+/// it is genuine: anyone can write one into a link, so only one the server
+/// signed counts. Server only: a page is drawn there; inside an island,
+/// which the browser draws again without the page's URL, none (the page
+/// hands the island what it must show as a prop).
+fn carried_error(url: &str) -> Option<AppError> {
     #[cfg(feature = "ssr")]
     {
-        crate::server::context::carried_form_error_is_genuine(error.path(), error.err())
+        if Owner::current_shared_context().is_some_and(|context| context.get_is_hydrating()) {
+            return None;
+        }
+        use leptos::server::ServerActionError;
+        use leptos::server_fn::error::ServerFnUrlError;
+        use_context::<ServerActionError>()
+            .filter(|error| {
+                error.path() == url
+                    && crate::server::context::carried_form_error_is_genuine(
+                        error.path(),
+                        error.err(),
+                    )
+            })
+            .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()))
     }
     #[cfg(not(feature = "ssr"))]
     {
-        let _ = error;
-        !document()
-            .document_element()
-            .is_some_and(|root| root.has_attribute("data-hydrated"))
+        let _ = url;
+        None
     }
 }
 

@@ -1,42 +1,14 @@
-//! Page data: a resource whose value crosses from server to browser as
-//! JSON read from bytes.
+//! Page data: a resource loaded while the server renders the page.
+//!
+//! Pages render on the server only (islands), so a page's data never
+//! crosses to the browser: an island that needs data gets it as props.
 
 use leptos::prelude::*;
-use leptos::server::codee;
 
-/// How page data crosses from server to browser: JSON, read from bytes.
-///
-/// A page's data arrives in the browser two ways: embedded in the HTML for
-/// hydration, and as a server function's answer on client navigation.
-/// Leptos' default codec reads the first with `serde_json::from_str` while
-/// server functions read with `from_slice`, and serde_json compiles a
-/// separate reader for each, so every page-data type was decoded by two
-/// copies of the same code in the browser bundle. Reading both from bytes
-/// keeps one.
-pub struct JsonBytes;
+/// A page's data.
+pub type PageResource<T> = Resource<T>;
 
-impl<T: serde::Serialize> codee::Encoder<T> for JsonBytes {
-    type Error = serde_json::Error;
-    type Encoded = String;
-
-    fn encode(value: &T) -> Result<String, serde_json::Error> {
-        serde_json::to_string(value)
-    }
-}
-
-impl<T: serde::de::DeserializeOwned> codee::Decoder<T> for JsonBytes {
-    type Error = serde_json::Error;
-    type Encoded = str;
-
-    fn decode(value: &str) -> Result<T, serde_json::Error> {
-        serde_json::from_slice(value.as_bytes())
-    }
-}
-
-/// A page's data: a [`Resource`] with the [`JsonBytes`] codec.
-pub type PageResource<T> = Resource<T, JsonBytes>;
-
-/// `Resource::new`, with the [`JsonBytes`] codec.
+/// `Resource::new`, for a page's data.
 #[track_caller]
 pub fn page_resource<S, T, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -47,5 +19,5 @@ where
     T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
-    Resource::new_with_options(source, fetcher, false)
+    Resource::new(source, fetcher)
 }

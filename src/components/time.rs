@@ -1,6 +1,8 @@
 //! Moments on pages: one format everywhere. The server writes the UTC
 //! moment (all a browser without JavaScript shows); the browser rewrites
-//! it in the viewer's own time zone and keeps the UTC moment on hover.
+//! it in the viewer's own time zone and keeps the UTC moment on hover:
+//! inside an island by the island itself, elsewhere once at load
+//! (`localize_static_moments`).
 
 use leptos::prelude::*;
 
@@ -17,7 +19,33 @@ pub fn moment(ms: i64) -> impl IntoView {
         }
     });
     let title = utc.clone();
-    view! { <time node_ref=node datetime=iso(ms) title=title>{utc}</time> }
+    view! { <time node_ref=node datetime=iso(ms) title=title data-ms=ms.to_string()>{utc}</time> }
+}
+
+/// Rewrites every moment of the server's HTML that no island owns in the
+/// viewer's time zone (`data-ms` holds its Unix milliseconds).
+#[cfg(feature = "hydrate")]
+pub fn localize_static_moments() {
+    let Ok(moments) = document().query_selector_all("time[data-ms]") else {
+        return;
+    };
+    for i in 0..moments.length() {
+        let Some(element) = moments
+            .item(i)
+            .and_then(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+        else {
+            continue;
+        };
+        if element.closest("leptos-island").ok().flatten().is_some() {
+            continue;
+        }
+        let ms = element
+            .get_attribute("data-ms")
+            .and_then(|ms| ms.parse::<i64>().ok());
+        if let Some(local) = ms.and_then(local_words) {
+            element.set_text_content(Some(&local));
+        }
+    }
 }
 
 /// The moment in the browser's locale and time zone, with the zone's name

@@ -11,7 +11,7 @@
 use crate::domain::{events, listing, oauth};
 
 /// Which rule a URL field is checked by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UrlRule {
     /// A listing link the public sees (privacy policy, support, configure
     /// URL); empty while the listing is a draft.

@@ -5,9 +5,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::{SignIn, SignUp};
-use crate::components::field::{field_error, FormError, TextField};
+use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
-use crate::domain::account::{check_email, validate_display_name, validate_new_password};
 
 /// The invite token carried through sign-up or sign-in, if any.
 fn invite_param() -> Signal<String> {
@@ -36,7 +35,7 @@ pub fn SignUpPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="email"
                     value=action.typed("email", "")
-                    validate=check_email
+                    check=Check::Email
                     server_error=field_error(error, "email")
                 />
                 <TextField
@@ -44,7 +43,7 @@ pub fn SignUpPage() -> impl IntoView {
                     name="display_name"
                     autocomplete="name"
                     value=action.typed("display_name", "")
-                    validate=|v| validate_display_name(v).map(|_| ())
+                    check=Check::DisplayName
                     server_error=field_error(error, "display_name")
                 />
                 <TextField
@@ -53,7 +52,7 @@ pub fn SignUpPage() -> impl IntoView {
                     input_type="password"
                     autocomplete="new-password"
                     hint="8 to 128 characters. A long phrase is easiest to remember."
-                    validate=validate_new_password
+                    check=Check::NewPassword
                     server_error=field_error(error, "password")
                 />
                 <button type="submit" class="btn primary wide" disabled=move || pending.get()>"Create account"</button>
@@ -89,7 +88,7 @@ pub fn SignInPage() -> impl IntoView {
                     input_type="email"
                     autocomplete="username"
                     value=action.typed("email", "")
-                    validate=check_email
+                    check=Check::Email
                     server_error=field_error(error, "email")
                 />
                 <TextField

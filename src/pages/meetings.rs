@@ -7,11 +7,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::meetings::{my_meetings, CreateMeeting, DeleteMeeting};
 use crate::components::async_view;
-use crate::components::field::{field_error, FormError, TextField};
+use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
-use crate::domain::meeting::{
-    validate_agenda, validate_duration, validate_start_time, validate_topic,
-};
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -88,16 +85,16 @@ pub fn MeetingsPage() -> impl IntoView {
                 <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                 {move || created().then(|| view! { <p class="saved" role="status">"Meeting scheduled."</p> })}
                 <PostForm action=create clear_on_success=true>
-                    <TextField label="Topic" name="topic" value=create.typed("topic", "") validate=|v| validate_topic(v).map(|_| ())
+                    <TextField label="Topic" name="topic" value=create.typed("topic", "") check=Check::MeetingTopic
                         server_error=field_error(error, "topic")/>
                     <TextField label="Start (UTC)" name="start_time" input_type="datetime-local" value=create.typed("start_time", "")
-                        validate=|v| validate_start_time(v).map(|_| ())
+                        check=Check::MeetingStart
                         server_error=field_error(error, "start_time")/>
                     <TextField label="Length in minutes" name="duration" input_type="number" value=create.typed("duration", "30")
-                        validate=|v| validate_duration(v).map(|_| ())
+                        check=Check::MeetingDuration
                         server_error=field_error(error, "duration")/>
                     <TextField label="Agenda (optional)" name="agenda" rows=3 required=false value=create.typed("agenda", "")
-                        validate=|v| validate_agenda(v).map(|_| ())
+                        check=Check::MeetingAgenda
                         server_error=field_error(error, "agenda")/>
                     <button type="submit" class="btn primary">"Schedule"</button>
                 </PostForm>

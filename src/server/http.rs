@@ -97,7 +97,7 @@ where
         .nest_service(
             "/pkg",
             tower::ServiceBuilder::new()
-                // The build writes brotli and gzip copies (route_bundles.mjs);
+                // The build writes brotli and gzip copies (scripts/lib/precompress.mjs);
                 // a cache must keep them apart by what the browser accepts.
                 .layer(SetResponseHeaderLayer::appending(
                     header::VARY,

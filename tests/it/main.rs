@@ -16,6 +16,7 @@ mod escaping;
 mod form_errors;
 mod interop;
 mod invites;
+mod islands;
 mod media;
 mod oauth;
 mod oauth_rfc;

@@ -6,9 +6,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{profile, ChangePassword, SwitchAccount, UpdateProfile};
 use crate::components::async_view;
-use crate::components::field::{field_error, FormError, TextField};
+use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
-use crate::domain::account::{validate_display_name, validate_new_password};
 use crate::pages::{error_view, page_resource};
 
 /// Name, email, role, password, accounts.
@@ -64,7 +63,7 @@ pub fn ProfilePage() -> impl IntoView {
                                     name="display_name"
                                     autocomplete="name"
                                     value=update.typed("display_name", p.user.display_name.clone())
-                                    validate=|v| validate_display_name(v).map(|_| ())
+                                    check=Check::DisplayName
                                     server_error=field_error(error, "display_name")
                                 />
                                 <button type="submit" class="btn primary">"Save name"</button>
@@ -88,7 +87,7 @@ pub fn ProfilePage() -> impl IntoView {
                                     input_type="password"
                                     autocomplete="new-password"
                                     hint="Changing it signs you out everywhere else."
-                                    validate=validate_new_password
+                                    check=Check::NewPassword
                                     server_error=field_error(password_error, "new_password")
                                 />
                                 <button type="submit" class="btn primary">"Change password"</button>

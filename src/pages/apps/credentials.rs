@@ -12,7 +12,7 @@ use crate::api::credentials::{
 };
 use crate::api::oauth::{GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
 use crate::components::async_view;
-use crate::components::deferred::DeferredRegion;
+use crate::components::copy::copy_button;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::time::moment;
@@ -45,10 +45,6 @@ pub fn CredentialsPage() -> impl IntoView {
         |(id, ..)| credentials_page(id),
     );
     let (generate_error, revoke_error) = (generate.error(), revoke.error());
-    // The redirect settings and the install link hydrate after the rest,
-    // from their own chunk (see `extras`): the page's own code is then the
-    // credentials, and holds no text field.
-    let oauth_region = DeferredRegion::new();
     let error = Signal::derive(move || generate_error.get().or(revoke_error.get()));
     view! {
         <Title text="Credentials"/>
@@ -80,18 +76,7 @@ pub fn CredentialsPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .or(page.new_secret.clone());
                 let published = app.status == AppStatus::Published;
-                #[cfg(feature = "ssr")]
-                let oauth_part = oauth_cards(app.id.clone(), settings, save_redirects, publish);
-                #[cfg(not(feature = "ssr"))]
-                let oauth_part = ();
-                #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_credentials_oauth_cards(
-                    oauth_region,
-                    app.id.clone(),
-                    settings,
-                    save_redirects,
-                    publish,
-                ));
+                let app_id = app.id.clone();
                 view! {
                     <div class="app-layout">
                         {nav}
@@ -113,7 +98,8 @@ pub fn CredentialsPage() -> impl IntoView {
                                     || app.role().may(AppAction::RotateProductionSecret);
                                 view! { <EnvironmentCard id=app.id.clone() environment current published may_rotate generate revoke/> }
                             }).collect_view()}
-                            {oauth_region.view(move || oauth_part)}
+                            <RedirectsCard id=app_id.clone() settings=settings.clone() save=save_redirects/>
+                            <PublishableCard id=app_id settings publish/>
                         </div>
                     </div>
                 }
@@ -251,40 +237,6 @@ fn EnvironmentCard(
     }
 }
 
-/// The OAuth settings: redirect URLs and allow list, and the install link.
-fn oauth_cards(
-    id: String,
-    settings: OAuthSettingsOut,
-    save: ActionOf<SaveRedirects>,
-    publish: ActionOf<GeneratePublishableUrl>,
-) -> AnyView {
-    view! {
-        <RedirectsCard id=id.clone() settings=settings.clone() save/>
-        <PublishableCard id settings publish/>
-    }
-    .into_any()
-}
-
-/// The OAuth settings in the browser: their code is its own chunk, fetched
-/// once the rest of the page has hydrated.
-#[cfg(feature = "hydrate")]
-mod extras {
-    use super::{oauth_cards, ActionOf, GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
-    use crate::components::deferred::DeferredRegion;
-
-    #[leptos::lazy]
-    pub fn attach_credentials_oauth_cards(
-        region: DeferredRegion,
-        id: String,
-        settings: OAuthSettingsOut,
-        save: ActionOf<SaveRedirects>,
-        publish: ActionOf<GeneratePublishableUrl>,
-    ) {
-        let part = oauth_cards(id, settings, save, publish);
-        region.attach(move || part);
-    }
-}
-
 /// Redirect URLs per environment and the allow list, checked as you type
 /// with the rules the server applies.
 #[component]
@@ -382,52 +334,5 @@ fn PublishableCard(
                 <button type="submit" class="btn">{button}</button>
             </PostForm>
         </section>
-    }
-}
-
-/// A "Copy" button. Without JavaScript it is not shown (the read-only
-/// field beside it is there to select): the stylesheet shows
-/// `.copy-button` only once `hydrate()` has marked `<html>` with
-/// `data-hydrated`. It keeps no reactive state: the click writes its
-/// outcome into the status span beside it, which the view renders empty
-/// and never updates. A signal, an effect and two reactive bindings here
-/// made the code the Credentials and Features pages share 8.7 KiB brotli.
-/// A plain function rather than a component for the same reason: a
-/// component compiles its own type-erased view into the bundle.
-pub fn copy_button(text: String, label: &'static str) -> impl IntoView {
-    let copy = move |ev: leptos::ev::MouseEvent| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let status = ev
-                .current_target()
-                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-                .and_then(|button| button.next_element_sibling());
-            let text = text.clone();
-            leptos::task::spawn_local(async move {
-                let message = if crate::browser::copy_to_clipboard(&text).await {
-                    "Copied."
-                } else {
-                    "Copying was refused: select the text and copy it."
-                };
-                if let Some(status) = status {
-                    status.set_text_content(Some(message));
-                    // The outcome goes away after a while: the view is
-                    // patched in place when the page's data is fetched
-                    // again, so a rotated secret's button would otherwise
-                    // still say that the one before it was copied.
-                    leptos::prelude::set_timeout(
-                        move || status.set_text_content(None),
-                        std::time::Duration::from_secs(3),
-                    );
-                }
-            });
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (&text, ev);
-    };
-    view! {
-        <button type="button" class="btn small copy-button" on:click=copy>{label}</button>
-        <span role="status" class="hint"></span>
     }
 }

@@ -1,8 +1,9 @@
 //! "Delivery log": every event sent to the app's endpoints and each
 //! attempt (time, status, latency, the start of the answer, and, opened,
 //! the request as sent and the response), filterable by status, with
-//! Redeliver and Send test event (test events are marked). With JavaScript the log
-//! refreshes itself every two seconds; without, reloading shows the same.
+//! Redeliver and Send test event (test events are marked). The list is an
+//! island: with JavaScript it refreshes itself every two seconds; without,
+//! reloading shows the same.
 
 use std::collections::HashSet;
 
@@ -27,30 +28,11 @@ pub fn DeliveriesPage() -> impl IntoView {
     let status = move || query.read().get("status").filter(|s| !s.is_empty());
     let redeliver = form_action::<Redeliver>();
     let test_event = form_action::<SendTestEvent>();
-    let expanded = RwSignal::new(HashSet::<String>::new());
-    let (tick, set_tick) = signal(0u32);
-    // Live updates: effects run only in the browser.
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || set_tick.update(|t| *t += 1),
-            std::time::Duration::from_secs(2),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     // The app and its subscriptions (for the test-event buttons).
     let features = page_resource(id, features_page);
     let log = page_resource(
-        move || {
-            (
-                id(),
-                status(),
-                tick.get(),
-                redeliver.version().get(),
-                test_event.version().get(),
-            )
-        },
-        |(id, status, ..)| delivery_log(id, status),
+        move || (id(), status()),
+        |(id, status)| delivery_log(id, status),
     );
     let (redeliver_error, test_error) = (redeliver.error(), test_event.error());
     let error = Signal::derive(move || redeliver_error.get().or(test_error.get()));
@@ -63,6 +45,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let base = format!("/apps/{}/deliveries", app.id);
+                let log_app_id = app.id.clone();
                 view! {
                     <div class="app-layout">
                         <AppNav id=app.id.clone() name=app.name.clone() current="deliveries"/>
@@ -94,17 +77,17 @@ pub fn DeliveriesPage() -> impl IntoView {
                                 }).collect_view()}
                             </nav>
                             <Transition>
-                                {move || async_view(async move {
-                                    match log.await {
-                                        Err(e) => error_view(e),
-                                        Ok(events) if events.is_empty() => view! { <p class="muted">"No deliveries yet."</p> }.into_any(),
-                                        Ok(events) => view! {
-                                            <ul class="delivery-list">
-                                                {events.into_iter().map(|e| view! { <Delivery event=e redeliver expanded/> }).collect_view()}
-                                            </ul>
-                                        }.into_any(),
-                                    }
-                                })}
+                                {move || {
+                                    let app_id = log_app_id.clone();
+                                    async_view(async move {
+                                        match log.await {
+                                            Err(e) => error_view(e),
+                                            Ok(events) => view! {
+                                                <DeliveryLog app_id status=status() events/>
+                                            }.into_any(),
+                                        }
+                                    })
+                                }}
                             </Transition>
                         </section>
                     </div>
@@ -115,16 +98,63 @@ pub fn DeliveriesPage() -> impl IntoView {
     }
 }
 
+/// The deliveries, refreshed every two seconds and after a Redeliver.
+#[island]
+fn DeliveryLog(app_id: String, status: Option<String>, events: Vec<DeliveryOut>) -> impl IntoView {
+    let events = RwSignal::new(events);
+    let redeliver = form_action::<Redeliver>();
+    // The attempts whose exchange is open, kept across refreshes (which
+    // draw the list again).
+    let expanded = RwSignal::new(HashSet::<String>::new());
+    #[cfg(feature = "hydrate")]
+    {
+        let (app_id, status) = (app_id.clone(), status.clone());
+        let refresh = move || {
+            let (app_id, status) = (app_id.clone(), status.clone());
+            leptos::task::spawn_local(async move {
+                if let Ok(now) = delivery_log(app_id, status).await {
+                    events.try_set(now);
+                }
+            });
+        };
+        let again = refresh.clone();
+        Effect::new(move |_| {
+            // After a Redeliver, at once.
+            if redeliver.version().get() > 0 {
+                again();
+            }
+        });
+        if let Ok(handle) = set_interval_with_handle(refresh, std::time::Duration::from_secs(2)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = &status;
+    let app_id = StoredValue::new(app_id);
+    view! {
+        {move || {
+            let list = events.get();
+            if list.is_empty() {
+                view! { <p class="muted">"No deliveries yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="delivery-list">
+                        {list.into_iter().map(|e| view! { <Delivery app_id=app_id.get_value() event=e redeliver expanded/> }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }
+        }}
+    }
+}
+
 #[component]
 fn Delivery(
+    app_id: String,
     event: DeliveryOut,
     redeliver: ActionOf<Redeliver>,
-    /// The attempts whose exchange is open, kept across the live refresh
-    /// (which draws the list again).
     expanded: RwSignal<HashSet<String>>,
 ) -> impl IntoView {
-    let params = use_params_map();
-    let app_id = params.read_untracked().get("id").unwrap_or_default();
     let label = format!("Redeliver {}", event.id);
     let status_class = format!(
         "status status-{}",

@@ -7,19 +7,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::credentials::{copy_button, grace_words};
+use super::credentials::grace_words;
 use super::AppNav;
 use crate::api::features::{
     features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
     SaveSubscription, SetSubscriptionActive, SubscriptionOut,
 };
 use crate::components::async_view;
-use crate::components::deferred::DeferredRegion;
-use crate::components::field::{field_error, FormError, TextField};
+use crate::components::copy::copy_button;
+use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::time::moment;
 use crate::components::url_check::UrlRule;
-use crate::domain::events::{event_groups_for, validate_subscription_name};
+use crate::domain::events::event_groups_for;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -46,10 +46,6 @@ pub fn FeaturesPage() -> impl IntoView {
         },
         |(id, ..)| features_page(id),
     );
-    // The Secret Token and the deauthorization endpoint hydrate after the
-    // subscriptions, from their own chunk (see `extras`).
-    let token_region = DeferredRegion::new();
-    let deauth_region = DeferredRegion::new();
     view! {
         <Title text="Features"/>
         <Transition>
@@ -59,25 +55,14 @@ pub fn FeaturesPage() -> impl IntoView {
                     Err(e) => return error_view(e),
                 };
                 let app = data.app.clone();
-                #[cfg(feature = "ssr")]
-                let (token_part, deauth_part) = side_cards(app.id.clone(), data.clone(), rotate, deauth);
-                #[cfg(not(feature = "ssr"))]
-                let (token_part, deauth_part) = ((), ());
-                #[cfg(feature = "hydrate")]
-                leptos::task::spawn_local_scoped_with_cancellation(extras::attach_features_side_cards(
-                    (token_region, deauth_region),
-                    app.id.clone(),
-                    data.clone(),
-                    rotate,
-                    deauth,
-                ));
+                let deauthorization_url = data.deauthorization_url.clone();
                 view! {
                     <div class="app-layout">
                         <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
                         <div class="information-main">
-                            {token_region.view(move || token_part)}
+                            {secret_token_card(app.id.clone(), data.clone(), rotate)}
                             {subscriptions_card(app.id.clone(), data, save, delete, toggle)}
-                            {deauth_region.view(move || deauth_part)}
+                            {deauthorization_card(app.id.clone(), deauthorization_url, deauth)}
                         </div>
                     </div>
                 }
@@ -87,44 +72,7 @@ pub fn FeaturesPage() -> impl IntoView {
     }
 }
 
-/// The Secret Token and the deauthorization endpoint cards.
-fn side_cards(
-    id: String,
-    data: FeaturesOut,
-    rotate: ActionOf<RotateSecretToken>,
-    deauth: ActionOf<SaveDeauthorizationUrl>,
-) -> (AnyView, AnyView) {
-    let url = data.deauthorization_url.clone();
-    (
-        secret_token_card(id.clone(), data, rotate).into_any(),
-        deauthorization_card(id, url, deauth).into_any(),
-    )
-}
-
-/// The side cards in the browser: their code is its own chunk, fetched once
-/// the subscriptions have hydrated.
-#[cfg(feature = "hydrate")]
-mod extras {
-    use super::{side_cards, ActionOf, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl};
-    use crate::components::deferred::DeferredRegion;
-
-    #[leptos::lazy]
-    pub fn attach_features_side_cards(
-        (token_region, deauth_region): (DeferredRegion, DeferredRegion),
-        id: String,
-        data: FeaturesOut,
-        rotate: ActionOf<RotateSecretToken>,
-        deauth: ActionOf<SaveDeauthorizationUrl>,
-    ) {
-        let (token_part, deauth_part) = side_cards(id, data, rotate, deauth);
-        token_region.attach(move || token_part);
-        deauth_region.attach(move || deauth_part);
-    }
-}
-
-// The cards are plain functions, not components: each is used once, and a
-// component is compiled with its own type-erased view and untracked call
-// in the browser bundle (about 3 KiB each before compression).
+// The cards: plain functions, each used once.
 
 fn secret_token_card(
     id: String,
@@ -260,7 +208,7 @@ fn subscriptions_card(
                     <PostForm action=save>
                         <input type="hidden" name="id" value=id/>
                         {subscription_id.map(|sid| view! { <input type="hidden" name="subscription_id" value=sid/> })}
-                        <TextField label="Subscription name" name="name" value=name validate=|v| validate_subscription_name(v).map(|_| ())
+                        <TextField label="Subscription name" name="name" value=name check=Check::SubscriptionName
                             server_error=field_error(error, "name")/>
                         <TextField label="Development endpoint URL" name="development_url" input_type="url" required=false value=development_url
                             hint="Must answer the endpoint.url_validation challenge within 3 seconds."

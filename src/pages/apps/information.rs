@@ -1,6 +1,7 @@
 //! "App information": the listing fields, checked as you type with the
 //! same rules the server applies on save, the listing's media, and a live
-//! preview of the listing.
+//! preview of the listing. The media list and the preview are one island
+//! (`ListingWorkbench`), with the server-rendered form as its children.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,17 +11,13 @@ use super::media::MediaSection;
 use super::preview::{ListingDraft, ListingPreview, SavedListing};
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
-use crate::api::media::MediaOut;
+use crate::api::media::{DeleteMedia, MediaOut, MoveMedia};
 use crate::components::async_view;
-use crate::components::deferred::DeferredRegion;
-use crate::components::field::{field_error, FormError, TextField};
+use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
 use crate::components::url_check::UrlRule;
-use crate::domain::account::{check_email, validate_display_name};
-use crate::domain::app::validate_app_name;
-use crate::domain::listing::{
-    check_draft, validate_long_description, validate_short_description, CATEGORIES, MAX_CATEGORIES,
-};
+use crate::domain::listing::{CATEGORIES, MAX_CATEGORIES};
+use crate::domain::media::MediaProblem;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -30,10 +27,10 @@ pub fn InformationPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let info = page_resource(id, app_information);
-    // The media list and the preview hydrate after the form, from their own
-    // chunk (see `extras`).
-    let media_region = DeferredRegion::new();
-    let preview_region = DeferredRegion::new();
+    let query = use_query_map();
+    // A media move or delete posted without JavaScript and refused: the
+    // island is told (it cannot read the page's address in the browser).
+    let (moved, deleted) = (form_action::<MoveMedia>(), form_action::<DeleteMedia>());
     view! {
         <Title text="App information"/>
         <Transition>
@@ -49,36 +46,25 @@ pub fn InformationPage() -> impl IntoView {
                         };
                         let app_id = info.app.id.clone();
                         let publisher = info.account_name.clone();
-                        let app_type = info.app.app_type.label();
-                        // The server renders the media list and the preview
-                        // in place; the browser fetches their code once the
-                        // form has hydrated.
-                        #[cfg(feature = "ssr")]
-                        let (media_part, preview_part, _) =
-                            media_and_preview(app_id, &info.media, saved, publisher, app_type);
-                        #[cfg(not(feature = "ssr"))]
-                        let (media_part, preview_part) = ((), ());
-                        #[cfg(feature = "hydrate")]
-                        leptos::task::spawn_local_scoped_with_cancellation(
-                            extras::attach_information_media_and_preview(
-                                (media_region, preview_region),
-                                app_id,
-                                info.media.clone(),
-                                saved,
-                                publisher,
-                                app_type,
-                            ),
-                        );
+                        let app_type = info.app.app_type.label().to_owned();
+                        let media = info.media.clone();
+                        let (nav_id, nav_name) = (info.app.id.clone(), info.app.name.clone());
+                        let posted_error = moved.error().get_untracked().or(deleted.error().get_untracked());
+                        // The outcome of a plain upload post, carried back
+                        // in the address.
+                        let (posted_problem, posted_added) = query.with_untracked(|q| {
+                            (
+                                q.get("media_problem")
+                                    .and_then(|json| serde_json::from_str::<MediaProblem>(&json).ok()),
+                                q.get("media").as_deref() == Some("added"),
+                            )
+                        });
                         view! {
                             <div class="app-layout">
-                                <AppNav id=info.app.id.clone() name=info.app.name.clone() current="information"/>
-                                <div class="information-columns">
-                                    <div class="information-main">
-                                        {information_form(info)}
-                                        {media_region.view(move || media_part)}
-                                    </div>
-                                    {preview_region.view(move || preview_part)}
-                                </div>
+                                <AppNav id=nav_id name=nav_name current="information"/>
+                                <ListingWorkbench app_id media saved publisher app_type posted_problem posted_added posted_error>
+                                    {information_form(info)}
+                                </ListingWorkbench>
                             </div>
                         }
                         .into_any()
@@ -89,8 +75,6 @@ pub fn InformationPage() -> impl IntoView {
     }
 }
 
-// A plain function, not a component: used once, and a component compiles
-// its own type-erased view into the page's WASM.
 fn information_form(info: InformationOut) -> impl IntoView {
     let save = form_action::<UpdateInformation>();
     let error = save.error();
@@ -114,27 +98,27 @@ fn information_form(info: InformationOut) -> impl IntoView {
                 <input type="hidden" name="id" value=info.app.id.clone()/>
                 <TextField label="App name" name="name" value=save.typed("name", info.app.name.clone())
                     hint="Unique across all apps."
-                    validate=|v| validate_app_name(v).map(|_| ())
+                    check=Check::AppName
                     server_error=field_error(error, "name")/>
                 <TextField label="Short description" name="short_description" value=save.typed("short_description", info.short_description.clone())
                     hint="One sentence on what your app does (at most 150 characters)."
                     required=false
-                    validate=|v| check_draft(v, validate_short_description)
+                    check=Check::DraftShortDescription
                     server_error=field_error(error, "short_description")/>
                 <TextField label="Long description" name="long_description" value=save.typed("long_description", info.long_description.clone()) rows=8
                     hint="What it does, the permissions it needs and why, and what an installer should know (at most 4000 characters, plain text)."
                     required=false
-                    validate=|v| check_draft(v, validate_long_description)
+                    check=Check::DraftLongDescription
                     server_error=field_error(error, "long_description")/>
                 <fieldset class="group">
                     <legend>"Developer contact"</legend>
                     <TextField label="Contact name" name="contact_name" value=save.typed("contact_name", info.contact_name.clone()) autocomplete="name"
                         required=false
-                        validate=|v| check_draft(v, validate_display_name)
+                        check=Check::DraftDisplayName
                         server_error=field_error(error, "contact_name")/>
                     <TextField label="Contact email" name="contact_email" input_type="email" value=save.typed("contact_email", info.contact_email.clone()) autocomplete="email"
                         required=false
-                        validate=|v| if v.trim().is_empty() { Ok(()) } else { check_email(v) }
+                        check=Check::OptionalEmail
                         server_error=field_error(error, "contact_email")/>
                 </fieldset>
                 <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=save.typed("privacy_url", info.privacy_url.clone())
@@ -173,45 +157,33 @@ fn information_form(info: InformationOut) -> impl IntoView {
     }
 }
 
-/// The media list and the live preview, which share the listing's media.
-fn media_and_preview(
+/// The media list and the live preview beside the form (its children),
+/// which share the listing's media: one island.
+#[island]
+fn ListingWorkbench(
     app_id: String,
-    media: &[MediaOut],
+    media: Vec<MediaOut>,
     saved: SavedListing,
     publisher: String,
-    app_type: &'static str,
-) -> (AnyView, AnyView, ListingDraft) {
-    let media = RwSignal::new(media.to_vec());
+    app_type: String,
+    posted_problem: Option<MediaProblem>,
+    posted_added: bool,
+    posted_error: Option<AppError>,
+    children: Children,
+) -> impl IntoView {
+    let media = RwSignal::new(media);
     let draft = ListingDraft::new(saved);
-    (
-        view! { <MediaSection app_id media/> }.into_any(),
-        view! { <ListingPreview draft media publisher app_type/> }.into_any(),
-        draft,
-    )
-}
-
-/// The media list and the live preview in the browser: their code is its
-/// own chunk, fetched once the form has hydrated.
-#[cfg(feature = "hydrate")]
-mod extras {
-    use super::{media_and_preview, MediaOut, SavedListing};
-    use crate::components::deferred::DeferredRegion;
-
-    #[leptos::lazy]
-    pub fn attach_information_media_and_preview(
-        (media_region, preview_region): (DeferredRegion, DeferredRegion),
-        app_id: String,
-        media: Vec<MediaOut>,
-        saved: SavedListing,
-        publisher: String,
-        app_type: &'static str,
-    ) {
-        let (media_part, preview_part, draft) =
-            media_and_preview(app_id, &media, saved, publisher, app_type);
-        media_region.attach(move || media_part);
-        // Hydrated as the server drew it, from the saved listing; then it
-        // catches up with the form, which may have been edited already.
-        preview_region.attach(move || preview_part);
-        draft.follow_form();
+    // Once hydrated, the preview follows the form (which may have been
+    // edited already).
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| draft.follow_form());
+    view! {
+        <div class="information-columns">
+            <div class="information-main">
+                {children()}
+                <MediaSection app_id media posted_problem posted_added posted_error/>
+            </div>
+            <ListingPreview draft media publisher app_type/>
+        </div>
     }
 }

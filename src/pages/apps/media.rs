@@ -8,7 +8,6 @@
 //! passes is uploaded with a progress bar.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::media::{DeleteMedia, MediaOut, MoveMedia};
 use crate::components::field::FormError;
@@ -16,6 +15,7 @@ use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::media::{
     human_size, MediaKind, MediaProblem, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
 };
+use crate::error::AppError;
 
 /// One upload field's state: its error, its progress in percent, and
 /// whether a file was picked since the page loaded (then the error a plain
@@ -37,17 +37,19 @@ fn image_limit(media: &[MediaOut]) -> usize {
     }
 }
 
+/// The media list and the upload forms (part of the App information
+/// page's island).
 #[component]
-pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl IntoView {
-    let query = use_query_map();
-    // The outcome of a plain form post, carried back in the query.
-    let posted_problem = move || {
-        query
-            .read()
-            .get("media_problem")
-            .and_then(|json| serde_json::from_slice::<MediaProblem>(json.as_bytes()).ok())
-    };
-    let posted_added = move || query.read().get("media").as_deref() == Some("added");
+pub fn MediaSection(
+    app_id: String,
+    media: RwSignal<Vec<MediaOut>>,
+    /// What a plain upload post was refused for, carried back in the address.
+    posted_problem: Option<MediaProblem>,
+    /// Whether a plain upload post just succeeded.
+    posted_added: bool,
+    /// Why a plain move or delete post was refused.
+    posted_error: Option<AppError>,
+) -> impl IntoView {
     let slot = |kind| UploadSlot {
         kind,
         error: RwSignal::new(None),
@@ -56,10 +58,12 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
     };
     let image_slot = slot(MediaKind::Image);
     let video_slot = slot(MediaKind::Video);
+    let posted_problem = StoredValue::new(posted_problem);
     let error_of = move |slot: UploadSlot| {
         Signal::derive(move || {
             slot.error.get().or_else(|| {
-                posted_problem()
+                posted_problem
+                    .get_value()
                     .filter(|p| p.field() == slot.kind && !slot.picked.get())
                     .map(|p| p.message())
             })
@@ -80,7 +84,12 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
         }
     });
     let (move_error, delete_error) = (move_action.error(), delete_action.error());
-    let list_error = Signal::derive(move || move_error.get().or_else(|| delete_error.get()));
+    let list_error = Signal::derive(move || {
+        move_error
+            .get()
+            .or_else(|| delete_error.get())
+            .or_else(|| posted_error.clone())
+    });
 
     let images = move || {
         media
@@ -99,7 +108,7 @@ pub fn MediaSection(app_id: String, media: RwSignal<Vec<MediaOut>>) -> impl Into
             <p class="hint">
                 {format!("PNG, JPEG or GIF images of exactly 1200x780 pixels: up to {MAX_IMAGES}, or {MAX_IMAGES_WITH_VIDEO} beside a video. One MP4 video of at most {} MB.", MAX_VIDEO_BYTES / (1024 * 1024))}
             </p>
-            {move || posted_added().then(|| view! { <p class="saved" role="status">"Uploaded."</p> })}
+            {posted_added.then(|| view! { <p class="saved" role="status">"Uploaded."</p> })}
             <FormError error=list_error/>
             <p class="muted">{move || {
                 let all = media.get();

@@ -19,7 +19,7 @@ pub struct ListingDraft {
 }
 
 /// The listing as saved, which the page was rendered with.
-#[derive(Clone)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct SavedListing {
     pub name: String,
     pub short_description: String,
@@ -39,9 +39,9 @@ impl ListingDraft {
     }
 }
 
-/// The preview follows the form by listening to it, rather than the form
-/// telling it: the form's code (hydrated first) then carries nothing for
-/// the preview, which arrives in a later chunk.
+/// The preview follows the form by listening to it: the form is the
+/// island's server-rendered children, with no code of its own for the
+/// preview.
 #[cfg(feature = "hydrate")]
 impl ListingDraft {
     /// Reads the App information form now (anything typed before this code
@@ -130,7 +130,7 @@ pub fn ListingPreview(
     draft: ListingDraft,
     media: RwSignal<Vec<MediaOut>>,
     publisher: String,
-    app_type: &'static str,
+    app_type: String,
 ) -> impl IntoView {
     let name = move || {
         let name = draft.name.get();

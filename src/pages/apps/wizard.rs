@@ -8,10 +8,10 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::apps::CreateApp;
 use crate::components::async_view;
-use crate::components::field::{field_error, FormError, TextField};
+use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
 use crate::components::session::AuthContext;
-use crate::domain::app::{validate_app_name, AppType};
+use crate::domain::app::AppType;
 use crate::error::AppError;
 use crate::pages::error_view;
 
@@ -106,7 +106,7 @@ fn NameApp(app_type: AppType) -> impl IntoView {
                     name="name"
                     value=create.typed("name", "")
                     hint="Unique across all apps, published or not. You can rename it later."
-                    validate=|v| validate_app_name(v).map(|_| ())
+                    check=Check::AppName
                     server_error=field_error(error, "name")
                 />
                 <p class="field-error">{move || field_error(error, "app_type").get()}</p>
