@@ -30,10 +30,8 @@ try {
   const location = res.headers()["location"];
   if (!location) throw new Error(`create_app: ${res.status()} ${await res.text()}`);
   await page.goto(`${location}/information`);
-  // The page, and the media list, which hydrates after it from its own
-  // chunk (src/components/deferred.rs).
-  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true" &&
-    [...document.querySelectorAll(".deferred")].every((part) => part.dataset.ready !== undefined));
+  // The page's islands, the media list among them (src/islands.js marks it).
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
   const input = page.getByLabel("Add a preview image");
 
   const rows = [];

@@ -18,7 +18,7 @@ export function hydrated(info: TestInfo): boolean {
  * Fails the test on any console error or CSP violation: a broken bundle or
  * a blocked script must not pass quietly.
  */
-export const test = base.extend<{ consoleErrors: string[] }>({
+export const test = base.extend<{ consoleErrors: string[]; accessible: void }>({
   consoleErrors: [
     async ({ page }, use) => {
       const errors: string[] = [];
@@ -32,6 +32,18 @@ export const test = base.extend<{ consoleErrors: string[] }>({
       page.on("pageerror", (err) => errors.push(err.message));
       await use(errors);
       expect(errors, "no console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+  // Every spec ends with an axe check of the page it left open, as it is
+  // then (after its forms' answers, its errors beside fields). Hydrated
+  // only: axe runs as a script in the page, and the server sends the same
+  // HTML to a browser without JavaScript (pages render on the server only;
+  // islands draw on the server what they draw in the browser).
+  accessible: [
+    async ({ page }, use, info) => {
+      await use();
+      if (hydrated(info) && !page.isClosed()) await expectAccessible(page);
     },
     { auto: true },
   ],

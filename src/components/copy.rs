@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 
-/// A "Copy" button: an island. Without JavaScript it is not shown (the
+/// A "Copy" button: a lazy island (its code is a chunk of its own, fetched
+/// by the pages that have one). Without JavaScript it is not shown (the
 /// read-only field beside it is there to select): the stylesheet shows
 /// `.copy-button` only once the islands have hydrated (`<html
 /// data-hydrated>`). The click's outcome is written into the status span
 /// beside it, and goes away after a while.
-#[island]
+#[island(lazy)]
 pub fn CopyButton(text: String, label: String) -> impl IntoView {
     let (outcome, set_outcome) = signal(None::<&'static str>);
     let copy = move |_: leptos::ev::MouseEvent| {

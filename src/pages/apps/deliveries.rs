@@ -98,8 +98,9 @@ pub fn DeliveriesPage() -> impl IntoView {
     }
 }
 
-/// The deliveries, refreshed every two seconds and after a Redeliver.
-#[island]
+/// The deliveries, refreshed every two seconds and after a Redeliver: a
+/// lazy island (its code is a chunk of its own, fetched by this page only).
+#[island(lazy)]
 fn DeliveryLog(app_id: String, status: Option<String>, events: Vec<DeliveryOut>) -> impl IntoView {
     let events = RwSignal::new(events);
     let redeliver = form_action::<Redeliver>();

@@ -158,8 +158,9 @@ fn information_form(info: InformationOut) -> impl IntoView {
 }
 
 /// The media list and the live preview beside the form (its children),
-/// which share the listing's media: one island.
-#[island]
+/// which share the listing's media: one island, lazy (its code is a chunk
+/// of its own, fetched by this page only).
+#[island(lazy)]
 fn ListingWorkbench(
     app_id: String,
     media: Vec<MediaOut>,
