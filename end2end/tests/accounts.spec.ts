@@ -73,8 +73,6 @@ test("an admin invites a second person, who joins the account", async ({ page, b
   const context = await browser.newContext({ javaScriptEnabled: hydrated(info), baseURL: info.project.use.baseURL });
   const invitee = await context.newPage();
   await invitee.goto(link);
-  // Pages hydrate once their lazily loaded code has arrived; a link
-  // clicked before that is a known gap (see the README's bundle notes).
   await waitForHydration(invitee, info);
   await expect(invitee.getByRole("heading", { name: "Join Olga Owner's account" })).toBeVisible();
   await expect(invitee.getByText("invited you to join")).toBeVisible();

@@ -8,8 +8,8 @@ use crate::error::AppError;
 /// Sign-in state, shared by the header and the pages, and the sign-out
 /// action (the header's). Created inside the router so that a plain form
 /// post's error (carried back in the URL) reaches the action that made it.
-/// Sign-in and sign-up actions live in their (lazily loaded) pages; both
-/// navigate on success, which refetches `user`.
+/// Sign-in and sign-up actions live in their pages; both answer with a
+/// redirect, and the next page reads `user` afresh.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
     /// The signed-in user; refetched on sign-out and on every navigation.
