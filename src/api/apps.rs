@@ -288,7 +288,9 @@ pub async fn update_information(
                 match repo::apps::rename(pool, &user.account_id, &id, name, &app_name_key(name))
                     .await
                 {
-                    Ok(()) => {}
+                    // The cached OAuth client holds the name the consent
+                    // page shows.
+                    Ok(()) => state.caches.forget(),
                     Err(err) if repo::is_unique_violation(&err) => {
                         errors.add("name", "That name is taken.")
                     }

@@ -299,6 +299,9 @@ pub async fn save_redirects(
             )
             .await?;
             repo::apps::touch(&state.db.pool, &id, state.now_ms()).await?;
+            // The cached OAuth client holds the redirect settings: the
+            // next authorization request must see these.
+            state.caches.forget();
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/credentials?saved=redirects"));
             }
@@ -403,6 +406,8 @@ pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), 
             let state = context::state()?;
             repo::oauth::save_scopes(&state.db.pool, &id, &scope_list(&scopes)).await?;
             repo::apps::touch(&state.db.pool, &id, state.now_ms()).await?;
+            // The cached OAuth client holds the scopes.
+            state.caches.forget();
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/scopes?saved=1"));
             }

@@ -157,11 +157,14 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
 
 /// Tables whose changes end tokens, change clients or change members that
 /// processes may hold in their caches (`server/cache.rs`).
-const NOTICED_TABLES: [&str; 6] = [
+const NOTICED_TABLES: [&str; 8] = [
     "oauth_grants",
     "oauth_tokens",
     "app_credentials",
     "apps",
+    // The cached client's redirect settings and scopes, and its publisher.
+    "app_oauth",
+    "accounts",
     "memberships",
     "users",
 ];

@@ -18,7 +18,79 @@ on_both_databases!(
     deny_sends_access_denied,
     publishable_url_installs_and_goes_stale,
     settings_are_validated_and_nothing_half_saved,
+    changed_settings_count_at_once,
 );
+
+/// The consent form's Allow button (the page's title says "Allow app"
+/// even when it explains an error instead).
+const ALLOW: &str = "name=\"decision\" value=\"allow\"";
+
+// The client a consent page reads is cached per process: saving the
+// redirect URL, the scopes or the app's name must reach the next request,
+// not one a minute later.
+async fn changed_settings_count_at_once(app: &TestApp) {
+    let dev = oauth_app(
+        app,
+        "changed@example.com",
+        "marketplace.user_managed",
+        USER_SCOPES,
+    )
+    .await;
+    let consent = |redirect: &'static str| {
+        let query = authorize_query(&dev.client_id, redirect, None);
+        format!("/oauth/authorize?{}", form_body(&as_pairs(&query)))
+    };
+    let page = app.get(&consent(REDIRECT), Some(&dev.cookie)).await;
+    assert!(page.body.contains(ALLOW), "{}", page.body);
+
+    const MOVED: &str = "https://app.example/moved/callback";
+    app.call(
+        "save_redirects",
+        &[
+            ("id", &dev.app_id),
+            ("development_redirect_url", MOVED),
+            ("production_redirect_url", ""),
+            ("allow_list", ""),
+            ("strict_mode", "on"),
+        ],
+        Some(&dev.cookie),
+    )
+    .await
+    .assert_done();
+    let page = app.get(&consent(MOVED), Some(&dev.cookie)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains(ALLOW),
+        "the new redirect URL: {}",
+        page.body
+    );
+    let page = app.get(&consent(REDIRECT), Some(&dev.cookie)).await;
+    assert!(
+        !page.body.contains(ALLOW),
+        "the old one no longer: {}",
+        page.body
+    );
+
+    app.call(
+        "update_information",
+        &[
+            ("id", &dev.app_id),
+            ("name", "Renamed Right Away"),
+            ("short_description", ""),
+            ("long_description", ""),
+            ("contact_name", ""),
+            ("contact_email", ""),
+            ("privacy_url", ""),
+            ("support_url", ""),
+            ("configure_url", ""),
+        ],
+        Some(&dev.cookie),
+    )
+    .await
+    .assert_done();
+    let page = app.get(&consent(MOVED), Some(&dev.cookie)).await;
+    assert!(page.body.contains("Renamed Right Away"), "{}", page.body);
+}
 
 async fn the_redirect_mismatch_table_never_redirects(app: &TestApp) {
     let dev = oauth_app(
