@@ -57,7 +57,22 @@ pub struct MembersOut {
     /// server's public address, so that the link is the same however the
     /// page was reached (behind a proxy, the browser's origin may not be).
     pub invite_link_base: String,
+    /// The invite link this viewer just made, shown once (from a flash
+    /// cookie only its own post set: never from the address, where it
+    /// would stay in the history and could be planted by a link).
+    pub new_invite_link: Option<String>,
 }
+
+/// A new invite, for clients that post for JSON (the page shows it from
+/// `MembersOut::new_invite_link`).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct NewInviteOut {
+    pub token: String,
+    pub link: String,
+}
+
+/// The flash cookie that carries a new invite's token to the members page.
+pub const NEW_INVITE_COOKIE: &str = "portico_new_invite";
 
 /// What an invite link shows before it is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,20 +249,37 @@ pub async fn members() -> Result<MembersOut, AppError> {
                 my_role: user.role,
                 members,
                 invites,
-                invite_link_base: format!(
-                    "{}/invite/",
-                    context::state()?.config.base_url().trim_end_matches('/')
-                ),
+                invite_link_base: invite_link_base()?,
+                new_invite_link: context::take_flash_cookie(NEW_INVITE_COOKIE, "/account/members")?
+                    .filter(|token| {
+                        token.len() == 43
+                            && token
+                                .bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    })
+                    .map(|token| format!("{}{token}", invite_link_base().unwrap_or_default())),
             })
         }
         .await,
     )
 }
 
+/// Where invite links start: the server's public address.
+#[cfg(feature = "ssr")]
+fn invite_link_base() -> Result<String, AppError> {
+    Ok(format!(
+        "{}/invite/",
+        crate::server::context::state()?
+            .config
+            .base_url()
+            .trim_end_matches('/')
+    ))
+}
+
 /// Makes an invite link (owners and admins). There is no mail server, so
 /// the link is shown once on the members page for the admin to pass on.
 #[server(endpoint = "create_invite")]
-pub async fn create_invite(role: String) -> Result<(), AppError> {
+pub async fn create_invite(role: String) -> Result<NewInviteOut, AppError> {
     use crate::server::{context, ids, repo};
     context::finish(
         async {
@@ -278,8 +310,12 @@ pub async fn create_invite(role: String) -> Result<(), AppError> {
                 now + state.config.invite_hours * 3_600_000,
             )
             .await?;
-            context::redirect(&format!("/account/members?new_invite={token}"));
-            Ok(())
+            let link = format!("{}{token}", invite_link_base()?);
+            if context::is_plain_form_post()? {
+                context::set_flash_cookie(NEW_INVITE_COOKIE, &token, "/account/members");
+                context::redirect("/account/members");
+            }
+            Ok(NewInviteOut { token, link })
         }
         .await,
     )

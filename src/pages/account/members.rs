@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::account::{
     members, ChangeRole, CreateInvite, MemberOut, MembersOut, RemoveMember, RevokeInvite,
 };
 use crate::components::async_view;
+use crate::components::copy::copy_button;
 use crate::components::field::FormError;
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::account::Role;
@@ -31,8 +31,6 @@ pub fn MembersPage() -> impl IntoView {
         },
         |_| members(),
     );
-    let query = use_query_map();
-    let new_invite = Signal::derive(move || query.read().get("new_invite"));
     let errors = [
         invite.error(),
         revoke.error(),
@@ -54,7 +52,7 @@ pub fn MembersPage() -> impl IntoView {
                             <section class="card">
                                 <h1>"Members of " {page.account_name.clone()}</h1>
                                 <FormError error/>
-                                {manage.then(|| view! { <InvitePanel invite new_invite link_base=page.invite_link_base.clone()/> }.into_any())}
+                                {manage.then(|| view! { <InvitePanel invite new_invite_link=page.new_invite_link.clone()/> }.into_any())}
                                 {view! { <MemberTable page=page.clone() change remove/> }.into_any()}
                             </section>
                             {(manage && !invites.is_empty()).then(move || view! {
@@ -88,11 +86,9 @@ pub fn MembersPage() -> impl IntoView {
 #[component]
 fn InvitePanel(
     invite: ActionOf<CreateInvite>,
-    new_invite: Signal<Option<String>>,
-    /// The server's `…/invite/`, to which the token is added.
-    link_base: String,
+    /// The link this viewer just made, if any (shown once).
+    new_invite_link: Option<String>,
 ) -> impl IntoView {
-    let link = move || new_invite.get().map(|token| format!("{link_base}{token}"));
     view! {
         <div class="invite-panel">
             <h2>"Invite someone"</h2>
@@ -105,10 +101,11 @@ fn InvitePanel(
                 </select>
                 <button type="submit" class="btn primary">"Create invite link"</button>
             </PostForm>
-            {move || link().map(|url| view! {
+            {new_invite_link.map(|url| view! {
                 <div class="new-invite" role="status">
                     <label for="invite-link">"Invite link (shown once)"</label>
-                    <input id="invite-link" type="text" readonly value=url/>
+                    <input id="invite-link" type="text" readonly value=url.clone()/>
+                    {copy_button(url, "Copy invite link")}
                 </div>
             })}
         </div>
