@@ -253,8 +253,14 @@ fn endpoint_check_view(error: AppError) -> Option<AnyView> {
                 <p><strong>{format!("{url} failed the URL validation: {problem}")}</strong>" Nothing was saved."</p>
                 <p>"Sent:"</p>
                 <pre>{sent}</pre>
-                <p>{match status { Some(code) => format!("Received: HTTP {code}"), None => "Received: no answer".to_owned() }}</p>
-                <pre>{received_headers}"\n\n"{received_body}</pre>
+                {match status {
+                    Some(code) => view! {
+                        <p>{format!("Received: HTTP {code}")}</p>
+                        <pre>{received_headers}"\n\n"{received_body}</pre>
+                    }.into_any(),
+                    // Nothing came back: no empty box for it.
+                    None => view! { <p>"Received: no answer."</p> }.into_any(),
+                }}
             </div>
         }.into_any()),
         _ => None,
