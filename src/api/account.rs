@@ -243,13 +243,13 @@ pub async fn members() -> Result<MembersOut, AppError> {
             } else {
                 Vec::new()
             };
+            let link_base = invite_link_base()?;
             Ok(MembersOut {
                 account_name: user.account_name,
                 my_user_id: user.user_id,
                 my_role: user.role,
                 members,
                 invites,
-                invite_link_base: invite_link_base()?,
                 new_invite_link: context::take_flash_cookie(NEW_INVITE_COOKIE, "/account/members")?
                     .filter(|token| {
                         token.len() == 43
@@ -257,7 +257,8 @@ pub async fn members() -> Result<MembersOut, AppError> {
                                 .bytes()
                                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
                     })
-                    .map(|token| format!("{}{token}", invite_link_base().unwrap_or_default())),
+                    .map(|token| format!("{link_base}{token}")),
+                invite_link_base: link_base,
             })
         }
         .await,

@@ -168,11 +168,6 @@ pub fn PostForm(
     /// The form's server function and state.
     #[prop(into)]
     action: FormTarget,
-    /// For forms that add something (a meeting, an invite): emptied once
-    /// the post succeeded, ready for the next. (Without JavaScript the
-    /// page is loaded again, which does the same.)
-    #[prop(optional)]
-    clear_on_success: bool,
     children: Children,
 ) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -181,9 +176,7 @@ pub fn PostForm(
         }
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        submit(action, &ev, clear_on_success);
-        #[cfg(not(feature = "hydrate"))]
-        let _ = clear_on_success;
+        submit(action, &ev);
     };
     view! {
         <form action=action.url method="post" on:submit=on_submit>
@@ -196,11 +189,7 @@ pub fn PostForm(
 /// (as a browser without JavaScript would) and hands the answer to the
 /// form's action.
 #[cfg(feature = "hydrate")]
-fn submit(action: FormTarget, ev: &leptos::ev::SubmitEvent, clear_on_success: bool) {
-    use wasm_bindgen::JsCast;
-    let form = ev
-        .target()
-        .and_then(|target| target.dyn_into::<web_sys::HtmlFormElement>().ok());
+fn submit(action: FormTarget, ev: &leptos::ev::SubmitEvent) {
     let body = match form_body(ev) {
         Ok(body) => body,
         Err(()) => {
@@ -213,12 +202,8 @@ fn submit(action: FormTarget, ev: &leptos::ev::SubmitEvent, clear_on_success: bo
     action.pending.set(true);
     leptos::task::spawn_local(async move {
         let reply = post(action.url, body).await;
-        let succeeded = reply.is_ok();
         action.pending.set(false);
         action.settle.run(reply);
-        if let (true, true, Some(form)) = (succeeded, clear_on_success, form) {
-            form.reset();
-        }
     });
 }
 

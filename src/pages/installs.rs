@@ -15,13 +15,11 @@ use crate::pages::{error_view, page_resource};
 #[component]
 pub fn InstalledAppsPage() -> impl IntoView {
     let uninstall = form_action::<Uninstall>();
-    let installs = page_resource(move || uninstall.version().get(), |_| installed_apps());
+    let installs = page_resource(|| (), |_| installed_apps());
     let error = uninstall.error();
     let query = use_query_map();
-    let removed = move || {
-        matches!(uninstall.value().get(), Some(Ok(())))
-            || (uninstall.value().get().is_none() && query.read().get("uninstalled").is_some())
-    };
+    let removed =
+        move || uninstall.value().get().is_none() && query.read().get("uninstalled").is_some();
     view! {
         <Title text="Installed apps"/>
         <Transition>

@@ -17,17 +17,11 @@ use crate::pages::{error_view, page_resource};
 pub fn MeetingsPage() -> impl IntoView {
     let create = form_action::<CreateMeeting>();
     let delete = form_action::<DeleteMeeting>();
-    let meetings = page_resource(
-        move || (create.version().get(), delete.version().get()),
-        |_| my_meetings(),
-    );
+    let meetings = page_resource(|| (), |_| my_meetings());
     let error = create.error();
     let delete_error = delete.error();
     let query = use_query_map();
-    let created = move || {
-        matches!(create.value().get(), Some(Ok(_)))
-            || (create.value().get().is_none() && query.read().get("created").is_some())
-    };
+    let created = move || create.value().get().is_none() && query.read().get("created").is_some();
     view! {
         <Title text="Meetings"/>
         <div class="information-main">
@@ -84,7 +78,7 @@ pub fn MeetingsPage() -> impl IntoView {
                 <h2 id="new-meeting-heading">"Schedule a meeting"</h2>
                 <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                 {move || created().then(|| view! { <p class="saved" role="status">"Meeting scheduled."</p> })}
-                <PostForm action=create clear_on_success=true>
+                <PostForm action=create>
                     <TextField label="Topic" name="topic" value=create.typed("topic", "") check=Check::MeetingTopic
                         server_error=field_error(error, "topic")/>
                     <TextField label="Start (UTC)" name="start_time" input_type="datetime-local" value=create.typed("start_time", "")

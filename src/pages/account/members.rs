@@ -20,17 +20,7 @@ pub fn MembersPage() -> impl IntoView {
     let revoke = form_action::<RevokeInvite>();
     let change = form_action::<ChangeRole>();
     let remove = form_action::<RemoveMember>();
-    let data = page_resource(
-        move || {
-            (
-                invite.version().get(),
-                revoke.version().get(),
-                change.version().get(),
-                remove.version().get(),
-            )
-        },
-        |_| members(),
-    );
+    let data = page_resource(|| (), |_| members());
     let errors = [
         invite.error(),
         revoke.error(),
@@ -93,7 +83,7 @@ fn InvitePanel(
         <div class="invite-panel">
             <h2>"Invite someone"</h2>
             <p class="muted">"There is no email here: create a link and send it yourself. It works once."</p>
-            <PostForm action=invite clear_on_success=true attr:class="row">
+            <PostForm action=invite attr:class="row">
                 <label for="invite-role">"Role"</label>
                 <select id="invite-role" name="role">
                     <option value="member" selected>"Member"</option>

@@ -17,19 +17,12 @@ pub fn ProfilePage() -> impl IntoView {
     let change_password = form_action::<ChangePassword>();
     let password_error = change_password.error();
     let switch = form_action::<SwitchAccount>();
-    let data = page_resource(
-        move || (update.version().get(), switch.version().get()),
-        |_| profile(),
-    );
+    let data = page_resource(|| (), |_| profile());
     let error = update.error();
     let switch_error = switch.error();
     let query = use_query_map();
-    let saved =
-        move || query.read().get("saved").is_some() || matches!(update.value().get(), Some(Ok(())));
-    let password_changed = move || {
-        query.read().get("password_changed").is_some()
-            || matches!(change_password.value().get(), Some(Ok(())))
-    };
+    let saved = move || query.read().get("saved").is_some();
+    let password_changed = move || query.read().get("password_changed").is_some();
     let password_form_error = Signal::derive(move || {
         password_error.get().filter(|e| {
             e.field_message("current_password").is_none()

@@ -31,19 +31,8 @@ pub fn CredentialsPage() -> impl IntoView {
     let revoke = form_action::<RevokeOldSecret>();
     let save_redirects = form_action::<SaveRedirects>();
     let publish = form_action::<GeneratePublishableUrl>();
-    // The whole page in one request, fetched again after any form's post.
-    let data = page_resource(
-        move || {
-            (
-                id(),
-                generate.version().get(),
-                revoke.version().get(),
-                save_redirects.version().get(),
-                publish.version().get(),
-            )
-        },
-        |(id, ..)| credentials_page(id),
-    );
+    // The whole page in one request.
+    let data = page_resource(id, credentials_page);
     let (generate_error, revoke_error) = (generate.error(), revoke.error());
     let error = Signal::derive(move || generate_error.get().or(revoke_error.get()));
     view! {
@@ -68,13 +57,8 @@ pub fn CredentialsPage() -> impl IntoView {
                     }
                     .into_any();
                 };
-                // A secret just made: from the action (JavaScript) or from
-                // the redirect after a plain form post.
-                let shown = generate
-                    .value()
-                    .get_untracked()
-                    .and_then(Result::ok)
-                    .or(page.new_secret.clone());
+                // A secret just made, from the redirect after its post.
+                let shown = page.new_secret.clone();
                 let published = app.status == AppStatus::Published;
                 let app_id = app.id.clone();
                 view! {
@@ -248,9 +232,7 @@ fn RedirectsCard(
     let error = save.error();
     let query = use_query_map();
     let saved = move || {
-        matches!(save.value().get(), Some(Ok(())))
-            || (save.value().get().is_none()
-                && query.read().get("saved").as_deref() == Some("redirects"))
+        save.value().get().is_none() && query.read().get("saved").as_deref() == Some("redirects")
     };
     view! {
         <section class="card" aria-labelledby="redirects-heading">

@@ -25,10 +25,7 @@ pub fn AppPage() -> impl IntoView {
     let id = app_id();
     let add = form_action::<AddCollaborator>();
     let remove = form_action::<RemoveCollaborator>();
-    let data = page_resource(
-        move || (id.get(), add.version().get(), remove.version().get()),
-        |(id, _, _)| app_overview(id),
-    );
+    let data = page_resource(move || id.get(), app_overview);
     let query = use_query_map();
     let changed = move || query.read().get("collaborators");
     let errors = [add.error(), remove.error()];
@@ -149,7 +146,7 @@ fn collaborators_section(
                 .into_any()
             }}
             {(manage && !no_candidates).then(|| view! {
-                <PostForm action=add clear_on_success=true attr:class="row">
+                <PostForm action=add attr:class="row">
                     <input type="hidden" name="id" value=id.clone()/>
                     <label for="collaborator">"Member"</label>
                     <select id="collaborator" name="user_id">

@@ -33,19 +33,7 @@ pub fn FeaturesPage() -> impl IntoView {
     let rotate = form_action::<RotateSecretToken>();
     let deauth = form_action::<SaveDeauthorizationUrl>();
     let toggle = form_action::<SetSubscriptionActive>();
-    let data = page_resource(
-        move || {
-            (
-                id(),
-                save.version().get(),
-                delete.version().get(),
-                toggle.version().get(),
-                rotate.version().get(),
-                deauth.version().get(),
-            )
-        },
-        |(id, ..)| features_page(id),
-    );
+    let data = page_resource(id, features_page);
     view! {
         <Title text="Features"/>
         <Transition>
@@ -115,10 +103,7 @@ fn subscriptions_card(
     let error = save.error();
     let toggle_error = toggle.error();
     let query = use_query_map();
-    let saved = move || {
-        matches!(save.value().get(), Some(Ok(())))
-            || (save.value().get().is_none() && query.read().get("saved").is_some())
-    };
+    let saved = move || save.value().get().is_none() && query.read().get("saved").is_some();
     let events_error = field_error(error, "events");
     let kind = data.app.app_type.kind;
     let features_path = format!("/apps/{id}/features");

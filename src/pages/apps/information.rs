@@ -79,10 +79,7 @@ fn information_form(info: InformationOut) -> impl IntoView {
     let save = form_action::<UpdateInformation>();
     let error = save.error();
     let query = use_query_map();
-    let saved = move || {
-        matches!(save.value().get(), Some(Ok(())))
-            || (save.value().get().is_none() && query.read().get("saved").is_some())
-    };
+    let saved = move || save.value().get().is_none() && query.read().get("saved").is_some();
     let categories_error = field_error(error, "categories");
     let selected = info.categories.clone();
     view! {

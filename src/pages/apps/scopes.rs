@@ -23,17 +23,11 @@ pub fn ScopesPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let save = form_action::<SaveScopes>();
     let app = page_resource(id, app_detail);
-    let scopes = page_resource(
-        move || (id(), save.version().get()),
-        |(id, _)| app_scopes(id),
-    );
+    let scopes = page_resource(id, app_scopes);
     let error = save.error();
     let scopes_error = field_error(error, "scopes");
     let query = use_query_map();
-    let saved = move || {
-        matches!(save.value().get(), Some(Ok(())))
-            || (save.value().get().is_none() && query.read().get("saved").is_some())
-    };
+    let saved = move || save.value().get().is_none() && query.read().get("saved").is_some();
     view! {
         <Title text="Scopes"/>
         <Transition>
