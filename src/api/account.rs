@@ -94,13 +94,11 @@ pub async fn profile() -> Result<ProfileOut, AppError> {
                 repo::accounts::memberships_of(&context::state()?.db.pool, &user.user_id).await?;
             let accounts = rows
                 .into_iter()
-                .filter_map(|row| {
-                    Some(AccountOut {
-                        current: row.account_id == user.account_id,
-                        role: Role::parse(&row.role)?,
-                        id: row.account_id,
-                        name: row.account_name,
-                    })
+                .map(|row| AccountOut {
+                    current: row.account_id == user.account_id,
+                    role: row.role,
+                    id: row.account_id,
+                    name: row.account_name,
                 })
                 .collect();
             Ok(ProfileOut {
@@ -127,26 +125,20 @@ pub async fn update_profile(display_name: String) -> Result<(), AppError> {
             let object =
                 crate::server::webhooks::events::user_object(&user.user_id, &name, &user.email);
             let now = state.now_ms();
-            let _turn = state.db.write_turn().await;
-            let mut tx = state.db.pool.begin().await?;
-            repo::users::set_display_name(&mut tx, &user.user_id, &name).await?;
-            let mut raised = 0;
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            repo::users::set_display_name(&mut change, &user.user_id, &name).await?;
             for account in &accounts {
-                raised += crate::server::webhooks::events::raise(
-                    &mut tx,
-                    "user.updated",
-                    &account.account_id,
-                    &user.user_id,
-                    &object,
-                    now,
-                )
-                .await?;
+                change
+                    .raise(
+                        "user.updated",
+                        &account.account_id,
+                        &user.user_id,
+                        &object,
+                        now,
+                    )
+                    .await?;
             }
-            tx.commit().await?;
-            state.caches.forget();
-            if raised > 0 {
-                state.webhook_wakeup.notify_one();
-            }
+            change.commit().await?;
             context::redirect("/profile?saved=1");
             Ok(())
         }
@@ -217,27 +209,23 @@ pub async fn members() -> Result<MembersOut, AppError> {
             let members = repo::accounts::members(pool, &user.account_id)
                 .await?
                 .into_iter()
-                .filter_map(|row| {
-                    Some(MemberOut {
-                        role: Role::parse(&row.role)?,
-                        joined: context::date(row.created_at),
-                        user_id: row.user_id,
-                        display_name: row.display_name,
-                        email: row.email,
-                    })
+                .map(|row| MemberOut {
+                    role: row.role,
+                    joined: context::date(row.created_at),
+                    user_id: row.user_id,
+                    display_name: row.display_name,
+                    email: row.email,
                 })
                 .collect();
             let invites = if user.role.can_manage_members() {
                 repo::invites::pending(pool, &user.account_id, state.now_ms())
                     .await?
                     .into_iter()
-                    .filter_map(|row| {
-                        Some(PendingInviteOut {
-                            role: Role::parse(&row.role)?,
-                            expires: context::date(row.expires_at),
-                            id: row.id,
-                            invited_by: row.inviter_name,
-                        })
+                    .map(|row| PendingInviteOut {
+                        role: row.role,
+                        expires: context::date(row.expires_at),
+                        id: row.id,
+                        invited_by: row.inviter_name,
                     })
                     .collect()
             } else {
@@ -356,18 +344,23 @@ pub async fn change_role(user_id: String, role: String) -> Result<(), AppError> 
             let new_role =
                 Role::parse(&role).ok_or_else(|| AppError::field("role", "Choose a role."))?;
             let state = context::state()?;
-            let pool = &state.db.pool;
-            let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
+            let current = repo::accounts::role_of(&state.db.pool, &actor.account_id, &user_id)
                 .await?
                 .and_then(|r| Role::parse(&r))
                 .ok_or(AppError::NotFound)?;
             may_change_role(actor.role, current, Some(new_role)).map_err(AppError::refused)?;
-            if !repo::accounts::set_role(pool, &actor.account_id, &user_id, new_role.as_str())
-                .await?
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            if !repo::accounts::set_role(
+                &mut change,
+                &actor.account_id,
+                &user_id,
+                new_role.as_str(),
+            )
+            .await?
             {
                 return Err(AppError::refused("An account needs at least one owner."));
             }
-            state.caches.forget();
+            change.commit().await?;
             context::redirect("/account/members");
             Ok(())
         }
@@ -384,18 +377,23 @@ pub async fn remove_member(user_id: String) -> Result<(), AppError> {
         async {
             let actor = context::require_user().await?;
             let state = context::state()?;
-            let pool = &state.db.pool;
-            let current = repo::accounts::role_of(pool, &actor.account_id, &user_id)
+            let current = repo::accounts::role_of(&state.db.pool, &actor.account_id, &user_id)
                 .await?
                 .and_then(|r| Role::parse(&r))
                 .ok_or(AppError::NotFound)?;
             may_change_role(actor.role, current, None).map_err(AppError::refused)?;
-            if !repo::accounts::remove_member(pool, &actor.account_id, &user_id, state.now_ms())
-                .await?
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            if !repo::accounts::remove_member(
+                &mut change,
+                &actor.account_id,
+                &user_id,
+                state.now_ms(),
+            )
+            .await?
             {
                 return Err(AppError::refused("An account needs at least one owner."));
             }
-            state.caches.forget();
+            change.commit().await?;
             ensure_has_account(&state, &user_id).await?;
             context::redirect("/account/members");
             Ok(())
@@ -417,13 +415,11 @@ pub async fn invite_details(token: String) -> Result<Option<InviteOut>, AppError
                 state.now_ms(),
             )
             .await?;
-            Ok(invite.and_then(|row| {
-                Some(InviteOut {
-                    role: Role::parse(&row.role)?,
-                    expires: context::date(row.expires_at),
-                    account_name: row.account_name,
-                    invited_by: row.inviter_name,
-                })
+            Ok(invite.map(|row| InviteOut {
+                role: row.role,
+                expires: context::date(row.expires_at),
+                account_name: row.account_name,
+                invited_by: row.inviter_name,
             }))
         }
         .await,

@@ -21,35 +21,28 @@ pub struct AppOut {
     pub status: AppStatus,
     /// Last change, as a date ("" for those who may only see the app).
     pub updated: String,
-    /// The caller's relation to the app (`AppRole::as_str`): what its
-    /// pages offer them. A string on the wire, read with `role()` where a
-    /// page needs it: every app page reads `AppOut`, and an enum's reader
-    /// would weigh on each of them.
-    pub role: String,
+    /// The caller's relation to the app: what its pages offer them.
+    pub role: AppRole,
 }
 
 impl AppOut {
     /// The caller's relation to the app.
     pub fn role(&self) -> AppRole {
-        AppRole::parse(&self.role)
+        self.role
     }
 }
 
 #[cfg(feature = "ssr")]
 impl AppOut {
-    pub(crate) fn from_row(
-        row: crate::server::repo::apps::AppRow,
-        role: AppRole,
-    ) -> Option<AppOut> {
-        use crate::domain::app::AppKind;
+    pub(crate) fn from_row(row: crate::server::repo::apps::AppRow, role: AppRole) -> AppOut {
         use crate::domain::app_access::AppAction;
-        Some(AppOut {
-            role: role.as_str().to_owned(),
+        AppOut {
+            role,
             app_type: AppType {
                 marketplace: row.marketplace != 0,
-                kind: AppKind::parse(&row.kind)?,
+                kind: row.kind,
             },
-            status: AppStatus::parse(&row.status)?,
+            status: row.status,
             updated: if role.may(AppAction::Open) {
                 crate::server::context::date(row.updated_at)
             } else {
@@ -57,7 +50,7 @@ impl AppOut {
             },
             id: row.id,
             name: row.name,
-        })
+        }
     }
 }
 
@@ -76,7 +69,7 @@ pub async fn my_apps() -> Result<Vec<AppOut>, AppError> {
             .await?;
             Ok(rows
                 .into_iter()
-                .filter_map(|row| {
+                .map(|row| {
                     let role =
                         AppRole::of(user.role, row.is_creator != 0, row.is_collaborator != 0);
                     AppOut::from_row(row.app, role)
@@ -95,7 +88,7 @@ pub(crate) async fn open_app(
 ) -> Result<(crate::server::app_access::AppAccess, AppOut), AppError> {
     use crate::domain::app_access::AppAction;
     let access = crate::server::app_access::require(id, AppAction::Open).await?;
-    let out = AppOut::from_row(access.app.clone(), access.role).ok_or(AppError::NotFound)?;
+    let out = AppOut::from_row(access.app.clone(), access.role);
     Ok((access, out))
 }
 
@@ -108,7 +101,7 @@ pub async fn app_detail(id: String) -> Result<AppOut, AppError> {
     context::finish(
         async {
             let access = app_access::require(&id, AppAction::See).await?;
-            AppOut::from_row(access.app, access.role).ok_or(AppError::NotFound)
+            Ok(AppOut::from_row(access.app, access.role))
         }
         .await,
     )
@@ -175,15 +168,15 @@ pub async fn delete_app(id: String) -> Result<(), AppError> {
             let crate::server::app_access::AppAccess { user, app, .. } =
                 crate::server::app_access::require(&id, AppAction::Delete).await?;
             let state = context::state()?;
-            let pool = &state.db.pool;
-            if app.status == AppStatus::Published.as_str() {
+            if app.status == AppStatus::Published {
                 return Err(AppError::refused("A published app cannot be deleted."));
             }
-            if !repo::apps::delete_unpublished(pool, &user.account_id, &id).await? {
+            // Its grants and tokens go with it (cascade).
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            if !repo::apps::delete_unpublished(&mut change, &user.account_id, &id).await? {
                 return Err(AppError::NotFound);
             }
-            // Its grants and tokens went with it (cascade).
-            state.caches.forget();
+            change.commit().await?;
             context::redirect("/apps?deleted=1");
             Ok(())
         }
@@ -270,7 +263,6 @@ pub async fn update_information(
                 crate::server::app_access::require(&id, crate::domain::app_access::AppAction::Edit)
                     .await?;
             let state = context::state()?;
-            let pool = &state.db.pool;
             let (patch, mut errors) = validate_information(&InformationIn {
                 name,
                 short_description,
@@ -282,21 +274,37 @@ pub async fn update_information(
                 configure_url,
                 categories: categories.unwrap_or_default(),
             });
-            repo::apps::update_information(pool, &user.account_id, &id, &patch, state.now_ms())
-                .await?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            repo::apps::update_information(
+                &mut change,
+                &user.account_id,
+                &id,
+                &patch,
+                state.now_ms(),
+            )
+            .await?;
             if let Some(name) = patch.name.as_deref().filter(|n| *n != app.name) {
-                match repo::apps::rename(pool, &user.account_id, &id, name, &app_name_key(name))
-                    .await
+                // In a savepoint: on PostgreSQL a unique violation ends the
+                // transaction, and the valid fields are still to be saved.
+                let mut renaming = sqlx::Connection::begin(&mut **change).await?;
+                match repo::apps::rename(
+                    &mut renaming,
+                    &user.account_id,
+                    &id,
+                    name,
+                    &app_name_key(name),
+                )
+                .await
                 {
-                    // The cached OAuth client holds the name the consent
-                    // page shows.
-                    Ok(()) => state.caches.forget(),
+                    Ok(()) => renaming.commit().await?,
                     Err(err) if repo::is_unique_violation(&err) => {
+                        renaming.rollback().await?;
                         errors.add("name", "That name is taken.")
                     }
                     Err(err) => return Err(err.into()),
                 }
             }
+            change.commit().await?;
             errors.into_result()?;
             context::redirect(&format!("/apps/{id}/information?saved=1"));
             Ok(())

@@ -69,7 +69,7 @@ pub async fn app_overview(id: String) -> Result<OverviewOut, AppError> {
                 Vec::new()
             };
             Ok(OverviewOut {
-                app: AppOut::from_row(access.app, role).ok_or(AppError::NotFound)?,
+                app: AppOut::from_row(access.app, role),
                 creator,
                 collaborators,
                 candidates,

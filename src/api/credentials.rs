@@ -8,6 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::api::apps::AppOut;
 use crate::api::oauth::OAuthSettingsOut;
 #[cfg(feature = "ssr")]
+use crate::domain::app::AppStatus;
+use crate::domain::app::Environment;
+#[cfg(feature = "ssr")]
 use crate::domain::app_access::AppAction;
 use crate::error::AppError;
 
@@ -18,7 +21,7 @@ pub const ROTATION_GRACE_MS: i64 = 24 * 3_600_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentOut {
     /// `development` or `production`.
-    pub environment: String,
+    pub environment: Environment,
     pub client_id: String,
     /// When the current secret was made (Unix ms).
     pub secret_created_ms: i64,
@@ -31,7 +34,7 @@ pub struct EnvironmentOut {
 /// A secret just made: the only time it is shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewSecretOut {
-    pub environment: String,
+    pub environment: Environment,
     pub client_id: String,
     pub client_secret: String,
     /// The secret it replaced, if any, and how long that one still works.
@@ -58,23 +61,18 @@ impl GraceOut {
 }
 
 #[cfg(feature = "ssr")]
-fn check_environment(environment: &str) -> Result<(), AppError> {
-    match environment {
-        "development" | "production" => Ok(()),
-        _ => Err(AppError::field(
-            "environment",
-            "Choose development or production.",
-        )),
-    }
+fn check_environment(environment: &str) -> Result<Environment, AppError> {
+    Environment::parse(environment)
+        .ok_or_else(|| AppError::field("environment", "Choose development or production."))
 }
 
 /// The app of the current account that may have credentials (not a
 /// webhook-only app), if the caller may do `action` to it; returns its
 /// status.
 #[cfg(feature = "ssr")]
-async fn oauth_app(id: &str, action: AppAction) -> Result<String, AppError> {
+async fn oauth_app(id: &str, action: AppAction) -> Result<AppStatus, AppError> {
     let app = crate::server::app_access::require(id, action).await?.app;
-    if app.kind == crate::domain::app::AppKind::WebhookOnly.as_str() {
+    if app.kind == crate::domain::app::AppKind::WebhookOnly {
         return Err(AppError::refused(
             "Webhook-only apps have no OAuth credentials.",
         ));
@@ -85,8 +83,8 @@ async fn oauth_app(id: &str, action: AppAction) -> Result<String, AppError> {
 /// Who may rotate or revoke an environment's secret: the production one
 /// only the app's managers, the development one its collaborators too.
 #[cfg(feature = "ssr")]
-fn secret_action(environment: &str) -> AppAction {
-    if environment == "production" {
+fn secret_action(environment: Environment) -> AppAction {
+    if environment == Environment::Production {
         AppAction::RotateProductionSecret
     } else {
         AppAction::Edit
@@ -129,7 +127,7 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
                     settings: None,
                 });
             }
-            let environments = environments_of(&id, &row.status).await?;
+            let environments = environments_of(&id, row.status).await?;
             use base64::Engine;
             let new_secret = context::take_flash_cookie(NEW_SECRET_COOKIE, &credentials_path(&id))?
                 .and_then(|value| {
@@ -154,7 +152,7 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
 /// The credentials of app `id` (already found, with `status`), per
 /// environment.
 #[cfg(feature = "ssr")]
-async fn environments_of(id: &str, status: &str) -> Result<Vec<EnvironmentOut>, AppError> {
+async fn environments_of(id: &str, status: AppStatus) -> Result<Vec<EnvironmentOut>, AppError> {
     use crate::server::{context, repo};
     let state = context::state()?;
     let now = state.now_ms();
@@ -162,7 +160,7 @@ async fn environments_of(id: &str, status: &str) -> Result<Vec<EnvironmentOut>, 
     Ok(rows
         .into_iter()
         .map(|row| EnvironmentOut {
-            active: row.environment == "development" || status == "published",
+            active: row.environment == Environment::Development || status == AppStatus::Published,
             environment: row.environment,
             client_id: row.client_id,
             secret_created_ms: row.secret_created_at,
@@ -185,7 +183,7 @@ pub async fn app_credentials(id: String) -> Result<Vec<EnvironmentOut>, AppError
     context::finish(
         async {
             let status = oauth_app(&id, AppAction::Open).await?;
-            environments_of(&id, &status).await
+            environments_of(&id, status).await
         }
         .await,
     )
@@ -199,22 +197,23 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            check_environment(&environment)?;
-            oauth_app(&id, secret_action(&environment)).await?;
+            let environment = check_environment(&environment)?;
+            oauth_app(&id, secret_action(environment)).await?;
             let state = context::state()?;
             let now = state.now_ms();
             let secret = ids::new_secret();
+            let mut change = crate::server::change::Change::begin(&state).await?;
             let client_id = repo::credentials::issue_secret(
-                &state.db.pool,
+                &mut change,
                 &id,
-                &environment,
+                environment,
                 &ids::new_client_id(),
                 &ids::hash_secret(&secret),
                 now,
                 now + ROTATION_GRACE_MS,
             )
             .await?;
-            state.caches.forget();
+            change.commit().await?;
             let rotated = repo::credentials::for_app(&state.db.pool, &id)
                 .await?
                 .into_iter()
@@ -245,11 +244,12 @@ pub async fn revoke_old_secret(id: String, environment: String) -> Result<(), Ap
     use crate::server::{context, repo};
     context::finish(
         async {
-            check_environment(&environment)?;
-            oauth_app(&id, secret_action(&environment)).await?;
+            let environment = check_environment(&environment)?;
+            oauth_app(&id, secret_action(environment)).await?;
             let state = context::state()?;
-            repo::credentials::revoke_old_secret(&state.db.pool, &id, &environment).await?;
-            state.caches.forget();
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            repo::credentials::revoke_old_secret(&mut change, &id, environment).await?;
+            change.commit().await?;
             Ok(())
         }
         .await,

@@ -148,8 +148,7 @@ pub async fn save_subscription(
     context::finish(
         async {
             let app = app_for(&id, AppAction::Edit).await?;
-            let kind = crate::domain::app::AppKind::parse(&app.kind)
-                .ok_or_else(|| context::internal("an app of an unknown kind"))?;
+            let kind = app.kind;
             let valid = validate_subscription(
                 kind,
                 &name,
@@ -378,8 +377,7 @@ pub struct DeliveryOut {
     pub id: String,
     pub event_type: String,
     pub url: String,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    pub status: crate::domain::events::DeliveryStatus,
     /// When it happened (Unix ms).
     pub created_ms: i64,
     /// For pending events: when the next attempt is due (Unix ms).
@@ -401,10 +399,11 @@ pub async fn delivery_log(
     context::finish(
         async {
             app_for(&id, AppAction::Open).await?;
-            let status =
-                status.filter(|s| matches!(s.as_str(), "pending" | "delivered" | "failed"));
+            let status = status
+                .as_deref()
+                .and_then(crate::domain::events::DeliveryStatus::parse);
             let pool = &context::state()?.db.pool;
-            let events = repo::outbox::log(pool, &id, status.as_deref(), 100).await?;
+            let events = repo::outbox::log(pool, &id, status, 100).await?;
             let mut attempts = repo::outbox::attempts(pool, &id, 1000).await?;
             Ok(events
                 .into_iter()
@@ -423,7 +422,9 @@ pub async fn delivery_log(
                         })
                         .collect();
                     DeliveryOut {
-                        next_attempt_ms: (e.status == "pending").then_some(e.next_attempt_at),
+                        next_attempt_ms: (e.status
+                            == crate::domain::events::DeliveryStatus::Pending)
+                            .then_some(e.next_attempt_at),
                         id: e.id,
                         event_type: e.event_type,
                         url: e.url,
@@ -492,10 +493,9 @@ pub async fn send_test_event(id: String, subscription_id: String) -> Result<(), 
             let now = state.now_ms();
             let object =
                 serde_json::json!({ "id": 0, "topic": "Test event from Portico", "test": true });
-            let mut tx = state.db.pool.begin().await?;
-            repo::outbox::insert(
-                &mut tx,
-                repo::outbox::NewEvent {
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            change
+                .queue(repo::outbox::NewEvent {
                     id: &ids::new_id("evt"),
                     app_id: &id,
                     subscription_id: Some(&subscription.id),
@@ -504,11 +504,9 @@ pub async fn send_test_event(id: String, subscription_id: String) -> Result<(), 
                     body: &body(&event_type, now, &app.account_id, &object),
                     now,
                     is_test: true,
-                },
-            )
-            .await?;
-            tx.commit().await?;
-            state.webhook_wakeup.notify_one();
+                })
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/deliveries"));
             }

@@ -14,7 +14,7 @@ pub struct InstalledOut {
     pub app_type: String,
     /// True: installed for the whole account.
     pub account_wide: bool,
-    pub environment: String,
+    pub environment: crate::domain::app::Environment,
     pub scopes: Vec<String>,
     pub installed_by: String,
     pub installed: String,
@@ -41,10 +41,7 @@ pub async fn installed_apps() -> Result<Vec<InstalledOut>, AppError> {
                 .map(|row| InstalledOut {
                     can_uninstall: row.user_id.is_some() || user.role.can_manage_members(),
                     account_wide: row.user_id.is_none(),
-                    app_type: crate::domain::app::AppKind::parse(&row.kind)
-                        .map(|k| k.label())
-                        .unwrap_or("App")
-                        .to_owned(),
+                    app_type: row.kind.label().to_owned(),
                     id: row.id,
                     app_name: row.app_name,
                     environment: row.environment,

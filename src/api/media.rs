@@ -4,8 +4,6 @@
 
 use leptos::prelude::*;
 
-#[cfg(feature = "ssr")]
-use crate::domain::media::MediaKind;
 use crate::error::AppError;
 
 pub use crate::domain::media::MediaOut;
@@ -14,7 +12,7 @@ pub use crate::domain::media::MediaOut;
 #[cfg(feature = "ssr")]
 fn from_row(row: crate::server::repo::media::MediaRow) -> Option<MediaOut> {
     Some(MediaOut {
-        kind: MediaKind::parse(&row.kind)?,
+        kind: row.kind,
         url: MediaOut::url_for(&row.id),
         id: row.id,
         content_type: row.content_type,

@@ -6,6 +6,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::domain::app::AppStatus;
+use crate::domain::app::Environment;
 use crate::error::AppError;
 
 /// One scope on the consent page.
@@ -21,8 +24,8 @@ pub struct ConsentOut {
     pub app_name: String,
     pub publisher: String,
     pub app_type: String,
-    /// `development` apps say so.
-    pub environment: String,
+    /// Development credentials say so on the consent page.
+    pub environment: Environment,
     /// True: installed for the whole account, not only for this user.
     pub account_wide: bool,
     pub account_name: String,
@@ -139,12 +142,12 @@ pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
     let settings = repo::oauth::settings(pool, &app_id).await?;
     // Production once the app is approved and has a redirect URL there;
     // development until then.
-    let production = repo::oauth::client_of_app(pool, &app_id, "production")
+    let production = repo::oauth::client_of_app(pool, &app_id, Environment::Production)
         .await?
-        .filter(|c| c.status == "published" && !c.redirect_url().is_empty());
+        .filter(|c| c.status == AppStatus::Published && !c.redirect_url().is_empty());
     let client = match production {
         Some(client) => Some(client),
-        None => repo::oauth::client_of_app(pool, &app_id, "development").await?,
+        None => repo::oauth::client_of_app(pool, &app_id, Environment::Development).await?,
     };
     let Some(client) = client else {
         return Ok(InstallLinkOut::Expired {
@@ -198,7 +201,7 @@ async fn oauth_app(
     action: crate::domain::app_access::AppAction,
 ) -> Result<crate::server::repo::apps::AppRow, AppError> {
     let app = crate::server::app_access::require(id, action).await?.app;
-    if app.kind == crate::domain::app::AppKind::WebhookOnly.as_str() {
+    if app.kind == crate::domain::app::AppKind::WebhookOnly {
         return Err(AppError::refused(
             "Webhook-only apps have no OAuth settings.",
         ));
@@ -289,8 +292,9 @@ pub async fn save_redirects(
                 }
             }
             let state = context::state()?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
             repo::oauth::save_redirects(
-                &state.db.pool,
+                &mut change,
                 &id,
                 &dev,
                 &prod,
@@ -298,10 +302,8 @@ pub async fn save_redirects(
                 strict_mode.is_some(),
             )
             .await?;
-            repo::apps::touch(&state.db.pool, &id, state.now_ms()).await?;
-            // The cached OAuth client holds the redirect settings: the
-            // next authorization request must see these.
-            state.caches.forget();
+            repo::apps::touch(&mut change, &id, state.now_ms()).await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/credentials?saved=redirects"));
             }
@@ -361,13 +363,12 @@ pub struct ScopesOut {
 /// The Scopes page's data.
 #[server(endpoint = "app_scopes")]
 pub async fn app_scopes(id: String) -> Result<ScopesOut, AppError> {
-    use crate::domain::app::AppKind;
     use crate::domain::oauth::scopes_for;
     use crate::server::{context, repo};
     context::finish(
         async {
             let app = oauth_app(&id, crate::domain::app_access::AppAction::Open).await?;
-            let kind = AppKind::parse(&app.kind).ok_or(AppError::NotFound)?;
+            let kind = app.kind;
             let settings = repo::oauth::settings(&context::state()?.db.pool, &id).await?;
             Ok(ScopesOut {
                 available: scopes_for(kind)
@@ -391,23 +392,22 @@ pub async fn app_scopes(id: String) -> Result<ScopesOut, AppError> {
 /// Saves the app's scopes: only those its type may take.
 #[server(endpoint = "save_scopes")]
 pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), AppError> {
-    use crate::domain::app::AppKind;
     use crate::domain::oauth::{scope_list, validate_scopes};
     use crate::server::{context, repo};
     context::finish(
         async {
             let app = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
-            let kind = AppKind::parse(&app.kind).ok_or(AppError::NotFound)?;
+            let kind = app.kind;
             let scopes = validate_scopes(kind, &scopes.unwrap_or_default())
                 .map_err(|m| AppError::field("scopes", m))?;
             if scopes.is_empty() {
                 return Err(AppError::field("scopes", "Choose at least one scope."));
             }
             let state = context::state()?;
-            repo::oauth::save_scopes(&state.db.pool, &id, &scope_list(&scopes)).await?;
-            repo::apps::touch(&state.db.pool, &id, state.now_ms()).await?;
-            // The cached OAuth client holds the scopes.
-            state.caches.forget();
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            repo::oauth::save_scopes(&mut change, &id, &scope_list(&scopes)).await?;
+            repo::apps::touch(&mut change, &id, state.now_ms()).await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/scopes?saved=1"));
             }

@@ -1,7 +1,5 @@
 //! Accounts, users and roles: the rules for sign-up, sign-in and membership.
 
-use serde::{Deserialize, Serialize};
-
 use super::fields::FieldErrors;
 
 /// Shortest password we accept (NIST SP 800-63B: at least 8).
@@ -13,31 +11,20 @@ pub const DISPLAY_NAME_MAX_CHARS: usize = 64;
 /// Longest email address (RFC 5321 path limit).
 pub const EMAIL_MAX_CHARS: usize = 254;
 
-/// A member's role inside one account (organisation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Created the account; can do everything, including managing admins.
-    Owner,
-    /// Manages members and account-level apps.
-    Admin,
-    /// Uses the platform and installs apps for themselves.
-    Member,
+super::stored_names! {
+    /// A member's role inside one account (organisation); `ALL` is most
+    /// powerful first.
+    pub enum Role {
+        /// Created the account; can do everything, including managing admins.
+        Owner = "owner",
+        /// Manages members and account-level apps.
+        Admin = "admin",
+        /// Uses the platform and installs apps for themselves.
+        Member = "member",
+    }
 }
 
 impl Role {
-    /// Every role, most powerful first.
-    pub const ALL: [Role; 3] = [Role::Owner, Role::Admin, Role::Member];
-
-    /// The name stored in the database and sent in forms.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-
     /// The name shown to people.
     pub fn label(self) -> &'static str {
         match self {
@@ -45,11 +32,6 @@ impl Role {
             Role::Admin => "Admin",
             Role::Member => "Member",
         }
-    }
-
-    /// Parses the stored or submitted name.
-    pub fn parse(value: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == value)
     }
 
     /// Owners and admins manage the account's members and invites.

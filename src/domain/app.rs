@@ -6,19 +6,19 @@ use serde::{Deserialize, Serialize};
 /// Longest app name, in characters.
 pub const APP_NAME_MAX_CHARS: usize = 50;
 
-/// What an app is for. Together with "published on the Marketplace or not"
-/// this gives the wizard's six choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AppKind {
-    /// Management scopes for a whole account.
-    AccountLevel,
-    /// Scopes of one user, for that user's own content.
-    UserManaged,
-    /// A bot in team chat (Marketplace only).
-    ChatBot,
-    /// Sends the account's events to an endpoint (not published).
-    WebhookOnly,
+super::stored_names! {
+    /// What an app is for. Together with "published on the Marketplace or
+    /// not" this gives the wizard's six choices.
+    pub enum AppKind {
+        /// Management scopes for a whole account.
+        AccountLevel = "account_level",
+        /// Scopes of one user, for that user's own content.
+        UserManaged = "user_managed",
+        /// A bot in team chat (Marketplace only).
+        ChatBot = "chat_bot",
+        /// Sends the account's events to an endpoint (not published).
+        WebhookOnly = "webhook_only",
+    }
 }
 
 /// One of the wizard's six choices.
@@ -106,16 +106,6 @@ impl AppType {
 }
 
 impl AppKind {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppKind::AccountLevel => "account_level",
-            AppKind::UserManaged => "user_managed",
-            AppKind::ChatBot => "chat_bot",
-            AppKind::WebhookOnly => "webhook_only",
-        }
-    }
-
     /// The kind's name for people (consent page, Installed apps).
     pub fn label(self) -> &'static str {
         match self {
@@ -125,53 +115,38 @@ impl AppKind {
             AppKind::WebhookOnly => "Webhook-only app",
         }
     }
+}
 
-    /// Parses the stored name.
-    pub fn parse(value: &str) -> Option<AppKind> {
-        [
-            AppKind::AccountLevel,
-            AppKind::UserManaged,
-            AppKind::ChatBot,
-            AppKind::WebhookOnly,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == value)
+super::stored_names! {
+    /// Where an app is in its life.
+    pub enum AppStatus {
+        Draft = "draft",
+        InReview = "in_review",
+        Published = "published",
+        Rejected = "rejected",
     }
 }
 
-/// Where an app is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AppStatus {
-    Draft,
-    InReview,
-    Published,
-    Rejected,
+super::stored_names! {
+    /// Which of an app's two sets of credentials: development (for its
+    /// developers' own tests) or production (for everyone, once published).
+    pub enum Environment {
+        Development = "development",
+        Production = "production",
+    }
+}
+
+impl Environment {
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Environment::Development => "Development",
+            Environment::Production => "Production",
+        }
+    }
 }
 
 impl AppStatus {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppStatus::Draft => "draft",
-            AppStatus::InReview => "in_review",
-            AppStatus::Published => "published",
-            AppStatus::Rejected => "rejected",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(value: &str) -> Option<AppStatus> {
-        [
-            AppStatus::Draft,
-            AppStatus::InReview,
-            AppStatus::Published,
-            AppStatus::Rejected,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == value)
-    }
-
     /// The name shown to people.
     pub fn label(self) -> &'static str {
         match self {

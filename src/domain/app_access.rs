@@ -8,15 +8,16 @@
 
 use crate::domain::account::Role;
 
-/// The caller's relation to one app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AppRole {
-    /// The app's creator, or an owner or admin of its account.
-    Manager,
-    /// Added to the app by a manager.
-    Collaborator,
-    /// Any other member of the account.
-    Member,
+super::stored_names! {
+    /// The caller's relation to one app.
+    pub enum AppRole {
+        /// The app's creator, or an owner or admin of its account.
+        Manager = "manager",
+        /// Added to the app by a manager.
+        Collaborator = "collaborator",
+        /// Any other member of the account.
+        Member = "member",
+    }
 }
 
 /// What someone wants to do to an app.
@@ -51,24 +52,6 @@ impl AppRole {
             AppRole::Collaborator
         } else {
             AppRole::Member
-        }
-    }
-
-    /// The name on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AppRole::Manager => "manager",
-            AppRole::Collaborator => "collaborator",
-            AppRole::Member => "member",
-        }
-    }
-
-    /// Reads `as_str`'s name; anything else is the least: a member.
-    pub fn parse(name: &str) -> AppRole {
-        match name {
-            "manager" => AppRole::Manager,
-            "collaborator" => AppRole::Collaborator,
-            _ => AppRole::Member,
         }
     }
 
@@ -160,11 +143,13 @@ mod tests {
     }
 
     #[test]
-    fn roles_read_back_and_anything_else_is_a_member() {
-        for role in [AppRole::Manager, AppRole::Collaborator, AppRole::Member] {
-            assert_eq!(AppRole::parse(role.as_str()), role);
+    fn roles_read_back_and_nothing_else_is_one() {
+        for role in AppRole::ALL {
+            assert_eq!(AppRole::parse(role.as_str()), Some(*role));
+            assert_eq!(AppRole::try_from(role.as_str().to_owned()), Ok(*role));
         }
-        assert_eq!(AppRole::parse("owner"), AppRole::Member);
+        assert_eq!(AppRole::parse("owner"), None);
+        assert!(AppRole::try_from("Manager".to_owned()).is_err());
     }
 
     #[test]

@@ -4,6 +4,27 @@
 use super::app::AppKind;
 use super::fields::FieldErrors;
 
+super::stored_names! {
+    /// Where an event is on its way to an endpoint: waiting for its next
+    /// attempt, answered with 2xx, or given up after the last retry.
+    pub enum DeliveryStatus {
+        Pending = "pending",
+        Delivered = "delivered",
+        Failed = "failed",
+    }
+}
+
+impl DeliveryStatus {
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "Pending",
+            DeliveryStatus::Delivered => "Delivered",
+            DeliveryStatus::Failed => "Failed",
+        }
+    }
+}
+
 /// Every event type a subscription can pick, by group. `app_deauthorized`
 /// is not one: it goes to the one deauthorization endpoint (see
 /// `server::webhooks::events`), configured in its own card.

@@ -50,28 +50,11 @@ pub const MAX_VIDEO_BYTES: u64 = 10 * 1024 * 1024;
 /// frames and decoder buffers fit well inside this.
 const DECODE_ALLOC_LIMIT: u64 = 32 * 1024 * 1024;
 
-/// Which kind of media an item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MediaKind {
-    Image,
-    Video,
-}
-
-impl MediaKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MediaKind::Image => "image",
-            MediaKind::Video => "video",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "image" => Some(MediaKind::Image),
-            "video" => Some(MediaKind::Video),
-            _ => None,
-        }
+super::stored_names! {
+    /// Which kind of media an item is.
+    pub enum MediaKind {
+        Image = "image",
+        Video = "video",
     }
 }
 

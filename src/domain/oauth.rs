@@ -32,6 +32,15 @@ fn is_local_host(host: &str) -> bool {
     matches!(host, "localhost" | "127.0.0.1" | "[::1]")
 }
 
+super::stored_names! {
+    /// What an OAuth token is: an access token (one hour, sent to the
+    /// API) or a refresh token (90 days, once, for a new pair).
+    pub enum TokenKind {
+        Access = "access",
+        Refresh = "refresh",
+    }
+}
+
 /// A redirect URL or allow-list entry as the developer registers it:
 /// absolute, https (http only for localhost, 127.0.0.1 and [::1]), no
 /// fragment, no user name or password. Returned as typed, trimmed: the

@@ -56,7 +56,7 @@ pub fn InstalledAppsPage() -> impl IntoView {
                                                     <td>
                                                         {i.app_name.clone()}
                                                         <br/><span class="muted">{i.app_type.clone()}
-                                                        {(i.environment == "development").then_some(" · in development")}</span>
+                                                        {(i.environment == crate::domain::app::Environment::Development).then_some(" · in development")}</span>
                                                     </td>
                                                     <td>{if i.account_wide { "The whole account" } else { "You" }}</td>
                                                     <td>{i.scopes.iter().map(|s| view! { <code>{s.clone()}</code>" " }).collect_view()}</td>

@@ -73,7 +73,7 @@ fn Consent(consent: ConsentOut) -> impl IntoView {
             <h1 id="consent-heading">{format!("Allow {} to access your account?", consent.app_name)}</h1>
             <p class="muted">
                 {format!("{} by {}", consent.app_type, consent.publisher)}
-                {(consent.environment == "development").then(|| view! { " · " <span class="status">"In development"</span> })}
+                {(consent.environment == crate::domain::app::Environment::Development).then(|| view! { " · " <span class="status">"In development"</span> })}
             </p>
             <p>{format!("It will be installed {for_whom} and will be able to:")}</p>
             <ul class="scope-list">

@@ -5,14 +5,14 @@
 //! database read per request; the price is knowing when to forget.
 //!
 //! Forgetting is all-at-once and errs on the side of reading again:
-//! - In this process, whatever ends a token (revoke, uninstall, deleting an
-//!   app) or changes what a client may do (a new or revoked secret, the
-//!   app's status) or changes a member (name, role, removal) calls `forget`
-//!   after its commit, so the next request here reads the database.
-//! - Other processes on the same PostgreSQL learn of it from the database:
-//!   triggers on those tables `NOTIFY portico_forget` when a statement
-//!   changes or deletes rows (delivered at commit; see `db.rs`), and every
-//!   process `LISTEN`s. While a process is not listening (before its first
+//! - In this process, a `Change` (`server/change.rs`) whose transaction
+//!   changed a cached column (ended a token, changed what a client may do,
+//!   changed a member) forgets after its commit, so the next request here
+//!   reads the database. The database says which transactions did:
+//!   triggers generated from `db::CACHED_COLUMNS` mark them.
+//! - Other processes on the same PostgreSQL learn of it from the same
+//!   triggers, which `NOTIFY` at commit (see `db.rs`); every process
+//!   `LISTEN`s. While a process is not listening (before its first
 //!   connection, after losing it), its caches are not used at all.
 //! - SQLite is one process per file: local forgetting is the whole story.
 //! - Whatever happens, an entry is read again after `TTL_MS`.
@@ -37,8 +37,6 @@ use super::repo::tokens::TokenRow;
 const TTL_MS: i64 = 60_000;
 /// At most this many entries; a full cache starts again empty.
 const CAPACITY: usize = 100_000;
-/// The notification channel the triggers in `db.rs` write to.
-pub const CHANNEL: &str = "portico_forget";
 
 /// Keyed copies of rows, forgotten all at once.
 #[derive(Debug)]
@@ -175,7 +173,8 @@ impl Caches {
         self.live.load(Ordering::SeqCst)
     }
 
-    /// Something that ended tokens or changed a client has committed.
+    /// A change to cached rows has committed (`Change::commit`, or a
+    /// notice from another process).
     pub fn forget(&self) {
         self.tokens.forget_all();
         self.clients.forget_all();
@@ -201,7 +200,7 @@ async fn listen(caches: std::sync::Weak<Caches>, url: String, mut stop: oneshot:
     loop {
         let connected = async {
             let mut listener = PgListener::connect(&url).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen(super::db::CHANGE_CHANNEL).await?;
             Ok::<_, sqlx::Error>(listener)
         };
         let mut listener = tokio::select! {

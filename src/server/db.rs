@@ -97,7 +97,32 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
     };
 
     let options = AnyConnectOptions::from_str(&url)?;
-    let pool = AnyPoolOptions::new()
+    // Migrations run on a connection of their own first: SQLite's cache
+    // marks (`sqlite_cache_marks`) watch tables that only exist after them,
+    // and each connection of the pool makes its own when it opens.
+    let migrating = open_pool(options.clone(), 1, dialect, false).await?;
+    sqlx::migrate!("./migrations").run(&migrating).await?;
+    if dialect == Dialect::Postgres {
+        install_cache_notices(&migrating).await?;
+    }
+    migrating.close().await;
+    let pool = open_pool(options, max_connections, dialect, true).await?;
+    Ok(Db {
+        pool,
+        dialect,
+        write_gate: Default::default(),
+    })
+}
+
+/// A pool on `options`; with `with_marks`, SQLite connections carry the
+/// cache marks (the database must be migrated by then).
+async fn open_pool(
+    options: AnyConnectOptions,
+    max_connections: u32,
+    dialect: Dialect,
+    with_marks: bool,
+) -> Result<AnyPool, sqlx::Error> {
+    AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         // sqlx pings every connection it hands out by default: on SQLite a
@@ -137,46 +162,146 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
                         .as_str(),
                     )
                     .await?;
+                    if with_marks {
+                        conn.execute(sqlite_cache_marks().as_str()).await?;
+                    }
                 }
                 Ok(())
             })
         })
         .connect_with(options)
-        .await?;
-
-    sqlx::migrate!("./migrations").run(&pool).await?;
-    if dialect == Dialect::Postgres {
-        install_change_notices(&pool).await?;
-    }
-    Ok(Db {
-        pool,
-        dialect,
-        write_gate: Default::default(),
-    })
+        .await
 }
 
-/// Tables whose changes end tokens, change clients or change members that
-/// processes may hold in their caches (`server/cache.rs`).
-const NOTICED_TABLES: [&str; 8] = [
-    "oauth_grants",
-    "oauth_tokens",
-    "app_credentials",
-    "apps",
-    // The cached client's redirect settings and scopes, and its publisher.
-    "app_oauth",
-    "accounts",
-    "memberships",
-    "users",
+/// The notification channel the PostgreSQL triggers below write to, and
+/// every process listens on (`cache.rs`).
+pub const CHANGE_CHANNEL: &str = "portico_forget";
+
+/// The columns of the rows that processes hold in their caches
+/// (`server/cache.rs`): access tokens with their grant, OAuth clients with
+/// their app, redirect settings, scopes and publisher, and members with
+/// their user. Triggers generated from this list mark a transaction that
+/// changes one of these columns or deletes such a row (`Change::commit`
+/// forgets this process's caches then), and on PostgreSQL tell the other
+/// processes. A column left out changes without anyone forgetting: keep
+/// this list in step with the cached rows' queries.
+pub const CACHED_COLUMNS: [(&str, &[&str]); 8] = [
+    (
+        "oauth_grants",
+        &[
+            "id",
+            "app_id",
+            "install_id",
+            "client_id",
+            "account_id",
+            "user_id",
+            "scopes",
+            "revoked_at",
+        ],
+    ),
+    // `used_at` is set only on refresh tokens, which are never kept: a
+    // refresh must not make every process forget.
+    (
+        "oauth_tokens",
+        &["token_hash", "grant_id", "kind", "created_at", "expires_at"],
+    ),
+    (
+        "app_credentials",
+        &[
+            "app_id",
+            "environment",
+            "client_id",
+            "secret_hash",
+            "old_secret_hash",
+            "old_secret_expires_at",
+        ],
+    ),
+    // Not `updated_at` or the listing: saving a description forgets nothing.
+    ("apps", &["id", "account_id", "name", "kind", "status"]),
+    (
+        "app_oauth",
+        &[
+            "app_id",
+            "development_redirect_url",
+            "production_redirect_url",
+            "allow_list",
+            "strict_mode",
+            "scopes",
+        ],
+    ),
+    ("accounts", &["id", "name"]),
+    (
+        "memberships",
+        &["account_id", "user_id", "role", "created_at"],
+    ),
+    // Not `current_account_id` or the password: switching accounts forgets nothing.
+    ("users", &["id", "email", "display_name"]),
 ];
 
-/// PostgreSQL only: triggers that `NOTIFY portico_forget` when a statement
-/// updated or deleted rows of `NOTICED_TABLES`, so that every process
-/// sharing the database forgets what it cached. A notification is sent at
-/// commit, and only when rows changed (the statement's transition table is
-/// not empty). Not a migration, because SQLite has no such triggers and the
-/// migrations are shared; written with `CREATE OR REPLACE`, under a lock,
-/// so that processes starting together do not trip over each other.
-async fn install_change_notices(pool: &AnyPool) -> Result<(), sqlx::Error> {
+/// The `WHEN` condition of an update trigger on `columns`: one of them
+/// changed.
+fn changed_condition(dialect: Dialect, columns: &[&str]) -> String {
+    let differs = match dialect {
+        Dialect::Sqlite => "IS NOT",
+        Dialect::Postgres => "IS DISTINCT FROM",
+    };
+    columns
+        .iter()
+        .map(|c| format!("OLD.{c} {differs} NEW.{c}"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
+/// SQLite, on every connection: a temporary table that the connection's
+/// temporary triggers write a row to when its transaction changes a cached
+/// column (temporary triggers may watch the main database's tables and are
+/// the connection's own, so no other connection sees the mark; the table
+/// is transactional, so a rollback takes the mark with it).
+fn sqlite_cache_marks() -> String {
+    let mut sql =
+        String::from("CREATE TEMP TABLE IF NOT EXISTS cache_marks (changed INTEGER NOT NULL);");
+    for (table, columns) in CACHED_COLUMNS {
+        let when = changed_condition(Dialect::Sqlite, columns);
+        sql.push_str(&format!(
+            "CREATE TEMP TRIGGER IF NOT EXISTS {table}_update_mark AFTER UPDATE ON main.{table} \
+             FOR EACH ROW WHEN {when} BEGIN INSERT INTO cache_marks VALUES (1); END; \
+             CREATE TEMP TRIGGER IF NOT EXISTS {table}_delete_mark AFTER DELETE ON main.{table} \
+             FOR EACH ROW BEGIN INSERT INTO cache_marks VALUES (1); END;"
+        ));
+    }
+    sql
+}
+
+/// Whether the transaction changed a cached column so far (see
+/// `CACHED_COLUMNS`); clears the mark.
+pub async fn cached_rows_changed(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    dialect: Dialect,
+) -> Result<bool, sqlx::Error> {
+    match dialect {
+        Dialect::Sqlite => Ok(sqlx::query("DELETE FROM temp.cache_marks")
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+            > 0),
+        Dialect::Postgres => {
+            let (mark,): (Option<String>,) =
+                sqlx::query_as("SELECT current_setting('portico.cache_marked', true)")
+                    .fetch_one(&mut **tx)
+                    .await?;
+            Ok(mark.as_deref() == Some("1"))
+        }
+    }
+}
+
+/// PostgreSQL only: row triggers on `CACHED_COLUMNS` that mark the
+/// transaction (a transaction-local setting, read by
+/// `cached_rows_changed`) and `NOTIFY` every process sharing the database
+/// (delivered at commit; PostgreSQL sends one of equal notifications per
+/// transaction). Not a migration, because the SQLite side is per
+/// connection and the list lives in code; written under a lock, so that
+/// processes starting together do not trip over each other.
+async fn install_cache_notices(pool: &AnyPool) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock(7461726001)")
         .execute(&mut *tx)
@@ -184,24 +309,29 @@ async fn install_change_notices(pool: &AnyPool) -> Result<(), sqlx::Error> {
     sqlx::query(&format!(
         "CREATE OR REPLACE FUNCTION portico_forget() RETURNS trigger LANGUAGE plpgsql AS $$ \
          BEGIN \
-           IF EXISTS (SELECT 1 FROM changed) THEN PERFORM pg_notify('{}', TG_TABLE_NAME); END IF; \
+           PERFORM set_config('portico.cache_marked', '1', true); \
+           PERFORM pg_notify('{CHANGE_CHANNEL}', TG_TABLE_NAME); \
            RETURN NULL; \
-         END $$",
-        super::cache::CHANNEL
+         END $$"
     ))
     .execute(&mut *tx)
     .await?;
-    for table in NOTICED_TABLES {
-        // One trigger per event: PostgreSQL allows transition tables only
-        // on single-event triggers.
-        for event in ["UPDATE", "DELETE"] {
-            sqlx::query(&format!(
-                "CREATE OR REPLACE TRIGGER {table}_{event}_forget AFTER {event} ON {table} \
-                 REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION portico_forget()",
-                event = event.to_lowercase()
-            ))
-            .execute(&mut *tx)
-            .await?;
+    for (table, columns) in CACHED_COLUMNS {
+        let when = changed_condition(Dialect::Postgres, columns);
+        // Earlier versions had statement triggers of these names.
+        for statement in [
+            format!("DROP TRIGGER IF EXISTS {table}_update_forget ON {table}"),
+            format!("DROP TRIGGER IF EXISTS {table}_delete_forget ON {table}"),
+            format!(
+                "CREATE TRIGGER {table}_update_forget AFTER UPDATE ON {table} \
+                 FOR EACH ROW WHEN ({when}) EXECUTE FUNCTION portico_forget()"
+            ),
+            format!(
+                "CREATE TRIGGER {table}_delete_forget AFTER DELETE ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION portico_forget()"
+            ),
+        ] {
+            sqlx::query(&statement).execute(&mut *tx).await?;
         }
     }
     tx.commit().await

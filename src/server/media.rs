@@ -180,7 +180,7 @@ async fn store_upload(
                     .await
                     .map_err(|e| UploadError::Internal(internal(headers, e)))?
                     .iter()
-                    .any(|m| m.kind == "video");
+                    .any(|m| m.kind == MediaKind::Video);
             let limit = if has_video {
                 MAX_IMAGES_WITH_VIDEO
             } else {
@@ -271,7 +271,7 @@ pub async fn serve(
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return internal_response(&headers, e),
     };
-    let public = head.app_status == "published";
+    let public = head.app_status == crate::domain::app::AppStatus::Published;
     if !public {
         let user = match session::user_from_headers(&state, &headers).await {
             Ok(user) => user,

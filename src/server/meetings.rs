@@ -5,27 +5,24 @@
 use serde_json::Value;
 
 use crate::domain::meeting::ValidMeeting;
+use crate::server::change::Change;
 use crate::server::objects::meeting_json;
 use crate::server::repo::{self, meetings::MeetingRow};
 use crate::server::state::AppState;
-use crate::server::webhooks::events;
 
 async fn with_events<T>(
     state: &AppState,
-    change: impl AsyncFnOnce(
+    write: impl AsyncFnOnce(
         &mut sqlx::Transaction<'_, sqlx::Any>,
     ) -> Result<(T, &'static str, String, String, Value), sqlx::Error>,
 ) -> Result<T, sqlx::Error> {
     let now = state.now_ms();
-    // SQLite: queue for the single writer rather than spin in its busy handler.
-    let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await?;
-    let (out, event_type, account_id, user_id, object) = change(&mut tx).await?;
-    let raised = events::raise(&mut tx, event_type, &account_id, &user_id, &object, now).await?;
-    tx.commit().await?;
-    if raised > 0 {
-        state.webhook_wakeup.notify_one();
-    }
+    let mut change = Change::begin(state).await?;
+    let (out, event_type, account_id, user_id, object) = write(&mut change).await?;
+    change
+        .raise(event_type, &account_id, &user_id, &object, now)
+        .await?;
+    change.commit().await?;
     Ok(out)
 }
 

@@ -2,6 +2,7 @@
 //! event the account's subscribers hear, in the same transaction.
 
 use crate::error::AppError;
+use crate::server::change::Change;
 use crate::server::state::AppState;
 use crate::server::webhooks::events;
 use crate::server::{ids, repo};
@@ -23,27 +24,16 @@ pub async fn join_with_invite(
         return Ok(expired);
     };
     let joiner = repo::users::find_by_id(&state.db.pool, user_id).await?;
-    let _turn = state.db.write_turn().await;
-    let mut tx = state.db.pool.begin().await?;
-    if !repo::invites::accept(&mut tx, &invite, user_id, now).await? {
+    let mut change = Change::begin(state).await?;
+    if !repo::invites::accept(&mut change, &invite, user_id, now).await? {
         return Ok(expired);
     }
-    let mut raised = 0;
     if let Some(joiner) = joiner {
         let object = events::user_object(user_id, &joiner.display_name, &joiner.email);
-        raised = events::raise(
-            &mut tx,
-            "user.created",
-            &invite.account_id,
-            user_id,
-            &object,
-            now,
-        )
-        .await?;
+        change
+            .raise("user.created", &invite.account_id, user_id, &object, now)
+            .await?;
     }
-    tx.commit().await?;
-    if raised > 0 {
-        state.webhook_wakeup.notify_one();
-    }
+    change.commit().await?;
     Ok("/account/members".to_owned())
 }

@@ -16,6 +16,7 @@ pub mod token_admin;
 
 use std::sync::Arc;
 
+use crate::domain::oauth::TokenKind;
 use crate::server::repo::{self, oauth::ClientRow, tokens::TokenRow};
 use crate::server::state::AppState;
 
@@ -37,7 +38,8 @@ pub async fn find_token(
 ) -> Result<Option<Arc<TokenRow>>, sqlx::Error> {
     let now = state.now_ms();
     let read = repo::tokens::find_token(&state.db.pool, token_hash);
-    let live = |t: &TokenRow| t.kind == "access" && t.revoked_at.is_none() && t.expires_at > now;
+    let live =
+        |t: &TokenRow| t.kind == TokenKind::Access && t.revoked_at.is_none() && t.expires_at > now;
     let caches = &state.caches;
     caches
         .tokens
@@ -59,11 +61,11 @@ pub async fn find_client(
         .await
 }
 
-/// Ends a grant (every token in it) and makes this process forget it.
+/// Ends a grant (every token in it); caches forget it at the commit.
 pub async fn revoke_grant(state: &AppState, grant_id: &str, now: i64) -> Result<(), sqlx::Error> {
-    repo::tokens::revoke_grant(&state.db.pool, grant_id, now).await?;
-    state.caches.forget();
-    Ok(())
+    let mut change = super::change::Change::begin(state).await?;
+    repo::tokens::revoke_grant(&mut change, grant_id, now).await?;
+    change.commit().await
 }
 
 /// S256 of a PKCE code verifier (RFC 7636 §4.2): base64url(SHA-256(verifier)).

@@ -187,7 +187,7 @@ async fn authenticate(State(state): State<AppState>, mut req: Request, next: Nex
         Err(err) => return ApiError::internal(request_id, err).into_response(),
     };
     let caller = match found {
-        Some(t) if t.kind != "access" => {
+        Some(t) if t.kind != crate::domain::oauth::TokenKind::Access => {
             return ApiError::unauthorized("Invalid access token: this is a refresh token.", true)
                 .into_response()
         }

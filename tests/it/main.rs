@@ -8,6 +8,7 @@ mod accounts;
 mod app_access;
 mod apps;
 mod auth;
+mod caches;
 mod crash;
 mod credentials;
 mod database;

@@ -153,7 +153,8 @@ fn MemberActions(
 ) -> impl IntoView {
     let select_id = format!("role-{}", member.user_id);
     let roles: Vec<Role> = Role::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|r| my_role == Role::Owner || *r != Role::Owner)
         .collect();
     let user_id = member.user_id.clone();

@@ -17,7 +17,7 @@ use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::time::moment;
 use crate::components::url_check::UrlRule;
-use crate::domain::app::AppStatus;
+use crate::domain::app::{AppStatus, Environment};
 use crate::domain::app_access::AppAction;
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
@@ -75,10 +75,10 @@ pub fn CredentialsPage() -> impl IntoView {
                                 <FormError error/>
                                 {shown.map(|made| view! { <NewSecret made/> })}
                             </section>
-                            {["development", "production"].into_iter().map(|environment| {
+                            {Environment::ALL.iter().copied().map(|environment| {
                                 let current = page.environments.iter().find(|e| e.environment == environment).cloned();
                                 // Collaborators handle development secrets only.
-                                let may_rotate = environment != "production"
+                                let may_rotate = environment != Environment::Production
                                     || app.role().may(AppAction::RotateProductionSecret);
                                 view! { <EnvironmentCard id=app.id.clone() environment current published may_rotate generate revoke/> }
                             }).collect_view()}
@@ -90,24 +90,6 @@ pub fn CredentialsPage() -> impl IntoView {
                 .into_any()
             })}
         </Transition>
-    }
-}
-
-fn title(environment: &str) -> &'static str {
-    if environment == "production" {
-        "Production"
-    } else {
-        "Development"
-    }
-}
-
-/// `title` in lower case (`str::to_lowercase` would bring Unicode case
-/// tables into the page's WASM for two ASCII words).
-fn lower_title(environment: &str) -> &'static str {
-    if environment == "production" {
-        "production"
-    } else {
-        "development"
     }
 }
 
@@ -123,7 +105,7 @@ pub fn grace_words(what: &'static str, grace: GraceOut) -> impl IntoView {
 /// The secret, once.
 #[component]
 fn NewSecret(made: NewSecretOut) -> impl IntoView {
-    let label = format!("New {} client secret", lower_title(&made.environment));
+    let label = format!("New {} client secret", made.environment.as_str());
     view! {
         <div class="invite-panel new-invite" role="status">
             <label for="new-secret">{label}</label>
@@ -137,7 +119,7 @@ fn NewSecret(made: NewSecretOut) -> impl IntoView {
 #[component]
 fn EnvironmentCard(
     id: String,
-    environment: &'static str,
+    environment: Environment,
     current: Option<EnvironmentOut>,
     published: bool,
     /// False for a collaborator on the production card.
@@ -145,24 +127,25 @@ fn EnvironmentCard(
     generate: ActionOf<GenerateSecret>,
     revoke: ActionOf<RevokeOldSecret>,
 ) -> impl IntoView {
-    let heading = title(environment);
+    let heading = environment.label();
+    let name = environment.as_str();
     let rotating = current.is_some();
     let button = if rotating {
         "Rotate secret"
     } else {
         "Generate client secret"
     };
-    let button_label = format!("{button} ({})", lower_title(environment));
+    let button_label = format!("{button} ({})", name);
     let revoke_id = id.clone();
     view! {
-        <section class="card" aria-labelledby=format!("{environment}-heading")>
-            <h2 id=format!("{environment}-heading")>{heading}</h2>
-            {(environment == "production" && !published).then(|| view! {
+        <section class="card" aria-labelledby=format!("{name}-heading")>
+            <h2 id=format!("{name}-heading")>{heading}</h2>
+            {(environment == Environment::Production && !published).then(|| view! {
                 <p class="muted">"Inactive until the app is approved: these credentials cannot be used yet."</p>
             })}
             {current.clone().map(move |c| {
-                let input_id = format!("{environment}-client-id");
-                let copy_label = if environment == "production" {
+                let input_id = format!("{name}-client-id");
+                let copy_label = if environment == Environment::Production {
                     "Copy production client ID"
                 } else {
                     "Copy development client ID"
@@ -178,8 +161,8 @@ fn EnvironmentCard(
                         <p>{grace_words("secret", grace)}</p>
                         {may_rotate.then(|| view! { <PostForm action=revoke attr:class="inline">
                             <input type="hidden" name="id" value=revoke_id.clone()/>
-                            <input type="hidden" name="environment" value=environment/>
-                            <button type="submit" class="btn small danger">{format!("Revoke old {} secret now", lower_title(environment))}</button>
+                            <input type="hidden" name="environment" value=name/>
+                            <button type="submit" class="btn small danger">{format!("Revoke old {} secret now", name)}</button>
                         </PostForm> })}
                     })}
                 }
@@ -189,15 +172,15 @@ fn EnvironmentCard(
                 // is inside a disclosure the person opens.
                 view! {
                     <details class="confirm">
-                        <summary class="btn">{format!("Rotate {} secret…", lower_title(environment))}</summary>
+                        <summary class="btn">{format!("Rotate {} secret…", name)}</summary>
                         <p>
                             "A new secret is made and shown once. The current one keeps working for 24 hours, "
                             "so you can update your app first, unless you revoke it sooner."
                         </p>
                         <PostForm action=generate attr:class="inline">
                             <input type="hidden" name="id" value=id/>
-                            <input type="hidden" name="environment" value=environment/>
-                            <button type="submit" class="btn danger" aria-label=button_label>{format!("Yes, rotate the {} secret", lower_title(environment))}</button>
+                            <input type="hidden" name="environment" value=name/>
+                            <button type="submit" class="btn danger" aria-label=button_label>{format!("Yes, rotate the {} secret", name)}</button>
                         </PostForm>
                     </details>
                 }
@@ -206,7 +189,7 @@ fn EnvironmentCard(
                 view! {
                     <PostForm action=generate attr:class="inline">
                         <input type="hidden" name="id" value=id/>
-                        <input type="hidden" name="environment" value=environment/>
+                        <input type="hidden" name="environment" value=name/>
                         <button type="submit" class="btn" aria-label=button_label>{button}</button>
                     </PostForm>
                 }

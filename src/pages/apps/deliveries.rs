@@ -17,6 +17,7 @@ use crate::components::async_view;
 use crate::components::field::FormError;
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::components::time::moment;
+use crate::domain::events::DeliveryStatus;
 use crate::pages::{error_view, page_resource};
 
 /// `/apps/:id/deliveries`.
@@ -68,7 +69,7 @@ pub fn DeliveriesPage() -> impl IntoView {
                                 </div>
                             })}
                             <nav class="filters" aria-label="Filter by status">
-                                {[("", "All"), ("pending", "Pending"), ("delivered", "Delivered"), ("failed", "Failed")].into_iter().map(|(value, label)| {
+                                {std::iter::once(("", "All")).chain(DeliveryStatus::ALL.iter().map(|s| (s.as_str(), s.label()))).map(|(value, label)| {
                                     let href = if value.is_empty() { base.clone() } else { format!("{base}?status={value}") };
                                     // Follows the address: a filter click is a navigation
                                     // within this page, which is not drawn again.
@@ -159,10 +160,10 @@ fn Delivery(
     let label = format!("Redeliver {}", event.id);
     let status_class = format!(
         "status status-{}",
-        match event.status.as_str() {
-            "delivered" => "published",
-            "failed" => "rejected",
-            _ => "in_review",
+        match event.status {
+            DeliveryStatus::Delivered => "published",
+            DeliveryStatus::Failed => "rejected",
+            DeliveryStatus::Pending => "in_review",
         }
     );
     let request_line = format!("POST {}", event.url);
@@ -172,7 +173,7 @@ fn Delivery(
             <p>
                 <strong>{event.event_type.clone()}</strong>" "
                 {event.is_test.then(|| view! { <span class="status status-test">"Test"</span>" " })}
-                <span class=status_class>{event.status.clone()}</span>" "
+                <span class=status_class>{event.status.as_str()}</span>" "
                 <span class="muted">{moment(event.created_ms)}{format!(" → {}", event.url)}</span>
             </p>
             <p class="hint">"Tracking id "<code>{event.id.clone()}</code>

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 
 use super::CODE_TTL_MS;
-use crate::domain::app::AppKind;
+use crate::domain::app::{AppKind, AppStatus, Environment};
 use crate::domain::oauth::{parse_scope_list, redirect_allowed, AuthorizeRequest, Scope};
 use crate::server::auth::session::{self, SessionUser};
 use crate::server::ids::{hash_secret, new_secret};
@@ -83,10 +83,8 @@ pub async fn check_client(
                 .into(),
         )));
     };
-    let Some(kind) = AppKind::parse(&client.kind) else {
-        return Ok(Err(Refusal::Page("This app cannot be installed.".into())));
-    };
-    if client.environment == "production" && client.status != "published" {
+    let kind = client.kind;
+    if client.environment == Environment::Production && client.status != AppStatus::Published {
         return Ok(Err(Refusal::Page(format!(
             "{} is not approved yet: its production credentials cannot be used.",
             client.app_name
@@ -177,7 +175,7 @@ pub async fn check_client(
 /// owner or admin.
 pub fn check_user(checked: &CheckedClient, user: &SessionUser) -> Result<(), Refusal> {
     let client = &checked.client;
-    if client.environment == "development" && user.account_id != client.account_id {
+    if client.environment == Environment::Development && user.account_id != client.account_id {
         return Err(Refusal::Page(format!(
             "{} is still in development: only members of {} can install it.",
             client.app_name, client.publisher
@@ -255,7 +253,7 @@ async fn decide_inner(
         &state.db.pool,
         repo::oauth::NewInstall {
             app_id: &client.app_id,
-            environment: &client.environment,
+            environment: client.environment,
             account_id: &user.account_id,
             user_id: (!checked.account_wide()).then_some(user.user_id.as_str()),
             installed_by: &user.user_id,

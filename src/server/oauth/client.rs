@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::domain::app::AppKind;
+use crate::domain::app::{AppKind, AppStatus, Environment};
 use crate::server::context::{internal_for, request_id_of};
 use crate::server::ids::hash_secret;
 use crate::server::state::AppState;
@@ -147,7 +147,7 @@ pub struct Client {
     pub app_id: String,
     pub kind: AppKind,
     pub account_id: String,
-    pub environment: String,
+    pub environment: Environment,
     /// The redirect URL registered for these credentials (what a code is
     /// sent to when its authorization request named none).
     pub redirect_url: String,
@@ -177,7 +177,7 @@ pub async fn authenticate(
             .into());
         }
     }
-    if row.environment == "production" && row.status != "published" {
+    if row.environment == Environment::Production && row.status != AppStatus::Published {
         return Err(OAuthError::invalid_client(
             "Production credentials are inactive until the app is approved.",
         )
@@ -185,10 +185,10 @@ pub async fn authenticate(
     }
     Ok(Client {
         client_id,
-        kind: AppKind::parse(&row.kind).unwrap_or(AppKind::WebhookOnly),
+        kind: row.kind,
         app_id: row.app_id.clone(),
         account_id: row.account_id.clone(),
-        environment: row.environment.clone(),
+        environment: row.environment,
         redirect_url: row.redirect_url().to_owned(),
     })
 }

@@ -15,7 +15,7 @@ use super::client::{
 };
 use super::{pkce_challenge, ACCESS_TTL_MS, REFRESH_TTL_MS};
 use crate::domain::app::AppKind;
-use crate::domain::oauth::Scope;
+use crate::domain::oauth::{Scope, TokenKind};
 use crate::server::ids::{hash_secret, new_ordered_id, new_token, token_key};
 use crate::server::repo::{self, tokens::NewGrant};
 use crate::server::state::AppState;
@@ -269,7 +269,7 @@ async fn refresh_token(
     let now = state.now_ms();
     let token = repo::tokens::find_token(pool, &old_key)
         .await?
-        .filter(|t| t.kind == "refresh")
+        .filter(|t| t.kind == TokenKind::Refresh)
         .ok_or_else(|| OAuthError::invalid_grant("The refresh token is not valid."))?;
     if token.client_id != client.client_id {
         return Err(
@@ -328,7 +328,7 @@ async fn account_credentials(
     let Some(install) = repo::oauth::account_install(
         &state.db.pool,
         &client.app_id,
-        &client.environment,
+        client.environment,
         account_id,
     )
     .await?

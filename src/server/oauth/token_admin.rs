@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::client::{no_store, required, with_client, OAuthError};
-use crate::domain::oauth::Scope;
+use crate::domain::oauth::{Scope, TokenKind};
 use crate::server::ids::token_key;
 use crate::server::repo;
 use crate::server::state::AppState;
@@ -121,7 +121,7 @@ pub async fn introspect(
                     // RFC 7662 §2.2 means the RFC 6749 §7.1 type, the one
                     // the token answer gave. A refresh token is never sent
                     // as a Bearer, so it has no type to report.
-                    if t.kind == "access" {
+                    if t.kind == TokenKind::Access {
                         body["token_type"] = json!("Bearer");
                     }
                     body

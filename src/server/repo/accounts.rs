@@ -1,5 +1,6 @@
 //! Accounts and their members.
 
+use crate::domain::account::Role;
 use sqlx::{AnyPool, FromRow};
 
 /// A member as listed on the members page.
@@ -8,7 +9,8 @@ pub struct MemberRow {
     pub user_id: String,
     pub display_name: String,
     pub email: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: i64,
 }
 
@@ -17,7 +19,8 @@ pub struct MemberRow {
 pub struct MembershipRow {
     pub account_id: String,
     pub account_name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
 }
 
 /// Every member of an account, owners first, then by name.
@@ -95,7 +98,7 @@ fn unless_last_owner(account: &str) -> String {
 /// Changes a member's role; returns false when that would leave the account
 /// without an owner (or the member is gone).
 pub async fn set_role(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     user_id: &str,
     role: &str,
@@ -108,7 +111,7 @@ pub async fn set_role(
     .bind(role)
     .bind(account_id)
     .bind(user_id)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -118,21 +121,19 @@ pub async fn set_role(
 /// Their OAuth grants in the account end with the membership (every
 /// access and refresh token acting as them there), and codes they were
 /// given but have not redeemed are spent, so none can start a new grant.
-/// The caller makes the process forget its caches.
 pub async fn remove_member(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     user_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let done = sqlx::query(&format!(
         "DELETE FROM memberships WHERE account_id = $1 AND user_id = $2 AND {}",
         unless_last_owner("$1")
     ))
     .bind(account_id)
     .bind(user_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if done.rows_affected() != 1 {
         return Ok(false);
@@ -145,7 +146,7 @@ pub async fn remove_member(
     )
     .bind(user_id)
     .bind(account_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE oauth_grants SET revoked_at = $1 \
@@ -154,7 +155,7 @@ pub async fn remove_member(
     .bind(now)
     .bind(account_id)
     .bind(user_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE oauth_codes SET used_at = $1 \
@@ -164,8 +165,7 @@ pub async fn remove_member(
     .bind(now)
     .bind(account_id)
     .bind(user_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(true)
 }

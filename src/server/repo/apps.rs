@@ -1,5 +1,6 @@
 //! Apps.
 
+use crate::domain::app::{AppKind, AppStatus};
 use sqlx::{AnyPool, FromRow};
 
 use crate::server::ids::new_id;
@@ -10,9 +11,11 @@ pub struct AppRow {
     pub id: String,
     pub account_id: String,
     pub marketplace: i64,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AppKind,
     pub name: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AppStatus,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -56,7 +59,7 @@ pub async fn create(pool: &AnyPool, app: NewApp<'_>) -> Result<String, sqlx::Err
 /// Deletes an app of the account unless it is published; returns whether
 /// one was deleted.
 pub async fn delete_unpublished(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     id: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -64,7 +67,7 @@ pub async fn delete_unpublished(
         sqlx::query("DELETE FROM apps WHERE id = $1 AND account_id = $2 AND status <> 'published'")
             .bind(id)
             .bind(account_id)
-            .execute(pool)
+            .execute(&mut **tx)
             .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -104,7 +107,7 @@ pub async fn information(
 /// Saves the listing fields that are `Some`, leaving the others as they
 /// are, in one statement (each field is saved whole or not at all).
 pub async fn update_information(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     id: &str,
     patch: &crate::domain::listing::InformationPatch,
@@ -134,14 +137,14 @@ pub async fn update_information(
     .bind(now)
     .bind(id)
     .bind(account_id)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Renames an app; a name another app has fails with a unique violation.
 pub async fn rename(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     id: &str,
     name: &str,
@@ -152,17 +155,21 @@ pub async fn rename(
         .bind(name_key)
         .bind(id)
         .bind(account_id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
 /// Records that the app changed now (its "last change" on My apps).
-pub async fn touch(pool: &AnyPool, id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn touch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }

@@ -1,11 +1,13 @@
 //! OAuth client credentials (`app_credentials`).
 
+use crate::domain::app::Environment;
 use sqlx::{AnyPool, FromRow};
 
 /// One environment's credentials (the secret only as its hash).
 #[derive(Debug, Clone, FromRow)]
 pub struct CredentialRow {
-    pub environment: String,
+    #[sqlx(try_from = "String")]
+    pub environment: Environment,
     pub client_id: String,
     pub secret_created_at: i64,
     pub old_secret_expires_at: Option<i64>,
@@ -26,15 +28,14 @@ pub async fn for_app(pool: &AnyPool, app_id: &str) -> Result<Vec<CredentialRow>,
 /// or a rotation, which keeps the current secret valid until
 /// `old_expires_at`. Returns the environment's client id.
 pub async fn issue_secret(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
-    environment: &str,
+    environment: Environment,
     new_client_id: &str,
     secret_hash: &str,
     now: i64,
     old_expires_at: i64,
 ) -> Result<String, sqlx::Error> {
-    let mut tx = pool.begin().await?;
     let rotated = sqlx::query(
         "UPDATE app_credentials SET old_secret_hash = secret_hash, old_secret_expires_at = $1, \
                 secret_hash = $2, secret_created_at = $3 \
@@ -44,8 +45,8 @@ pub async fn issue_secret(
     .bind(secret_hash)
     .bind(now)
     .bind(app_id)
-    .bind(environment)
-    .execute(&mut *tx)
+    .bind(environment.as_str())
+    .execute(&mut **tx)
     .await?;
     if rotated.rows_affected() == 0 {
         sqlx::query(
@@ -53,37 +54,36 @@ pub async fn issue_secret(
              VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(app_id)
-        .bind(environment)
+        .bind(environment.as_str())
         .bind(new_client_id)
         .bind(secret_hash)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     let (client_id,): (String,) = sqlx::query_as(
         "SELECT client_id FROM app_credentials WHERE app_id = $1 AND environment = $2",
     )
     .bind(app_id)
-    .bind(environment)
-    .fetch_one(&mut *tx)
+    .bind(environment.as_str())
+    .fetch_one(&mut **tx)
     .await?;
-    tx.commit().await?;
     Ok(client_id)
 }
 
 /// Ends the grace period of the previous secret now.
 pub async fn revoke_old_secret(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
-    environment: &str,
+    environment: Environment,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE app_credentials SET old_secret_hash = NULL, old_secret_expires_at = NULL \
          WHERE app_id = $1 AND environment = $2",
     )
     .bind(app_id)
-    .bind(environment)
-    .execute(pool)
+    .bind(environment.as_str())
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 use sqlx::{AnyPool, FromRow};
 
+use crate::domain::account::Role;
 use crate::server::ids::new_id;
 
 /// A usable invite, with what the invitee is shown.
@@ -11,7 +12,8 @@ pub struct InviteRow {
     pub account_id: String,
     pub account_name: String,
     pub inviter_name: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub expires_at: i64,
 }
 
@@ -19,7 +21,8 @@ pub struct InviteRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct PendingInviteRow {
     pub id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub inviter_name: String,
     pub created_at: i64,
     pub expires_at: i64,
@@ -100,7 +103,7 @@ pub async fn accept(
     )
     .bind(&invite.account_id)
     .bind(user_id)
-    .bind(&invite.role)
+    .bind(invite.role.as_str())
     .bind(now)
     .execute(&mut **tx)
     .await?;

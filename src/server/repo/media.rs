@@ -1,5 +1,6 @@
 //! Listing media (`app_media`): preview images and the video.
 
+use crate::domain::app::AppStatus;
 use sqlx::{AnyPool, FromRow};
 
 use crate::domain::media::{MediaKind, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO};
@@ -10,7 +11,8 @@ use crate::server::ids::new_id;
 pub struct MediaRow {
     pub id: String,
     pub app_id: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: MediaKind,
     pub content_type: String,
     pub position: i64,
     pub byte_size: i64,
@@ -129,7 +131,8 @@ pub struct ServedMedia {
     pub etag: String,
     pub bytes: Vec<u8>,
     pub account_id: String,
-    pub app_status: String,
+    #[sqlx(try_from = "String")]
+    pub app_status: AppStatus,
 }
 
 /// A media item's head (for conditional requests: no bytes read).
@@ -138,7 +141,8 @@ pub struct MediaHead {
     pub etag: String,
     pub app_id: String,
     pub account_id: String,
-    pub app_status: String,
+    #[sqlx(try_from = "String")]
+    pub app_status: AppStatus,
 }
 
 /// The item's ETag and owner, without its bytes.

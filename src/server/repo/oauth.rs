@@ -2,6 +2,7 @@
 //! server knows (credentials joined with their app and settings), and
 //! installs.
 
+use crate::domain::app::{AppKind, AppStatus, Environment};
 use sqlx::{AnyPool, FromRow};
 
 use crate::server::ids::new_id;
@@ -35,24 +36,27 @@ pub async fn settings(pool: &AnyPool, app_id: &str) -> Result<SettingsRow, sqlx:
     }))
 }
 
-async fn ensure_row(pool: &AnyPool, app_id: &str) -> Result<(), sqlx::Error> {
+async fn ensure_row(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    app_id: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO app_oauth (app_id) VALUES ($1) ON CONFLICT (app_id) DO NOTHING")
         .bind(app_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
 /// Saves redirect URLs, the allow list (one per line) and strict mode.
 pub async fn save_redirects(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     development: &str,
     production: &str,
     allow_list: &[String],
     strict: bool,
 ) -> Result<(), sqlx::Error> {
-    ensure_row(pool, app_id).await?;
+    ensure_row(&mut **tx, app_id).await?;
     sqlx::query(
         "UPDATE app_oauth SET development_redirect_url = $1, production_redirect_url = $2, \
                 allow_list = $3, strict_mode = $4 WHERE app_id = $5",
@@ -62,18 +66,22 @@ pub async fn save_redirects(
     .bind(allow_list.join("\n"))
     .bind(i64::from(strict))
     .bind(app_id)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 /// Saves the app's scopes (space-separated wire form).
-pub async fn save_scopes(pool: &AnyPool, app_id: &str, scopes: &str) -> Result<(), sqlx::Error> {
-    ensure_row(pool, app_id).await?;
+pub async fn save_scopes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+    scopes: &str,
+) -> Result<(), sqlx::Error> {
+    ensure_row(&mut **tx, app_id).await?;
     sqlx::query("UPDATE app_oauth SET scopes = $1 WHERE app_id = $2")
         .bind(scopes)
         .bind(app_id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
@@ -113,11 +121,14 @@ pub async fn app_of_publish_token(
 #[derive(Debug, Clone, FromRow)]
 pub struct ClientRow {
     pub client_id: String,
-    pub environment: String,
+    #[sqlx(try_from = "String")]
+    pub environment: Environment,
     pub app_id: String,
     pub app_name: String,
-    pub kind: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AppKind,
+    #[sqlx(try_from = "String")]
+    pub status: AppStatus,
     pub account_id: String,
     pub publisher: String,
     pub development_redirect_url: Option<String>,
@@ -141,7 +152,7 @@ impl ClientRow {
 
     /// The redirect URL registered for this client's environment.
     pub fn redirect_url(&self) -> &str {
-        let url = if self.environment == "production" {
+        let url = if self.environment == Environment::Production {
             &self.production_redirect_url
         } else {
             &self.development_redirect_url
@@ -169,13 +180,13 @@ pub async fn client(pool: &AnyPool, client_id: &str) -> Result<Option<ClientRow>
 pub async fn client_of_app(
     pool: &AnyPool,
     app_id: &str,
-    environment: &str,
+    environment: Environment,
 ) -> Result<Option<ClientRow>, sqlx::Error> {
     sqlx::query_as::<_, ClientRow>(&format!(
         "{CLIENT_SELECT} WHERE a.id = $1 AND c.environment = $2"
     ))
     .bind(app_id)
-    .bind(environment)
+    .bind(environment.as_str())
     .fetch_optional(pool)
     .await
 }
@@ -183,7 +194,7 @@ pub async fn client_of_app(
 /// What an install is made of.
 pub struct NewInstall<'a> {
     pub app_id: &'a str,
-    pub environment: &'a str,
+    pub environment: Environment,
     pub account_id: &'a str,
     /// `Some` for a user-managed app (installed for that user only).
     pub user_id: Option<&'a str>,
@@ -213,7 +224,7 @@ pub async fn upsert_install(
     )
     .bind(new_id("ins"))
     .bind(install.app_id)
-    .bind(install.environment)
+    .bind(install.environment.as_str())
     .bind(install.account_id)
     .bind(install.user_id)
     .bind(install.installed_by)
@@ -230,8 +241,10 @@ pub struct InstallRow {
     pub id: String,
     pub app_id: String,
     pub app_name: String,
-    pub kind: String,
-    pub environment: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AppKind,
+    #[sqlx(try_from = "String")]
+    pub environment: Environment,
     pub account_id: String,
     pub user_id: Option<String>,
     pub installed_by_name: String,
@@ -287,7 +300,7 @@ pub async fn install_by_id(pool: &AnyPool, id: &str) -> Result<Option<InstallRow
 pub async fn account_install(
     pool: &AnyPool,
     app_id: &str,
-    environment: &str,
+    environment: Environment,
     account_id: &str,
 ) -> Result<Option<InstallRow>, sqlx::Error> {
     sqlx::query_as::<_, InstallRow>(&format!(
@@ -295,7 +308,7 @@ pub async fn account_install(
          AND i.user_id IS NULL"
     ))
     .bind(app_id)
-    .bind(environment)
+    .bind(environment.as_str())
     .bind(account_id)
     .fetch_optional(pool)
     .await

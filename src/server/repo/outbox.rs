@@ -5,6 +5,8 @@
 //! (in one process or several sharing PostgreSQL) exactly one takes an
 //! event, and the attempt number it takes is handed out once.
 
+use crate::domain::app::Environment;
+use crate::domain::events::DeliveryStatus;
 use sqlx::{Any, AnyPool, FromRow, Transaction};
 
 use crate::server::db::{Db, Dialect};
@@ -52,7 +54,8 @@ pub async fn insert(tx: &mut Transaction<'_, Any>, event: NewEvent<'_>) -> Resul
 pub struct Listener {
     pub app_id: String,
     pub subscription_id: String,
-    pub environment: String,
+    #[sqlx(try_from = "String")]
+    pub environment: Environment,
     pub development_url: String,
     pub production_url: String,
     pub events: String,
@@ -229,13 +232,13 @@ pub async fn finish_attempts(
     let mut update = sqlx::query_scalar::<_, String>(&update).bind(owner);
     for (record, next) in finished {
         let (status, next_at) = match next {
-            Next::Delivered => ("delivered", record.started_at),
-            Next::RetryAt(at) => ("pending", *at),
-            Next::Failed => ("failed", record.started_at),
+            Next::Delivered => (DeliveryStatus::Delivered, record.started_at),
+            Next::RetryAt(at) => (DeliveryStatus::Pending, *at),
+            Next::Failed => (DeliveryStatus::Failed, record.started_at),
         };
         update = update
             .bind(record.event_id)
-            .bind(status)
+            .bind(status.as_str())
             .bind(next_at)
             .bind(record.status_code)
             .bind(record.attempt);
@@ -319,7 +322,8 @@ pub struct EventRow {
     pub id: String,
     pub event_type: String,
     pub url: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DeliveryStatus,
     pub attempts: i64,
     pub last_status: Option<i64>,
     pub next_attempt_at: i64,
@@ -334,7 +338,7 @@ pub struct EventRow {
 pub async fn log(
     pool: &AnyPool,
     app_id: &str,
-    status: Option<&str>,
+    status: Option<DeliveryStatus>,
     limit: i64,
 ) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as::<_, EventRow>(
@@ -343,7 +347,7 @@ pub async fn log(
          ORDER BY created_at DESC, id DESC LIMIT $3",
     )
     .bind(app_id)
-    .bind(status.unwrap_or_default())
+    .bind(status.map_or("", DeliveryStatus::as_str))
     .bind(limit)
     .fetch_all(pool)
     .await

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use crate::domain::oauth::TokenKind;
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AnyPool, Arguments, Executor, FromRow, Transaction};
 
@@ -280,11 +281,15 @@ pub async fn grant_from_consent(pool: &AnyPool, grant_id: &str) -> Result<bool, 
 }
 
 /// Ends a grant: every token in it stops working.
-pub async fn revoke_grant(pool: &AnyPool, grant_id: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn revoke_grant(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    grant_id: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE oauth_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(grant_id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
@@ -292,7 +297,8 @@ pub async fn revoke_grant(pool: &AnyPool, grant_id: &str, now: i64) -> Result<()
 /// A token with its grant.
 #[derive(Debug, Clone, FromRow)]
 pub struct TokenRow {
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: TokenKind,
     pub created_at: i64,
     pub expires_at: i64,
     pub used_at: Option<i64>,

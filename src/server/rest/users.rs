@@ -8,6 +8,7 @@ use axum::{Extension, Json};
 use serde_json::{json, Value};
 
 use super::{db_error, ApiError, Caller};
+use crate::domain::account::Role;
 use crate::domain::oauth::Scope;
 use crate::domain::time::iso;
 use crate::server::repo;
@@ -18,7 +19,7 @@ fn user_json(
     id: &str,
     name: &str,
     email: &str,
-    role: &str,
+    role: Role,
     account_id: &str,
     created_at: i64,
 ) -> Value {
@@ -30,7 +31,7 @@ fn user_json(
         "display_name": name,
         "email": email,
         "type": 1,
-        "role_name": match role { "owner" => "Owner", "admin" => "Admin", _ => "Member" },
+        "role_name": role.label(),
         "account_id": account_id,
         "status": "active",
         "timezone": "UTC",
@@ -133,7 +134,7 @@ pub async fn one(
         &m.user_id,
         &m.display_name,
         &m.email,
-        &m.role,
+        m.role,
         &caller.account_id,
         m.created_at,
     )))
@@ -156,7 +157,7 @@ pub async fn list(
                 &m.user_id,
                 &m.display_name,
                 &m.email,
-                &m.role,
+                m.role,
                 &caller.account_id,
                 m.created_at,
             )

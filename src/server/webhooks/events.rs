@@ -11,6 +11,7 @@
 use serde_json::{json, Value};
 use sqlx::{Any, Transaction};
 
+use crate::domain::app::Environment;
 use crate::domain::oauth::{parse_scope_list, Scope};
 use crate::server::ids::new_id;
 use crate::server::repo::{self, outbox::NewEvent};
@@ -66,7 +67,7 @@ pub async fn raise(
                 Some(_) => scopes.contains(&user_scope) || scopes.contains(&admin_scope),
                 None => scopes.contains(&admin_scope),
             };
-        let url = if listener.environment == "production" {
+        let url = if listener.environment == Environment::Production {
             &listener.production_url
         } else if listener.webhook_only == 1 && listener.development_url.is_empty() {
             // A webhook-only subscription may give only a production
@@ -108,18 +109,17 @@ pub async fn uninstall(
 ) -> Result<bool, sqlx::Error> {
     let now = state.now_ms();
     let client_id =
-        repo::oauth::client_of_app(&state.db.pool, &install.app_id, &install.environment)
+        repo::oauth::client_of_app(&state.db.pool, &install.app_id, install.environment)
             .await?
             .map(|c| c.client_id)
             .unwrap_or_default();
     let (tokens, _) = super::secret_tokens(state, &install.app_id, now).await?;
-    let mut tx = state.db.pool.begin().await?;
-    if !repo::oauth::delete_install(&mut tx, &install.id).await? {
+    let mut change = crate::server::change::Change::begin(state).await?;
+    if !repo::oauth::delete_install(&mut change, &install.id).await? {
         return Ok(false);
     }
-    let url = repo::oauth::deauthorization_url(&mut tx, &install.app_id).await?;
-    let raised = !url.is_empty();
-    if raised {
+    let url = repo::oauth::deauthorization_url(&mut change, &install.app_id).await?;
+    if !url.is_empty() {
         let user_id = install.user_id.as_deref().unwrap_or(acting_user_id);
         let time = crate::domain::time::iso(now);
         let signed = format!("{client_id}:{user_id}:{time}");
@@ -139,9 +139,8 @@ pub async fn uninstall(
             },
         })
         .to_string();
-        repo::outbox::insert(
-            &mut tx,
-            NewEvent {
+        change
+            .queue(NewEvent {
                 id: &new_id("evt"),
                 app_id: &install.app_id,
                 subscription_id: None,
@@ -150,14 +149,9 @@ pub async fn uninstall(
                 body: &body,
                 now,
                 is_test: false,
-            },
-        )
-        .await?;
+            })
+            .await?;
     }
-    tx.commit().await?;
-    state.caches.forget();
-    if raised {
-        state.webhook_wakeup.notify_one();
-    }
+    change.commit().await?;
     Ok(true)
 }
