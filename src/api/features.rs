@@ -143,19 +143,21 @@ pub async fn save_subscription(
     production_url: String,
     events: Option<Vec<String>>,
 ) -> Result<(), AppError> {
-    use crate::domain::events::validate_subscription;
+    use crate::domain::events::{validate_subscription, SubscriptionIn};
     use crate::server::{context, repo};
     context::finish(
         async {
             let app = app_for(&id, AppAction::Edit).await?;
-            let kind = app.kind;
-            let valid = validate_subscription(
-                kind,
-                &name,
-                &development_url,
-                &production_url,
-                &events.unwrap_or_default(),
-            )?;
+            // The fields are the server function's own arguments, not one
+            // flattened struct: `events[n]` comes as a map that serde's
+            // flatten cannot turn into a list.
+            let form = SubscriptionIn {
+                name,
+                development_url,
+                production_url,
+                events: events.unwrap_or_default(),
+            };
+            let valid = validate_subscription(app.kind, &form)?;
             let state = context::state()?;
             check_endpoints(&id, &valid.development_url, &valid.production_url).await?;
             let saved = repo::webhooks::save_subscription(

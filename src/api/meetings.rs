@@ -43,22 +43,14 @@ pub async fn my_meetings() -> Result<Vec<MeetingOut>, AppError> {
 /// Schedules a meeting for the signed-in user.
 #[server(endpoint = "create_meeting")]
 pub async fn create_meeting(
-    topic: String,
-    start_time: String,
-    duration: String,
-    agenda: String,
+    #[server(flatten)] form: crate::domain::meeting::MeetingInput,
 ) -> Result<i64, AppError> {
-    use crate::domain::meeting::{validate_meeting, MeetingInput};
+    use crate::domain::meeting::validate_meeting;
     use crate::server::context;
     context::finish(
         async {
             let user = context::require_user().await?;
-            let valid = validate_meeting(&MeetingInput {
-                topic,
-                start_time,
-                duration,
-                agenda,
-            })?;
+            let valid = validate_meeting(&form)?;
             let state = context::state()?;
             let row =
                 crate::server::meetings::create(&state, &user.account_id, &user.user_id, &valid)

@@ -251,57 +251,17 @@ pub(crate) async fn settings_of(
 #[server(endpoint = "save_redirects")]
 pub async fn save_redirects(
     id: String,
-    development_redirect_url: String,
-    production_redirect_url: String,
-    allow_list: String,
-    strict_mode: Option<String>,
-    add_to_allow_list: Option<String>,
+    #[server(flatten)] form: crate::domain::oauth::RedirectsIn,
 ) -> Result<(), AppError> {
-    use crate::domain::fields::FieldErrors;
-    use crate::domain::oauth::{
-        validate_allow_list, validate_optional_redirect_url, MAX_ALLOW_LIST,
-    };
+    use crate::domain::oauth::validate_redirects;
     use crate::server::{context, repo};
     context::finish(
         async {
             oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
-            let mut errors = FieldErrors::new();
-            let dev = errors.check(
-                "development_redirect_url",
-                validate_optional_redirect_url(&development_redirect_url),
-            );
-            let prod = errors.check(
-                "production_redirect_url",
-                validate_optional_redirect_url(&production_redirect_url),
-            );
-            let list = errors.check("allow_list", validate_allow_list(&allow_list));
-            let (Some(dev), Some(prod), Some(mut list)) = (dev, prod, list) else {
-                return Err(errors.into());
-            };
-            if add_to_allow_list.is_some() {
-                for url in [&dev, &prod] {
-                    if !url.is_empty() && !list.contains(url) {
-                        list.push(url.clone());
-                    }
-                }
-                if list.len() > MAX_ALLOW_LIST {
-                    return Err(AppError::field(
-                        "allow_list",
-                        format!("At most {MAX_ALLOW_LIST} URLs."),
-                    ));
-                }
-            }
+            let valid = validate_redirects(&form)?;
             let state = context::state()?;
             let mut change = crate::server::change::Change::begin(&state).await?;
-            repo::oauth::save_redirects(
-                &mut change,
-                &id,
-                &dev,
-                &prod,
-                &list,
-                strict_mode.is_some(),
-            )
-            .await?;
+            repo::oauth::save_redirects(&mut change, &id, &valid).await?;
             repo::apps::touch(&mut change, &id, state.now_ms()).await?;
             change.commit().await?;
             if context::is_plain_form_post()? {

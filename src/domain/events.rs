@@ -120,14 +120,26 @@ pub struct ValidSubscription {
     pub events: Vec<String>,
 }
 
+/// The subscription form as submitted (raw text).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubscriptionIn {
+    pub name: String,
+    pub development_url: String,
+    pub production_url: String,
+    pub events: Vec<String>,
+}
+
 /// Every field at once, for an app of `kind`.
 pub fn validate_subscription(
     kind: AppKind,
-    name: &str,
-    development_url: &str,
-    production_url: &str,
-    events: &[String],
+    input: &SubscriptionIn,
 ) -> Result<ValidSubscription, FieldErrors> {
+    let SubscriptionIn {
+        name,
+        development_url,
+        production_url,
+        events,
+    } = input;
     let mut errors = FieldErrors::new();
     let name = errors.check("name", validate_subscription_name(name));
     let dev = errors.check("development_url", validate_endpoint_url(development_url));
@@ -181,30 +193,44 @@ mod tests {
         items.iter().map(|s| (*s).to_owned()).collect()
     }
 
+    fn form(
+        name: &str,
+        development_url: &str,
+        production_url: &str,
+        events: &[&str],
+    ) -> SubscriptionIn {
+        SubscriptionIn {
+            name: name.to_owned(),
+            development_url: development_url.to_owned(),
+            production_url: production_url.to_owned(),
+            events: list(events),
+        }
+    }
+
     #[test]
     fn subscriptions_are_checked_field_by_field() {
         let ok = validate_subscription(
             AppKind::UserManaged,
-            " Sync ",
-            "http://localhost:4000/hook",
-            "",
-            &list(&["meeting.deleted", "meeting.created", "meeting.created"]),
+            &form(
+                " Sync ",
+                "http://localhost:4000/hook",
+                "",
+                &["meeting.deleted", "meeting.created", "meeting.created"],
+            ),
         )
         .unwrap();
         assert_eq!(ok.name, "Sync");
         assert_eq!(ok.events, list(&["meeting.created", "meeting.deleted"]));
         let errors = validate_subscription(
             AppKind::UserManaged,
-            "",
-            "http://example.com/x",
-            "ftp://x",
-            &list(&["nope"]),
+            &form("", "http://example.com/x", "ftp://x", &["nope"]),
         )
         .unwrap_err();
         for field in ["name", "development_url", "production_url", "events"] {
             assert!(errors.get(field).is_some(), "{field}");
         }
-        let errors = validate_subscription(AppKind::UserManaged, "A", "", "", &[]).unwrap_err();
+        let errors =
+            validate_subscription(AppKind::UserManaged, &form("A", "", "", &[])).unwrap_err();
         assert!(errors
             .get("development_url")
             .unwrap()
@@ -235,7 +261,7 @@ mod tests {
             assert!(!offered(kind).contains(&"app_deauthorized"));
         }
         let bot_only = |kind, events: &[&str]| {
-            validate_subscription(kind, "A", "https://example.com/h", "", &list(events))
+            validate_subscription(kind, &form("A", "https://example.com/h", "", events))
                 .err()
                 .and_then(|errors| errors.get("events").map(str::to_owned))
         };

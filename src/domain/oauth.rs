@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::app::AppKind;
+use super::fields::FieldErrors;
 
 /// The query of `GET /oauth/authorize` (and the hidden fields of the
 /// consent form, which posts them back with the decision).
@@ -89,6 +90,69 @@ pub fn validate_allow_list(input: &str) -> Result<Vec<String>, String> {
         return Err(format!("At most {MAX_ALLOW_LIST} URLs."));
     }
     Ok(entries)
+}
+
+/// The redirect settings form as submitted (raw text; a checkbox is `Some`
+/// when ticked).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedirectsIn {
+    pub development_redirect_url: String,
+    pub production_redirect_url: String,
+    /// One URL per line.
+    pub allow_list: String,
+    #[serde(default)]
+    pub strict_mode: Option<String>,
+    /// "Add the redirect URLs to the allow list too."
+    #[serde(default)]
+    pub add_to_allow_list: Option<String>,
+}
+
+/// Redirect settings that passed, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidRedirects {
+    /// Empty: not set yet.
+    pub development: String,
+    pub production: String,
+    pub allow_list: Vec<String>,
+    pub strict_mode: bool,
+}
+
+/// Every field of the redirect settings form at once; with
+/// `add_to_allow_list`, the redirect URLs join the allow list (which still
+/// holds at most `MAX_ALLOW_LIST`).
+pub fn validate_redirects(input: &RedirectsIn) -> Result<ValidRedirects, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let development = errors.check(
+        "development_redirect_url",
+        validate_optional_redirect_url(&input.development_redirect_url),
+    );
+    let production = errors.check(
+        "production_redirect_url",
+        validate_optional_redirect_url(&input.production_redirect_url),
+    );
+    let list = errors.check("allow_list", validate_allow_list(&input.allow_list));
+    let (Some(development), Some(production), Some(mut allow_list)) =
+        (development, production, list)
+    else {
+        return Err(errors);
+    };
+    if input.add_to_allow_list.is_some() {
+        for url in [&development, &production] {
+            if !url.is_empty() && !allow_list.contains(url) {
+                allow_list.push(url.clone());
+            }
+        }
+        if allow_list.len() > MAX_ALLOW_LIST {
+            errors.add("allow_list", format!("At most {MAX_ALLOW_LIST} URLs."));
+            return Err(errors);
+        }
+    }
+    Ok(ValidRedirects {
+        development,
+        production,
+        allow_list,
+        strict_mode: input.strict_mode.is_some(),
+    })
 }
 
 /// An optional redirect URL: empty means "not set yet".
@@ -289,6 +353,56 @@ pub fn validate_scopes(kind: AppKind, picked: &[String]) -> Result<Vec<Scope>, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirect_settings_are_checked_at_once_and_can_join_the_allow_list() {
+        let form = RedirectsIn {
+            development_redirect_url: " http://localhost:3000/cb ".into(),
+            production_redirect_url: "https://app.example.com/cb".into(),
+            allow_list: "https://app.example.com/cb\n\nhttps://other.example.com/cb".into(),
+            strict_mode: Some("on".into()),
+            add_to_allow_list: Some("on".into()),
+        };
+        let valid = validate_redirects(&form).unwrap();
+        assert_eq!(valid.development, "http://localhost:3000/cb");
+        assert_eq!(
+            valid.allow_list,
+            list(&[
+                "https://app.example.com/cb",
+                "https://other.example.com/cb",
+                "http://localhost:3000/cb",
+            ])
+        );
+        assert!(valid.strict_mode);
+
+        let errors = validate_redirects(&RedirectsIn {
+            development_redirect_url: "http://example.com/cb".into(),
+            production_redirect_url: "https://ok.example.com/cb#frag".into(),
+            allow_list: "nope".into(),
+            ..RedirectsIn::default()
+        })
+        .unwrap_err();
+        for field in [
+            "development_redirect_url",
+            "production_redirect_url",
+            "allow_list",
+        ] {
+            assert!(errors.get(field).is_some(), "{field}");
+        }
+
+        // Twenty entries are the most, the added redirect URLs included.
+        let full: Vec<String> = (0..MAX_ALLOW_LIST)
+            .map(|n| format!("https://example.com/{n}"))
+            .collect();
+        let errors = validate_redirects(&RedirectsIn {
+            production_redirect_url: "https://app.example.com/cb".into(),
+            allow_list: full.join("\n"),
+            add_to_allow_list: Some("on".into()),
+            ..RedirectsIn::default()
+        })
+        .unwrap_err();
+        assert_eq!(errors.get("allow_list"), Some("At most 20 URLs."));
+    }
 
     fn list(items: &[&str]) -> Vec<String> {
         items.iter().map(|s| (*s).to_owned()).collect()

@@ -51,20 +51,17 @@ async fn ensure_row(
 pub async fn save_redirects(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
-    development: &str,
-    production: &str,
-    allow_list: &[String],
-    strict: bool,
+    redirects: &crate::domain::oauth::ValidRedirects,
 ) -> Result<(), sqlx::Error> {
     ensure_row(&mut **tx, app_id).await?;
     sqlx::query(
         "UPDATE app_oauth SET development_redirect_url = $1, production_redirect_url = $2, \
                 allow_list = $3, strict_mode = $4 WHERE app_id = $5",
     )
-    .bind(development)
-    .bind(production)
-    .bind(allow_list.join("\n"))
-    .bind(i64::from(strict))
+    .bind(&redirects.development)
+    .bind(&redirects.production)
+    .bind(redirects.allow_list.join("\n"))
+    .bind(i64::from(redirects.strict_mode))
     .bind(app_id)
     .execute(&mut **tx)
     .await?;
