@@ -11,3 +11,4 @@ pub mod installs;
 pub mod media;
 pub mod meetings;
 pub mod oauth;
+pub mod review;

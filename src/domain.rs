@@ -66,5 +66,6 @@ pub mod listing;
 pub mod media;
 pub mod meeting;
 pub mod oauth;
+pub mod review;
 pub mod text;
 pub mod time;

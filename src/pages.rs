@@ -8,6 +8,7 @@ pub mod installs;
 pub mod meetings;
 pub mod oauth;
 pub mod placeholder;
+pub mod review;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

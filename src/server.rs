@@ -21,5 +21,6 @@ pub mod outbound;
 pub mod repo;
 pub mod rest;
 pub mod returned_form;
+pub mod review;
 pub mod state;
 pub mod webhooks;

@@ -87,7 +87,7 @@ fn secret_action(environment: Environment) -> AppAction {
     if environment == Environment::Production {
         AppAction::RotateProductionSecret
     } else {
-        AppAction::Edit
+        AppAction::Develop
     }
 }
 

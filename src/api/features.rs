@@ -449,7 +449,7 @@ pub async fn redeliver(id: String, event_id: String) -> Result<(), AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            app_for(&id, AppAction::Edit).await?;
+            app_for(&id, AppAction::Develop).await?;
             let state = context::state()?;
             if !repo::outbox::redeliver(&state.db.pool, &id, &event_id, state.now_ms()).await? {
                 return Err(AppError::refused(
@@ -474,7 +474,7 @@ pub async fn send_test_event(id: String, subscription_id: String) -> Result<(), 
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            let app = app_for(&id, AppAction::Edit).await?;
+            let app = app_for(&id, AppAction::Develop).await?;
             let state = context::state()?;
             let subscription = repo::webhooks::subscriptions(&state.db.pool, &id)
                 .await?

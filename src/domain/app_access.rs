@@ -28,9 +28,13 @@ pub enum AppAction {
     /// Read its pages: listing, credentials (never a stored secret), OAuth
     /// settings, features, the Secret Token, the delivery log.
     Open,
-    /// Change it: listing, media, redirect URLs, scopes, subscriptions,
-    /// the development secret, test events and redeliveries.
+    /// Change what a review looks at: listing, media, redirect URLs,
+    /// scopes, subscriptions, the deauthorization endpoint. Frozen while
+    /// the app is in review (`frozen_in_review`).
     Edit,
+    /// Work on it without changing what is reviewed: the development
+    /// secret, test events and redeliveries.
+    Develop,
     /// Rotate or revoke a production secret: the production client secret
     /// and the webhook Secret Token, which signs production deliveries.
     RotateProductionSecret,
@@ -60,7 +64,10 @@ impl AppRole {
         match self {
             AppRole::Manager => true,
             AppRole::Collaborator => {
-                matches!(action, AppAction::See | AppAction::Open | AppAction::Edit)
+                matches!(
+                    action,
+                    AppAction::See | AppAction::Open | AppAction::Edit | AppAction::Develop
+                )
             }
             AppRole::Member => action == AppAction::See,
         }
@@ -97,14 +104,28 @@ impl AppRole {
     }
 }
 
+impl AppAction {
+    /// Whether the action is refused while the app is in review: the
+    /// submitted version is what the reviewer approves, so what they look
+    /// at cannot change under them (withdraw the submission first).
+    pub fn frozen_in_review(self) -> bool {
+        self == AppAction::Edit
+    }
+}
+
+/// Why a frozen action is refused while the app is in review.
+pub const IN_REVIEW_REFUSAL: &str =
+    "This app is in review, so its listing and configuration are frozen. Withdraw the submission to change them.";
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL: [AppAction; 7] = [
+    const ALL: [AppAction; 8] = [
         AppAction::See,
         AppAction::Open,
         AppAction::Edit,
+        AppAction::Develop,
         AppAction::RotateProductionSecret,
         AppAction::Delete,
         AppAction::Submit,
@@ -130,7 +151,15 @@ mod tests {
             .into_iter()
             .filter(|a| AppRole::Collaborator.may(*a))
             .collect();
-        assert_eq!(allowed, [AppAction::See, AppAction::Open, AppAction::Edit]);
+        assert_eq!(
+            allowed,
+            [
+                AppAction::See,
+                AppAction::Open,
+                AppAction::Edit,
+                AppAction::Develop
+            ]
+        );
         for action in [
             AppAction::Delete,
             AppAction::RotateProductionSecret,

@@ -9,6 +9,7 @@ mod list;
 mod media;
 mod preview;
 mod scopes;
+mod submit;
 mod wizard;
 
 pub use credentials::CredentialsPage;
@@ -18,4 +19,5 @@ pub use features::FeaturesPage;
 pub use information::InformationPage;
 pub use list::MyAppsPage;
 pub use scopes::ScopesPage;
+pub use submit::SubmitPage;
 pub use wizard::BuildAppPage;

@@ -4,11 +4,6 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::async_view;
-use crate::components::session::AuthContext;
-use crate::error::AppError;
-use crate::pages::error_view;
-
 #[component]
 fn ComingSoon(title: &'static str, text: &'static str) -> impl IntoView {
     view! {
@@ -31,25 +26,4 @@ pub fn MarketplacePage() -> impl IntoView {
 #[component]
 pub fn ChatPage() -> impl IntoView {
     view! { <ComingSoon title="Chat" text="Talk with your team and use chat bots here."/> }
-}
-
-/// The review queue: reviewers only.
-#[component]
-pub fn ReviewPage() -> impl IntoView {
-    let user = expect_context::<AuthContext>().user;
-    view! {
-        <Transition>
-            {move || async_view(async move {
-                match user.await {
-                    Ok(Some(u)) if u.is_reviewer => view! {
-                        <ComingSoon title="Review" text="The queue of app submissions waiting for review will be here."/>
-                    }
-                    .into_any(),
-                    Ok(Some(_)) => error_view(AppError::no_permission()),
-                    Ok(None) => error_view(AppError::Unauthenticated),
-                    Err(e) => error_view(e),
-                }
-            })}
-        </Transition>
-    }
 }

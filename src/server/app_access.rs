@@ -6,7 +6,8 @@
 
 use sqlx::AnyPool;
 
-use crate::domain::app_access::{AppAction, AppRole};
+use crate::domain::app::AppStatus;
+use crate::domain::app_access::{AppAction, AppRole, IN_REVIEW_REFUSAL};
 use crate::error::AppError;
 use crate::server::auth::session::SessionUser;
 use crate::server::repo::apps::AppRow;
@@ -39,6 +40,9 @@ pub async fn authorize(
     let role = AppRole::of(user.role, row.is_creator != 0, row.is_collaborator != 0);
     if !role.may(action) {
         return Err(AppError::forbidden(role.refusal(action)));
+    }
+    if action.frozen_in_review() && row.app.status == AppStatus::InReview {
+        return Err(AppError::refused(IN_REVIEW_REFUSAL));
     }
     Ok(AppAccess {
         user,

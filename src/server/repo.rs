@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod rate_limits;
 pub mod returned_forms;
 pub mod sessions;
+pub mod submissions;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -39,6 +39,12 @@ const NOT_APP_SCOPED: &[&str] = &[
     "install_link",
     "my_apps",
     "create_app",
+    // Reviewers' functions act on submissions of every account; who may
+    // is `server::review::require_reviewer` (tests/it/review.rs).
+    "review_queue",
+    "review_submission",
+    "claim_submission",
+    "decide_submission",
 ];
 
 /// App-scoped functions that a plain member of the account may call: they
@@ -83,6 +89,8 @@ fn superset<'a>(app_id: &'a str, user_id: &'a str) -> Vec<(&'a str, &'a str)> {
         ("production_redirect_url", "https://example.com/cb"),
         ("allow_list", ""),
         ("active", "on"),
+        ("notes", ""),
+        ("test_plan", ""),
     ]
 }
 

@@ -25,6 +25,7 @@ mod outbound;
 mod redirects;
 mod rest;
 mod returned_form;
+mod review;
 mod security;
 mod server_fns;
 mod webhooks;

@@ -55,10 +55,7 @@ pub fn AppPage() -> impl IntoView {
                                                     <dt>"Last change"</dt><dd>{app.updated.clone()}</dd>
                                                     <dt>"Your access"</dt><dd>{app.role().label()}</dd>
                                                 </dl>
-                                                <p class="muted">
-                                                    "Submit is not built yet: it arrives with a next release. "
-                                                    "The app type cannot be changed."
-                                                </p>
+                                                <p class="muted">"The app type cannot be changed."</p>
                                             }
                                             .into_any()
                                         } else {
@@ -215,6 +212,7 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
         ("information", "Information", "/information"),
         ("features", "Features", "/features"),
         ("deliveries", "Delivery log", "/deliveries"),
+        ("submit", "Submit", "/submit"),
     ];
     view! {
         <nav class="app-nav" aria-label="App sections">
@@ -227,9 +225,6 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
                             <a href=href aria-current=(key == current).then_some("page")>{label}</a>
                         </li>
                     }
-                }).collect_view()}
-                {["Submit"].into_iter().map(|label| view! {
-                    <li><span class="muted" title="Not built yet">{label}</span></li>
                 }).collect_view()}
             </ul>
         </nav>

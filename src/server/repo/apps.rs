@@ -160,6 +160,22 @@ pub async fn rename(
     Ok(())
 }
 
+/// Moves an app to `status` (submission, withdrawal, a decision).
+pub async fn set_status(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    status: AppStatus,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE apps SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Records that the app changed now (its "last change" on My apps).
 pub async fn touch(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,

@@ -1,0 +1,373 @@
+//! Submitting an app for review (its developers) and deciding on it
+//! (reviewers). The rules are `domain::review`; who may is
+//! `server::app_access` (AppAction::Submit) for the developer side and
+//! `server::review::require_reviewer` for every reviewer function.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::api::apps::AppOut;
+use crate::domain::app::AppKind;
+use crate::domain::review::{Missing, Snapshot, SubmissionStatus};
+use crate::error::AppError;
+
+/// One submission as its pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionOut {
+    pub id: String,
+    pub app_id: String,
+    pub app_name: String,
+    pub app_kind: AppKind,
+    pub publisher: String,
+    pub version: i64,
+    pub status: SubmissionStatus,
+    pub submitted_by: String,
+    pub submitted_ms: i64,
+    pub notes: String,
+    pub test_plan: String,
+    /// The reviewer holding it, while their claim lasts.
+    pub claimed_by: Option<String>,
+    pub claim_expires_ms: Option<i64>,
+    pub decided_by: Option<String>,
+    pub decided_ms: Option<i64>,
+    /// What the reviewer told the developer.
+    pub decision_note: String,
+}
+
+#[cfg(feature = "ssr")]
+impl SubmissionOut {
+    fn from_row(row: crate::server::repo::submissions::SubmissionRow, now: i64) -> Self {
+        let live_claim = row.claim_expires_at.is_some_and(|until| until > now)
+            && row.status == SubmissionStatus::InReview;
+        SubmissionOut {
+            claimed_by: row.claimed_by_name.filter(|_| live_claim),
+            claim_expires_ms: row.claim_expires_at.filter(|_| live_claim),
+            id: row.id,
+            app_id: row.app_id,
+            app_name: row.app_name,
+            app_kind: row.app_kind,
+            publisher: row.publisher,
+            version: row.version,
+            status: row.status,
+            submitted_by: row.submitted_by_name,
+            submitted_ms: row.submitted_at,
+            notes: row.notes,
+            test_plan: row.test_plan,
+            decided_by: row.decided_by_name,
+            decided_ms: row.decided_at,
+            decision_note: row.decision_note,
+        }
+    }
+}
+
+/// The Submit page: what is missing, the submission in review (if any)
+/// and every earlier one with its decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitPageOut {
+    pub app: AppOut,
+    pub missing: Vec<Missing>,
+    pub in_review: Option<SubmissionOut>,
+    pub history: Vec<SubmissionOut>,
+}
+
+/// The Submit page's data.
+#[server(endpoint = "submit_page")]
+pub async fn submit_page(id: String) -> Result<SubmitPageOut, AppError> {
+    use crate::server::{context, repo, review};
+    context::finish(
+        async {
+            let (access, app) = crate::api::apps::open_app(&id).await?;
+            let state = context::state()?;
+            let pool = &state.db.pool;
+            let account_id = &access.user.account_id;
+            let snapshot = review::snapshot_of(pool, account_id, &access.app).await?;
+            let now = state.now_ms();
+            let mut history: Vec<SubmissionOut> = repo::submissions::for_app(pool, account_id, &id)
+                .await?
+                .into_iter()
+                .map(|row| SubmissionOut::from_row(row, now))
+                .collect();
+            let in_review = history
+                .iter()
+                .position(|s| s.status == SubmissionStatus::InReview)
+                .map(|at| history.remove(at));
+            Ok(SubmitPageOut {
+                app,
+                missing: crate::domain::review::checklist(&snapshot),
+                in_review,
+                history,
+            })
+        }
+        .await,
+    )
+}
+
+/// Submits the app as it is now: refused while anything on the checklist
+/// is missing, while another version is in review, or for a published app
+/// (new versions of a live app are not built yet). The submitted copy is
+/// frozen, and so is the app's configuration until a decision or a
+/// withdrawal.
+#[server(endpoint = "submit_app")]
+pub async fn submit_app(
+    id: String,
+    #[server(flatten)] form: crate::domain::review::SubmitIn,
+) -> Result<(), AppError> {
+    use crate::domain::app::AppStatus;
+    use crate::domain::app_access::AppAction;
+    use crate::domain::review::{checklist, validate_submit};
+    use crate::server::change::Change;
+    use crate::server::repo::submissions::NewSubmission;
+    use crate::server::{app_access, context, repo, review};
+    context::finish(
+        async {
+            let access = app_access::require(&id, AppAction::Submit).await?;
+            let form = validate_submit(&form)?;
+            match access.app.status {
+                AppStatus::InReview => {
+                    return Err(AppError::refused(
+                        "This app is already in review: withdraw that submission to submit again.",
+                    ))
+                }
+                AppStatus::Published => {
+                    return Err(AppError::refused(
+                        "This app is published. Submitting a new version of a live app is not built yet.",
+                    ))
+                }
+                AppStatus::Draft | AppStatus::Rejected => {}
+            }
+            let state = context::state()?;
+            let snapshot =
+                review::snapshot_of(&state.db.pool, &access.user.account_id, &access.app).await?;
+            let missing = checklist(&snapshot);
+            if !missing.is_empty() {
+                return Err(AppError::refused(format!(
+                    "Not ready for review yet: {} missing, as listed on this page.",
+                    if missing.len() == 1 {
+                        "one thing is".to_owned()
+                    } else {
+                        format!("{} things are", missing.len())
+                    }
+                )));
+            }
+            let snapshot = serde_json::to_string(&snapshot).map_err(context::internal)?;
+            let now = state.now_ms();
+            let mut change = Change::begin(&state).await?;
+            let inserted = repo::submissions::insert(
+                &mut change,
+                NewSubmission {
+                    app_id: &id,
+                    snapshot: &snapshot,
+                    notes: &form.notes,
+                    test_plan: &form.test_plan,
+                    previous_status: access.app.status,
+                    submitted_by: &access.user.user_id,
+                    now,
+                },
+            )
+            .await?;
+            if !inserted {
+                return Err(AppError::refused(
+                    "Another version of this app is already in review.",
+                ));
+            }
+            repo::apps::set_status(&mut change, &id, AppStatus::InReview, now).await?;
+            change.commit().await?;
+            context::redirect(&format!("/apps/{id}/submit?submitted=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Takes the submission in review back: the app returns to the status it
+/// had and can be changed again.
+#[server(endpoint = "withdraw_submission")]
+pub async fn withdraw_submission(id: String) -> Result<(), AppError> {
+    use crate::domain::app_access::AppAction;
+    use crate::server::change::Change;
+    use crate::server::{app_access, context, repo};
+    context::finish(
+        async {
+            app_access::require(&id, AppAction::Submit).await?;
+            let state = context::state()?;
+            let now = state.now_ms();
+            let mut change = Change::begin(&state).await?;
+            let Some(previous) = repo::submissions::withdraw(&mut change, &id, now).await? else {
+                return Err(AppError::refused(
+                    "Nothing of this app is in review: it may have been decided just now.",
+                ));
+            };
+            repo::apps::set_status(&mut change, &id, previous, now).await?;
+            change.commit().await?;
+            context::redirect(&format!("/apps/{id}/submit?withdrawn=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The review queue: submissions in review, oldest first, optionally of
+/// one app type (`kind`, a stored name).
+#[server(endpoint = "review_queue")]
+pub async fn review_queue(kind: Option<String>) -> Result<Vec<SubmissionOut>, AppError> {
+    use crate::server::{context, repo, review};
+    context::finish(
+        async {
+            review::require_reviewer().await?;
+            let state = context::state()?;
+            let kind = kind.as_deref().and_then(AppKind::parse);
+            let now = state.now_ms();
+            Ok(repo::submissions::queue(&state.db.pool, kind)
+                .await?
+                .into_iter()
+                .map(|row| SubmissionOut::from_row(row, now))
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// One submission for its reviewer: the frozen copy, the developer's notes
+/// and test plan, and the app's earlier submissions with their decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewOut {
+    pub submission: SubmissionOut,
+    pub snapshot: Snapshot,
+    /// The caller holds the claim.
+    pub claimed_by_me: bool,
+    pub earlier: Vec<SubmissionOut>,
+}
+
+/// The review page's data.
+#[server(endpoint = "review_submission")]
+pub async fn review_submission(submission_id: String) -> Result<ReviewOut, AppError> {
+    use crate::server::{context, repo, review};
+    context::finish(
+        async {
+            let reviewer = review::require_reviewer().await?;
+            let state = context::state()?;
+            let pool = &state.db.pool;
+            let row = repo::submissions::find(pool, &submission_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let now = state.now_ms();
+            let snapshot: Snapshot =
+                serde_json::from_str(&row.snapshot).map_err(context::internal)?;
+            let claimed_by_me = row.claimed_by.as_deref() == Some(reviewer.user_id.as_str())
+                && row.claim_expires_at.is_some_and(|until| until > now);
+            let earlier = repo::submissions::earlier(pool, &row.app_id, row.version)
+                .await?
+                .into_iter()
+                .map(|r| SubmissionOut::from_row(r, now))
+                .collect();
+            Ok(ReviewOut {
+                submission: SubmissionOut::from_row(row, now),
+                snapshot,
+                claimed_by_me,
+                earlier,
+            })
+        }
+        .await,
+    )
+}
+
+/// Claims a submission for `domain::review::CLAIM_MS`, so that no other
+/// reviewer decides on it meanwhile; refused while another reviewer's
+/// claim lasts.
+#[server(endpoint = "claim_submission")]
+pub async fn claim_submission(submission_id: String) -> Result<(), AppError> {
+    use crate::domain::review::CLAIM_MS;
+    use crate::server::{context, repo, review};
+    context::finish(
+        async {
+            let reviewer = review::require_reviewer().await?;
+            let state = context::state()?;
+            let pool = &state.db.pool;
+            let now = state.now_ms();
+            if !repo::submissions::claim(
+                pool,
+                &submission_id,
+                &reviewer.user_id,
+                now,
+                now + CLAIM_MS,
+            )
+            .await?
+            {
+                return Err(why_not(&submission_id).await?);
+            }
+            context::redirect(&format!("/review/{submission_id}"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Approves or rejects a submission. Exactly one decision is recorded: a
+/// second reviewer deciding at the same moment is told who decided.
+/// Approval publishes the app (its production credentials work from now
+/// on); rejection sends it back to its developers with the note.
+#[server(endpoint = "decide_submission")]
+pub async fn decide_submission(
+    #[server(flatten)] form: crate::domain::review::DecisionIn,
+) -> Result<(), AppError> {
+    use crate::domain::app::AppStatus;
+    use crate::domain::review::{validate_decision, Decision};
+    use crate::server::change::Change;
+    use crate::server::{context, repo, review};
+    context::finish(
+        async {
+            let reviewer = review::require_reviewer().await?;
+            let (decision, note) = validate_decision(&form)?;
+            let (submission, app) = match decision {
+                Decision::Approve => (SubmissionStatus::Approved, AppStatus::Published),
+                Decision::Reject => (SubmissionStatus::Rejected, AppStatus::Rejected),
+            };
+            let state = context::state()?;
+            let now = state.now_ms();
+            let mut change = Change::begin(&state).await?;
+            let decided = repo::submissions::decide(
+                &mut change,
+                &form.submission_id,
+                &reviewer.user_id,
+                submission,
+                &note,
+                now,
+            )
+            .await?;
+            let Some(app_id) = decided else {
+                drop(change);
+                return Err(why_not(&form.submission_id).await?);
+            };
+            repo::apps::set_status(&mut change, &app_id, app, now).await?;
+            change.commit().await?;
+            context::redirect("/review?decided=1");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Why a claim or a decision on `submission_id` was not recorded.
+#[cfg(feature = "ssr")]
+async fn why_not(submission_id: &str) -> Result<AppError, AppError> {
+    use crate::server::{context, repo};
+    let state = context::state()?;
+    let row = repo::submissions::find(&state.db.pool, submission_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(AppError::refused(match row.status {
+        SubmissionStatus::InReview => format!(
+            "{} is reviewing this submission: their claim lasts until {} UTC.",
+            row.claimed_by_name
+                .unwrap_or_else(|| "Another reviewer".into()),
+            crate::domain::time::iso(row.claim_expires_at.unwrap_or_default())
+        ),
+        SubmissionStatus::Withdrawn => "The developer withdrew this submission.".to_owned(),
+        decided => format!(
+            "{} already decided: {}.",
+            row.decided_by_name
+                .unwrap_or_else(|| "Another reviewer".into()),
+            decided.label().to_lowercase()
+        ),
+    }))
+}

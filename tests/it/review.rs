@@ -1,0 +1,454 @@
+//! Submitting a Marketplace app for review and deciding on it: the
+//! checklist the server enforces, the frozen configuration, withdrawal,
+//! the reviewers-only queue with claims, exactly one decision, and what
+//! approval and rejection do to production credentials.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use portico::domain::media::fixtures;
+
+use crate::oauth::{basic, post_oauth};
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+on_both_databases!(
+    an_incomplete_app_is_refused_with_the_checklist,
+    a_complete_app_is_submitted_frozen_and_withdrawn,
+    reviewers_only_see_the_queue_and_decide,
+    two_reviewers_deciding_at_once_record_one_decision,
+    approval_opens_production_credentials_and_rejection_keeps_them_shut,
+);
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A user-managed Marketplace app with nothing but its name.
+async fn bare_app(app: &TestApp, email: &str) -> (String, String) {
+    app.developer_with_app(email, "marketplace.user_managed")
+        .await
+}
+
+/// Fills in everything the checklist asks for.
+async fn complete(app: &TestApp, cookie: &str, id: &str) {
+    app.call(
+        "update_information",
+        &[
+            ("id", id),
+            ("name", &format!("Complete {id}")),
+            ("short_description", "Takes notes in meetings."),
+            ("long_description", "It listens; it writes the notes."),
+            ("contact_name", "Lin"),
+            ("contact_email", "lin@example.com"),
+            ("privacy_url", "https://example.com/privacy"),
+            ("support_url", "https://example.com/support"),
+            ("configure_url", ""),
+            ("categories[0]", "productivity"),
+        ],
+        Some(cookie),
+    )
+    .await
+    .assert_done();
+    app.call(
+        "save_redirects",
+        &[
+            ("id", id),
+            ("development_redirect_url", "http://localhost:4000/cb"),
+            ("production_redirect_url", "https://app.example.com/cb"),
+            ("allow_list", ""),
+            ("strict_mode", "on"),
+        ],
+        Some(cookie),
+    )
+    .await
+    .assert_done();
+    app.call(
+        "save_scopes",
+        &[("id", id), ("scopes[0]", "user:read")],
+        Some(cookie),
+    )
+    .await
+    .assert_done();
+    let boundary = "----review-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&fixtures::png(1200, 780));
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let res = app
+        .send(
+            Request::post(format!("/apps/{id}/media"))
+                .header(
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header(header::ACCEPT, "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+}
+
+async fn submit_page(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
+    let res = app.call("submit_page", &[("id", id)], Some(cookie)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()
+}
+
+async fn submit(app: &TestApp, cookie: &str, id: &str) -> crate::support::TestResponse {
+    app.call(
+        "submit_app",
+        &[
+            ("id", id),
+            ("notes", "Try the meeting summary."),
+            ("test_plan", "Sign in as test@example.com / hunter22."),
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
+async fn status(app: &TestApp, cookie: &str, id: &str) -> String {
+    let res = app.call("app_detail", &[("id", id)], Some(cookie)).await;
+    res.json()["status"].as_str().unwrap().to_owned()
+}
+
+/// A reviewer's session.
+async fn reviewer(app: &TestApp, email: &str) -> String {
+    let cookie = app.sign_up(email, "Rae Viewer", PASSWORD).await;
+    portico::server::auth::accounts::ensure_reviewer(&app.state, email, "ignored", PASSWORD)
+        .await
+        .unwrap();
+    cookie
+}
+
+/// A complete app, submitted; returns (developer cookie, app id,
+/// submission id).
+async fn submitted(app: &TestApp, email: &str) -> (String, String, String) {
+    let (cookie, id) = bare_app(app, email).await;
+    complete(app, &cookie, &id).await;
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    (cookie, id, submission)
+}
+
+/// The checklist names each missing part with its page; the server refuses
+/// the submission while anything is missing, whatever the form says.
+async fn an_incomplete_app_is_refused_with_the_checklist(app: &TestApp) {
+    let (cookie, id) = bare_app(app, "incomplete@example.com").await;
+    let page = submit_page(app, &cookie, &id).await;
+    let missing = page["missing"].as_array().unwrap();
+    let pages: Vec<&str> = missing
+        .iter()
+        .map(|m| m["page"].as_str().unwrap())
+        .collect();
+    assert!(pages.contains(&"credentials"), "{pages:?}");
+    assert!(pages.contains(&"scopes"), "{pages:?}");
+    assert!(pages.contains(&"information"), "{pages:?}");
+    let res = submit(app, &cookie, &id).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("Not ready for review"), "{}", res.body);
+    assert_eq!(status(app, &cookie, &id).await, "draft");
+
+    // A private app is not reviewed at all.
+    let (private, private_id) = app
+        .developer_with_app("private-review@example.com", "private.account_level")
+        .await;
+    let page = submit_page(app, &private, &private_id).await;
+    assert!(page["missing"][0]["what"]
+        .as_str()
+        .unwrap()
+        .contains("Only Marketplace apps"));
+}
+
+/// Submitting freezes what the reviewer looks at: edits are refused until
+/// the developer withdraws, which restores the app's status.
+async fn a_complete_app_is_submitted_frozen_and_withdrawn(app: &TestApp) {
+    let (cookie, id) = bare_app(app, "complete@example.com").await;
+    complete(app, &cookie, &id).await;
+    assert_eq!(
+        submit_page(app, &cookie, &id).await["missing"],
+        serde_json::json!([])
+    );
+    // Text that is not plain is refused beside its field.
+    let res = app
+        .call(
+            "submit_app",
+            &[("id", &id), ("notes", "a\u{7}b"), ("test_plan", "")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(res.json()["fields"][0][0], "notes");
+
+    submit(app, &cookie, &id).await.assert_done();
+    assert_eq!(status(app, &cookie, &id).await, "in_review");
+    let page = submit_page(app, &cookie, &id).await;
+    assert_eq!(page["in_review"]["version"], 1);
+    assert_eq!(
+        page["in_review"]["test_plan"],
+        "Sign in as test@example.com / hunter22."
+    );
+
+    let again = submit(app, &cookie, &id).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("already in review"), "{}", again.body);
+    let edit = app
+        .call(
+            "save_scopes",
+            &[("id", &id), ("scopes[0]", "meeting:read")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::CONFLICT, "{}", edit.body);
+    assert!(edit.body.contains("frozen"), "{}", edit.body);
+    // Work that does not change what is reviewed goes on.
+    let res = app
+        .call(
+            "generate_secret",
+            &[("id", &id), ("environment", "development")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    app.call("withdraw_submission", &[("id", &id)], Some(&cookie))
+        .await
+        .assert_done();
+    assert_eq!(status(app, &cookie, &id).await, "draft");
+    let page = submit_page(app, &cookie, &id).await;
+    assert!(page["in_review"].is_null());
+    assert_eq!(page["history"][0]["status"], "withdrawn");
+    app.call(
+        "save_scopes",
+        &[("id", &id), ("scopes[0]", "meeting:read")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    // The next submission is version 2.
+    submit(app, &cookie, &id).await.assert_done();
+    assert_eq!(
+        submit_page(app, &cookie, &id).await["in_review"]["version"],
+        2
+    );
+}
+
+/// Everyone but a reviewer is refused every reviewer function; a reviewer
+/// sees submissions of every account, oldest first, filtered by type.
+async fn reviewers_only_see_the_queue_and_decide(app: &TestApp) {
+    let (developer, _, first) = submitted(app, "queue-one@example.com").await;
+    app.clock.advance_ms(60_000);
+    let (_, _, second) = submitted(app, "queue-two@example.com").await;
+    let body = [
+        ("submission_id", first.as_str()),
+        ("decision", "approve"),
+        ("note", ""),
+    ];
+    for name in [
+        "review_queue",
+        "review_submission",
+        "claim_submission",
+        "decide_submission",
+    ] {
+        let res = app.call(name, &body, Some(&developer)).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{name}: {}", res.body);
+        let res = app.call(name, &body, None).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{name}: {}", res.body);
+    }
+    assert_eq!(
+        app.get("/review", Some(&developer)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    let rae = reviewer(app, "rae@example.com").await;
+    let queue = app.call("review_queue", &[], Some(&rae)).await.json();
+    let ids: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [first.as_str(), second.as_str()], "oldest first");
+    let bots = app
+        .call("review_queue", &[("kind", "chat_bot")], Some(&rae))
+        .await
+        .json();
+    assert_eq!(bots, serde_json::json!([]));
+
+    let page = app
+        .call(
+            "review_submission",
+            &[("submission_id", &first)],
+            Some(&rae),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = page.json();
+    assert_eq!(page["snapshot"]["scopes"], serde_json::json!(["user:read"]));
+    assert_eq!(page["submission"]["notes"], "Try the meeting summary.");
+    let html = app.get(&format!("/review/{first}"), Some(&rae)).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("Record decision"), "{}", html.body);
+
+    // A rejection needs a note; with one, the developer sees it.
+    let res = app
+        .call(
+            "decide_submission",
+            &[
+                ("submission_id", &first),
+                ("decision", "reject"),
+                ("note", ""),
+            ],
+            Some(&rae),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    app.call(
+        "decide_submission",
+        &[
+            ("submission_id", &first),
+            ("decision", "reject"),
+            ("note", "Add a <b>support</b> page."),
+        ],
+        Some(&rae),
+    )
+    .await
+    .assert_done();
+    let queue = app.call("review_queue", &[], Some(&rae)).await.json();
+    assert_eq!(queue.as_array().unwrap().len(), 1);
+    let id = page["submission"]["app_id"].as_str().unwrap();
+    let mine = submit_page(app, &developer, id).await;
+    assert_eq!(mine["history"][0]["status"], "rejected");
+    assert_eq!(
+        mine["history"][0]["decision_note"],
+        "Add a <b>support</b> page."
+    );
+    let html = app
+        .get(&format!("/apps/{id}/submit"), Some(&developer))
+        .await;
+    assert!(
+        html.body.contains("Add a &lt;b&gt;support&lt;/b&gt; page."),
+        "the note is text: {}",
+        html.body
+    );
+}
+
+/// Two reviewers: a live claim keeps the other out, and of two decisions
+/// at the same moment exactly one is recorded; the other is told why.
+async fn two_reviewers_deciding_at_once_record_one_decision(app: &TestApp) {
+    let (_, _, submission) = submitted(app, "race@example.com").await;
+    let rae = reviewer(app, "rae-race@example.com").await;
+    let sam = reviewer(app, "sam-race@example.com").await;
+    app.call(
+        "claim_submission",
+        &[("submission_id", &submission)],
+        Some(&rae),
+    )
+    .await
+    .assert_done();
+    let res = app
+        .call(
+            "claim_submission",
+            &[("submission_id", &submission)],
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("Rae Viewer is reviewing"), "{}", res.body);
+    let res = app
+        .call(
+            "decide_submission",
+            &[("submission_id", &submission), ("decision", "approve")],
+            Some(&sam),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+
+    // Unclaimed, both decide at once.
+    let (_, _, open) = submitted(app, "race-two@example.com").await;
+    let form = |decision: &'static str| {
+        [
+            ("submission_id", open.clone()),
+            ("decision", decision.to_owned()),
+            ("note", "Looked at it.".to_owned()),
+        ]
+    };
+    let (a, b) = (form("approve"), form("reject"));
+    let a: Vec<(&str, &str)> = a.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let b: Vec<(&str, &str)> = b.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (one, two) = tokio::join!(
+        app.call("decide_submission", &a, Some(&rae)),
+        app.call("decide_submission", &b, Some(&sam)),
+    );
+    let ok = [&one, &two]
+        .iter()
+        .filter(|r| r.status == StatusCode::OK)
+        .count();
+    assert_eq!(ok, 1, "{} / {}", one.body, two.body);
+    let refused = if one.status == StatusCode::OK {
+        &two
+    } else {
+        &one
+    };
+    assert!(refused.body.contains("already decided"), "{}", refused.body);
+}
+
+/// Production credentials of an app work only once it is approved; a
+/// rejected app's never do.
+async fn approval_opens_production_credentials_and_rejection_keeps_them_shut(app: &TestApp) {
+    let rae = reviewer(app, "rae-prod@example.com").await;
+    let introspect = |client_id: String, secret: String| async move {
+        post_oauth(
+            app,
+            "/oauth/introspect",
+            &[("token", "none")],
+            Some(&basic(&client_id, &secret)),
+        )
+        .await
+        .status
+    };
+    for (email, decision, works) in [
+        ("approved@example.com", "approve", StatusCode::OK),
+        ("rejected@example.com", "reject", StatusCode::UNAUTHORIZED),
+    ] {
+        let (cookie, id, submission) = submitted(app, email).await;
+        let made = app
+            .call(
+                "generate_secret",
+                &[("id", &id), ("environment", "production")],
+                Some(&cookie),
+            )
+            .await
+            .json();
+        let client_id = made["client_id"].as_str().unwrap().to_owned();
+        let secret = made["client_secret"].as_str().unwrap().to_owned();
+        assert_eq!(
+            introspect(client_id.clone(), secret.clone()).await,
+            StatusCode::UNAUTHORIZED,
+            "in review"
+        );
+        app.call(
+            "decide_submission",
+            &[
+                ("submission_id", &submission),
+                ("decision", decision),
+                ("note", "Reviewed."),
+            ],
+            Some(&rae),
+        )
+        .await
+        .assert_done();
+        assert_eq!(introspect(client_id, secret).await, works, "{decision}");
+        let expected = if decision == "approve" {
+            "published"
+        } else {
+            "rejected"
+        };
+        assert_eq!(status(app, &cookie, &id).await, expected);
+    }
+}
