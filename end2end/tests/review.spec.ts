@@ -1,0 +1,87 @@
+import { REVIEWER } from "../playwright.config";
+import { expect, hydrated, openNewAppInformation, signIn, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
+import { png } from "./images";
+
+test("a developer completes the checklist and submits; a reviewer rejects with a note the developer reads", async ({ page }, info) => {
+  const developer = uniqueEmail("submitter", info);
+  await signUp(page, info, developer, "Submitter");
+  await expect(page.getByRole("heading", { name: "Welcome back, Submitter" })).toBeVisible();
+  const name = `Reviewed ${info.project.name} ${Date.now()}`;
+  await openNewAppInformation(page, info, "marketplace.user_managed", name);
+  const appUrl = new URL(page.url()).pathname.replace(/\/information$/, "");
+  const sections = page.getByRole("navigation", { name: "App sections" });
+
+  // The checklist names what is missing, each with a link to fix it.
+  await sections.getByRole("link", { name: "Submit" }).click();
+  await expect(page.getByRole("heading", { name: "Submit for review" })).toBeVisible();
+  await expect(sections.getByRole("link", { name: "Submit" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByRole("button", { name: "Submit for review" })).toHaveCount(0);
+  await page.getByRole("link", { name: "A short description." }).click();
+  await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
+  await waitForHydration(page, info);
+
+  await page.getByLabel("Short description").fill("Notes that write themselves.");
+  await page.getByLabel("Long description").fill("It listens.\nIt writes.");
+  await page.getByLabel("Contact name").fill("Sub Mitter");
+  await page.getByLabel("Contact email").fill("sub@example.com");
+  await page.getByLabel("Privacy policy URL").fill("https://acme.example/privacy");
+  await page.getByLabel("Support URL").fill("https://acme.example/help");
+  await page.getByLabel("Productivity").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+  await page.getByLabel("Add a preview image").setInputFiles({ name: "shot.png", mimeType: "image/png", buffer: png(1200, 780) });
+  if (!hydrated(info)) await page.getByRole("button", { name: "Upload image" }).click();
+  await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
+
+  await page.goto(`${appUrl}/credentials`);
+  await waitForHydration(page, info);
+  await page.getByLabel("Production redirect URL").fill("https://acme.example/oauth/callback");
+  await page.getByRole("button", { name: "Save redirect settings" }).click();
+  await expect(page.getByText("Redirect settings saved.")).toBeVisible();
+  await page.goto(`${appUrl}/scopes`);
+  await waitForHydration(page, info);
+  await page.getByRole("checkbox", { name: /^user:read / }).check();
+  await page.getByRole("button", { name: "Save scopes" }).click();
+  await expect(page.getByText("Scopes saved.")).toBeVisible();
+
+  // Nothing is missing now: notes, a test plan, Submit.
+  await page.goto(`${appUrl}/submit`);
+  await waitForHydration(page, info);
+  await expect(page.getByText("Everything a review needs is here.")).toBeVisible();
+  await page.getByLabel("Test plan (optional)").fill("Sign in as test@example.com.");
+  await page.getByRole("button", { name: "Submit for review" }).click();
+  await expect(page.getByRole("status")).toContainText("Submitted.");
+  await expect(page.getByRole("heading", { name: "In review" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Withdraw submission" })).toBeVisible();
+
+  // The reviewer finds it in the queue, claims it and rejects it.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, info, REVIEWER.email, REVIEWER.password);
+  await page.goto("/review");
+  await waitForHydration(page, info);
+  await page.getByRole("link", { name: `${name} (version 1)` }).click();
+  await expect(page.getByRole("heading", { name: `${name} — version 1` })).toBeVisible();
+  await expect(page.getByText("Sign in as test@example.com.")).toBeVisible();
+  await page.getByRole("button", { name: "Claim for review" }).click();
+  await expect(page.getByText("You are reviewing this submission.")).toBeVisible();
+  await waitForHydration(page, info);
+
+  // A rejection without a note is refused beside the note, the choice kept.
+  await page.getByLabel("Reject: send it back with a note").check();
+  await page.getByRole("button", { name: "Record decision" }).click();
+  await expect(page.getByText("Say what the developer must change: it is all they see.")).toBeVisible();
+  await expect(page.getByLabel("Reject: send it back with a note")).toBeChecked();
+  await waitForHydration(page, info);
+  await page.getByLabel("Note to the developer").fill("Add a <b>support</b> page.");
+  await page.getByRole("button", { name: "Record decision" }).click();
+  await expect(page.getByRole("status")).toHaveText("Decision recorded.");
+  await expect(page.getByRole("link", { name: `${name} (version 1)` })).toHaveCount(0);
+
+  // The developer sees the decision and the note, as text.
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, info, developer);
+  await page.goto(`${appUrl}/submit`);
+  await expect(page.getByRole("heading", { name: "Earlier submissions" })).toBeVisible();
+  await expect(page.getByText("Rejected", { exact: true })).toBeVisible();
+  await expect(page.getByText("Add a <b>support</b> page.")).toBeVisible();
+});
