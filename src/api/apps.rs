@@ -275,14 +275,19 @@ pub async fn update_information(
                 categories: categories.unwrap_or_default(),
             });
             let mut change = crate::server::change::Change::begin(&state).await?;
-            repo::apps::update_information(
+            if !repo::apps::update_information(
                 &mut change,
                 &user.account_id,
                 &id,
                 &patch,
                 state.now_ms(),
             )
-            .await?;
+            .await?
+            {
+                return Err(AppError::refused(
+                    crate::domain::app_access::IN_REVIEW_REFUSAL,
+                ));
+            }
             if let Some(name) = patch.name.as_deref().filter(|n| *n != app.name) {
                 // In a savepoint: on PostgreSQL a unique violation ends the
                 // transaction, and the valid fields are still to be saved.

@@ -262,7 +262,11 @@ pub async fn save_redirects(
             let state = context::state()?;
             let mut change = crate::server::change::Change::begin(&state).await?;
             repo::oauth::save_redirects(&mut change, &id, &valid).await?;
-            repo::apps::touch(&mut change, &id, state.now_ms()).await?;
+            if !repo::apps::touch(&mut change, &id, state.now_ms()).await? {
+                return Err(AppError::refused(
+                    crate::domain::app_access::IN_REVIEW_REFUSAL,
+                ));
+            }
             change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/credentials?saved=redirects"));
@@ -280,7 +284,7 @@ pub async fn generate_publishable_url(id: String) -> Result<String, AppError> {
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            let app = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
+            let app = oauth_app(&id, crate::domain::app_access::AppAction::Develop).await?;
             let state = context::state()?;
             let pool = &state.db.pool;
             let settings = repo::oauth::settings(pool, &id).await?;
@@ -366,7 +370,11 @@ pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), 
             let state = context::state()?;
             let mut change = crate::server::change::Change::begin(&state).await?;
             repo::oauth::save_scopes(&mut change, &id, &scope_list(&scopes)).await?;
-            repo::apps::touch(&mut change, &id, state.now_ms()).await?;
+            if !repo::apps::touch(&mut change, &id, state.now_ms()).await? {
+                return Err(AppError::refused(
+                    crate::domain::app_access::IN_REVIEW_REFUSAL,
+                ));
+            }
             change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/scopes?saved=1"));

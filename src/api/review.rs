@@ -136,6 +136,15 @@ pub async fn submit_app(
                 AppStatus::Draft | AppStatus::Rejected => {}
             }
             let state = context::state()?;
+            let now = state.now_ms();
+            // The app's row first: edits wait from here on (and one that
+            // slipped in before the check is refused by its own write).
+            let mut change = Change::begin(&state).await?;
+            if !repo::apps::begin_review(&mut change, &id, now).await? {
+                return Err(AppError::refused(
+                    "Another version of this app is already in review.",
+                ));
+            }
             let snapshot =
                 review::snapshot_of(&state.db.pool, &access.user.account_id, &access.app).await?;
             let missing = checklist(&snapshot);
@@ -150,8 +159,6 @@ pub async fn submit_app(
                 )));
             }
             let snapshot = serde_json::to_string(&snapshot).map_err(context::internal)?;
-            let now = state.now_ms();
-            let mut change = Change::begin(&state).await?;
             let inserted = repo::submissions::insert(
                 &mut change,
                 NewSubmission {
@@ -170,7 +177,6 @@ pub async fn submit_app(
                     "Another version of this app is already in review.",
                 ));
             }
-            repo::apps::set_status(&mut change, &id, AppStatus::InReview, now).await?;
             change.commit().await?;
             context::redirect(&format!("/apps/{id}/submit?submitted=1"));
             Ok(())
@@ -293,7 +299,7 @@ pub async fn claim_submission(submission_id: String) -> Result<(), AppError> {
             )
             .await?
             {
-                return Err(why_not(&submission_id).await?);
+                return Err(why_not(&submission_id, &reviewer.user_id).await?);
             }
             context::redirect(&format!("/review/{submission_id}"));
             Ok(())
@@ -336,7 +342,7 @@ pub async fn decide_submission(
             .await?;
             let Some(app_id) = decided else {
                 drop(change);
-                return Err(why_not(&form.submission_id).await?);
+                return Err(why_not(&form.submission_id, &reviewer.user_id).await?);
             };
             repo::apps::set_status(&mut change, &app_id, app, now).await?;
             change.commit().await?;
@@ -349,9 +355,14 @@ pub async fn decide_submission(
 
 /// Why a claim or a decision on `submission_id` was not recorded.
 #[cfg(feature = "ssr")]
-async fn why_not(submission_id: &str) -> Result<AppError, AppError> {
+async fn why_not(submission_id: &str, reviewer: &str) -> Result<AppError, AppError> {
     use crate::server::{context, repo};
     let state = context::state()?;
+    if repo::submissions::is_own(&state.db.pool, submission_id, reviewer).await? {
+        return Ok(AppError::forbidden(
+            "You belong to this app's account: another reviewer must review it.",
+        ));
+    }
     let row = repo::submissions::find(&state.db.pool, submission_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -38,6 +38,8 @@ enum UploadError {
     NotFound,
     /// The user may not change this app (the reason, for them).
     NotAllowed(AppError),
+    /// Not now (the app is in review), with the reason.
+    Refused(AppError),
     /// The file was refused; `field` is the form field it came in.
     Problem {
         field: &'static str,
@@ -109,6 +111,7 @@ async fn store_upload(
         .map_err(|e| match e {
             AppError::NotFound => UploadError::NotFound,
             e @ AppError::Forbidden { .. } => UploadError::NotAllowed(e),
+            e @ AppError::Refused { .. } => UploadError::Refused(e),
             e => UploadError::Internal(internal(headers, e)),
         })?;
     let (kind, bytes) = loop {
@@ -239,6 +242,7 @@ impl UploadError {
             UploadError::Unauthenticated => (StatusCode::UNAUTHORIZED, AppError::Unauthenticated),
             UploadError::NotFound => (StatusCode::NOT_FOUND, AppError::NotFound),
             UploadError::NotAllowed(err) => (StatusCode::FORBIDDEN, err),
+            UploadError::Refused(err) => (StatusCode::CONFLICT, err),
             UploadError::Missing => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::field("image", "Choose a file to upload."),

@@ -67,6 +67,12 @@ async fn complete(app: &TestApp, cookie: &str, id: &str) {
     )
     .await
     .assert_done();
+    let res = upload_image(app, cookie, id).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+}
+
+/// Uploads a valid preview image as the page's script does.
+async fn upload_image(app: &TestApp, cookie: &str, id: &str) -> crate::support::TestResponse {
     let boundary = "----review-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\
@@ -75,21 +81,19 @@ async fn complete(app: &TestApp, cookie: &str, id: &str) {
     .into_bytes();
     body.extend_from_slice(&fixtures::png(1200, 780));
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let res = app
-        .send(
-            Request::post(format!("/apps/{id}/media"))
-                .header(
-                    header::CONTENT_TYPE,
-                    format!("multipart/form-data; boundary={boundary}"),
-                )
-                .header(header::ACCEPT, "application/json")
-                .header("sec-fetch-site", "same-origin")
-                .header(header::COOKIE, cookie)
-                .body(Body::from(body))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    app.send(
+        Request::post(format!("/apps/{id}/media"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::ACCEPT, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
 }
 
 async fn submit_page(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
@@ -206,6 +210,9 @@ async fn a_complete_app_is_submitted_frozen_and_withdrawn(app: &TestApp) {
         .await;
     assert_eq!(edit.status, StatusCode::CONFLICT, "{}", edit.body);
     assert!(edit.body.contains("frozen"), "{}", edit.body);
+    let upload = upload_image(app, &cookie, &id).await;
+    assert_eq!(upload.status, StatusCode::CONFLICT, "{}", upload.body);
+    assert!(upload.body.contains("frozen"), "{}", upload.body);
     // Work that does not change what is reviewed goes on.
     let res = app
         .call(
@@ -243,7 +250,25 @@ async fn a_complete_app_is_submitted_frozen_and_withdrawn(app: &TestApp) {
 async fn reviewers_only_see_the_queue_and_decide(app: &TestApp) {
     let (developer, _, first) = submitted(app, "queue-one@example.com").await;
     app.clock.advance_ms(60_000);
-    let (_, _, second) = submitted(app, "queue-two@example.com").await;
+    let (second_developer, _, second) = submitted(app, "queue-two@example.com").await;
+    // A reviewer never decides on their own account's app.
+    portico::server::auth::accounts::ensure_reviewer(
+        &app.state,
+        "queue-two@example.com",
+        "ignored",
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let own = app
+        .call(
+            "decide_submission",
+            &[("submission_id", second.as_str()), ("decision", "approve")],
+            Some(&second_developer),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN, "{}", own.body);
+    assert!(own.body.contains("another reviewer"), "{}", own.body);
     let body = [
         ("submission_id", first.as_str()),
         ("decision", "approve"),

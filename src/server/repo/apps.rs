@@ -105,15 +105,16 @@ pub async fn information(
 }
 
 /// Saves the listing fields that are `Some`, leaving the others as they
-/// are, in one statement (each field is saved whole or not at all).
+/// are, in one statement (each field is saved whole or not at all). False
+/// when the app went into review since the caller's check (frozen then).
 pub async fn update_information(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     id: &str,
     patch: &crate::domain::listing::InformationPatch,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE apps SET \
            short_description = COALESCE($1, short_description), \
            long_description = COALESCE($2, long_description), \
@@ -124,7 +125,7 @@ pub async fn update_information(
            configure_url = COALESCE($7, configure_url), \
            categories = COALESCE($8, categories), \
            updated_at = $9 \
-         WHERE id = $10 AND account_id = $11",
+         WHERE id = $10 AND account_id = $11 AND status <> 'in_review'",
     )
     .bind(patch.short_description.clone())
     .bind(patch.long_description.clone())
@@ -139,7 +140,7 @@ pub async fn update_information(
     .bind(account_id)
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Renames an app; a name another app has fails with a unique violation.
@@ -160,6 +161,26 @@ pub async fn rename(
     Ok(())
 }
 
+/// Puts a draft or rejected app into review, first thing in the
+/// submission's transaction: this locks its row (PostgreSQL) or takes the
+/// write lock (SQLite), so no edit lands between the snapshot and the
+/// submission. False when the app is in review or published.
+pub async fn begin_review(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE apps SET status = 'in_review', updated_at = $1 \
+         WHERE id = $2 AND status IN ('draft', 'rejected')",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Moves an app to `status` (submission, withdrawal, a decision).
 pub async fn set_status(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -176,16 +197,19 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Records that the app changed now (its "last change" on My apps).
+/// Records that the app changed now (its "last change" on My apps), in
+/// the change's transaction: false when the app went into review since
+/// the caller's check (its configuration is frozen then).
 pub async fn touch(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND status <> 'in_review'")
+            .bind(now)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -49,14 +49,17 @@ pub enum Inserted {
 
 /// Marks the app changed, first thing in a transaction: this locks its row
 /// (PostgreSQL) or takes the write lock (SQLite), so changes to one app's
-/// media run one after the other. False when the account has no such app.
+/// media run one after the other. False when the account has no such app,
+/// or it went into review since the caller's check (frozen then).
 async fn touch_app(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     app_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let touched = sqlx::query("UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3")
+    let touched = sqlx::query(
+        "UPDATE apps SET updated_at = $1 WHERE id = $2 AND account_id = $3 AND status <> 'in_review'",
+    )
         .bind(now)
         .bind(app_id)
         .bind(account_id)

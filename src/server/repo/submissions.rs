@@ -153,6 +153,20 @@ pub async fn earlier(
     .await
 }
 
+/// Whether `user_id` belongs to the account of the submission's app (a
+/// reviewer never reviews their own account's apps).
+pub async fn is_own(pool: &AnyPool, id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM submissions s JOIN apps a ON a.id = s.app_id \
+         JOIN memberships m ON m.account_id = a.account_id WHERE s.id = $1 AND m.user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_one(pool)
+    .await?
+        > 0)
+}
+
 /// `reviewer` claims a submission in review until `until`, unless another
 /// reviewer's claim is still live; `false` then (or when it is decided).
 pub async fn claim(
@@ -165,7 +179,9 @@ pub async fn claim(
     let done = sqlx::query(
         "UPDATE submissions SET claimed_by = $1, claim_expires_at = $2 \
          WHERE id = $3 AND status = 'in_review' \
-           AND (claimed_by IS NULL OR claimed_by = $1 OR claim_expires_at <= $4)",
+           AND (claimed_by IS NULL OR claimed_by = $1 OR claim_expires_at <= $4) \
+           AND NOT EXISTS (SELECT 1 FROM apps a JOIN memberships m ON m.account_id = a.account_id \
+                           WHERE a.id = submissions.app_id AND m.user_id = $1)",
     )
     .bind(reviewer)
     .bind(until)
@@ -177,7 +193,8 @@ pub async fn claim(
 }
 
 /// Records `reviewer`'s decision on a submission still in review that no
-/// other reviewer holds a live claim on; returns its app, or `None` when
+/// other reviewer holds a live claim on, of an app outside the
+/// reviewer's own accounts; returns its app, or `None` when
 /// the decision was not recorded (decided already, withdrawn, claimed).
 pub async fn decide(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -191,6 +208,8 @@ pub async fn decide(
         "UPDATE submissions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
          WHERE id = $5 AND status = 'in_review' \
            AND (claimed_by IS NULL OR claimed_by = $2 OR claim_expires_at <= $3) \
+           AND NOT EXISTS (SELECT 1 FROM apps a JOIN memberships m ON m.account_id = a.account_id \
+                           WHERE a.id = submissions.app_id AND m.user_id = $2) \
          RETURNING app_id",
     )
     .bind(status.as_str())
