@@ -212,6 +212,43 @@ pub async fn withdraw_submission(id: String) -> Result<(), AppError> {
     )
 }
 
+/// A private app is not reviewed: its managers activate it, which turns
+/// its production credentials on for its own account only (another
+/// account is refused at the consent page), or deactivate it again.
+#[server(endpoint = "set_private_app_active")]
+pub async fn set_private_app_active(id: String, active: String) -> Result<(), AppError> {
+    use crate::domain::app_access::AppAction;
+    use crate::server::change::Change;
+    use crate::server::{app_access, context, repo};
+    context::finish(
+        async {
+            let access = app_access::require(&id, AppAction::Submit).await?;
+            if access.app.marketplace != 0 {
+                return Err(AppError::refused(
+                    "A Marketplace app is published through review: submit it instead.",
+                ));
+            }
+            let active = active == "on";
+            let state = context::state()?;
+            let mut change = Change::begin(&state).await?;
+            if !repo::apps::set_private_active(&mut change, &id, active, state.now_ms()).await? {
+                return Err(AppError::refused(if active {
+                    "This app is already active."
+                } else {
+                    "This app is not active."
+                }));
+            }
+            change.commit().await?;
+            context::redirect(&format!(
+                "/apps/{id}/submit?{}=1",
+                if active { "activated" } else { "deactivated" }
+            ));
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// The review queue: submissions in review, oldest first, optionally of
 /// one app type (`kind`, a stored name).
 #[server(endpoint = "review_queue")]

@@ -217,7 +217,10 @@ pub const CACHED_COLUMNS: [(&str, &[&str]); 8] = [
         ],
     ),
     // Not `updated_at` or the listing: saving a description forgets nothing.
-    ("apps", &["id", "account_id", "name", "kind", "status"]),
+    (
+        "apps",
+        &["id", "account_id", "marketplace", "name", "kind", "status"],
+    ),
     (
         "app_oauth",
         &[

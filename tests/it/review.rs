@@ -17,6 +17,7 @@ on_both_databases!(
     reviewers_only_see_the_queue_and_decide,
     two_reviewers_deciding_at_once_record_one_decision,
     approval_opens_production_credentials_and_rejection_keeps_them_shut,
+    a_private_app_is_activated_for_its_own_account_only,
 );
 
 const PASSWORD: &str = "correct horse battery";
@@ -476,4 +477,114 @@ async fn approval_opens_production_credentials_and_rejection_keeps_them_shut(app
         };
         assert_eq!(status(app, &cookie, &id).await, expected);
     }
+}
+
+/// A private app skips review: Activate turns its production credentials
+/// on, for its own account only; Deactivate turns them off again.
+async fn a_private_app_is_activated_for_its_own_account_only(app: &TestApp) {
+    let (cookie, id) = app
+        .developer_with_app("private-active@example.com", "private.user_managed")
+        .await;
+    app.call(
+        "save_redirects",
+        &[
+            ("id", &id),
+            ("development_redirect_url", ""),
+            ("production_redirect_url", crate::oauth::REDIRECT),
+            ("allow_list", ""),
+            ("strict_mode", "on"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    app.call(
+        "save_scopes",
+        &[("id", &id), ("scopes[0]", "user:read")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    let made = app
+        .call(
+            "generate_secret",
+            &[("id", &id), ("environment", "production")],
+            Some(&cookie),
+        )
+        .await
+        .json();
+    let client_id = made["client_id"].as_str().unwrap().to_owned();
+    let secret = made["client_secret"].as_str().unwrap().to_owned();
+    let introspect = || async {
+        post_oauth(
+            app,
+            "/oauth/introspect",
+            &[("token", "none")],
+            Some(&basic(&client_id, &secret)),
+        )
+        .await
+        .status
+    };
+    assert_eq!(
+        introspect().await,
+        StatusCode::UNAUTHORIZED,
+        "not active yet"
+    );
+    // Marketplace apps are not activated: they are reviewed.
+    let (market, market_id) = bare_app(app, "market-active@example.com").await;
+    let res = app
+        .call(
+            "set_private_app_active",
+            &[("id", &market_id), ("active", "on")],
+            Some(&market),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+
+    app.call(
+        "set_private_app_active",
+        &[("id", &id), ("active", "on")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    assert_eq!(introspect().await, StatusCode::OK, "active");
+    assert_eq!(status(app, &cookie, &id).await, "published");
+    // Its own account installs it; another account is refused with a page.
+    let code = crate::oauth::authorize(app, &cookie, &client_id, None).await;
+    assert!(!code.is_empty());
+    let stranger = app
+        .sign_up("stranger-active@example.com", "Stranger", PASSWORD)
+        .await;
+    let query = crate::oauth::authorize_query(&client_id, crate::oauth::REDIRECT, None);
+    let pairs: Vec<(&str, &str)> = query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let page = app
+        .get(
+            &format!("/oauth/authorize?{}", crate::support::form_body(&pairs)),
+            Some(&stranger),
+        )
+        .await;
+    assert!(
+        page.body.contains("is a private app of"),
+        "{}: {}",
+        page.status,
+        page.body
+    );
+    assert!(
+        !page.body.contains("name=\"decision\""),
+        "no consent form: {}",
+        page.body
+    );
+
+    app.call(
+        "set_private_app_active",
+        &[("id", &id), ("active", "off")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    assert_eq!(introspect().await, StatusCode::UNAUTHORIZED, "deactivated");
 }

@@ -7,7 +7,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
-use crate::api::review::{submit_page, SubmissionOut, SubmitApp, WithdrawSubmission};
+use crate::api::review::{
+    submit_page, SetPrivateAppActive, SubmissionOut, SubmitApp, WithdrawSubmission,
+};
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
@@ -25,6 +27,8 @@ pub fn SubmitPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let submit = form_action::<SubmitApp>();
     let withdraw = form_action::<WithdrawSubmission>();
+    let activate = form_action::<SetPrivateAppActive>();
+    let activate_error = activate.error();
     let data = page_resource(id, submit_page);
     let error = submit.error();
     let withdraw_error = withdraw.error();
@@ -35,6 +39,10 @@ pub fn SubmitPage() -> impl IntoView {
             Some("Submitted. A reviewer will look at it; you'll see the decision here.")
         } else if query.get("withdrawn").is_some() {
             Some("Withdrawn. You can change the app and submit it again.")
+        } else if query.get("activated").is_some() {
+            Some("Activated: its production credentials work in your account.")
+        } else if query.get("deactivated").is_some() {
+            Some("Deactivated: its production credentials no longer work.")
         } else {
             None
         }
@@ -51,7 +59,34 @@ pub fn SubmitPage() -> impl IntoView {
                 let may_submit = app.role().may(AppAction::Submit);
                 let app_id = app.id.clone();
                 let nav = view! { <AppNav id=app.id.clone() name=app.name.clone() current="submit"/> };
-                let body = if let Some(current) = page.in_review.clone() {
+                let body = if !app.app_type.marketplace {
+                    let active = app.status == AppStatus::Published;
+                    view! {
+                        <section class="card">
+                            <h1>{if active { "Active in your account" } else { "Activate" }}</h1>
+                            <p>
+                                "A private app is not reviewed and never listed. Activating it turns its production "
+                                "credentials on for your own account only; another account is refused when it tries to install it."
+                            </p>
+                            <FormError error=activate_error/>
+                            {if may_submit {
+                                view! {
+                                    <PostForm action=activate attr:class="inline">
+                                        <input type="hidden" name="id" value=app_id.clone()/>
+                                        <input type="hidden" name="active" value=if active { "off" } else { "on" }/>
+                                        <button type="submit" class=if active { "btn danger" } else { "btn primary" }>
+                                            {if active { "Deactivate" } else { "Activate" }}
+                                        </button>
+                                    </PostForm>
+                                }
+                                .into_any()
+                            } else {
+                                view! { <p class="muted">"Only the app's creator and the account's owners and admins can activate it."</p> }.into_any()
+                            }}
+                        </section>
+                    }
+                    .into_any()
+                } else if let Some(current) = page.in_review.clone() {
                     view! {
                         <section class="card">
                             <h1>"In review"</h1>

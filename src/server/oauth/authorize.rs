@@ -181,6 +181,15 @@ pub fn check_user(checked: &CheckedClient, user: &SessionUser) -> Result<(), Ref
             client.app_name, client.publisher
         )));
     }
+    if client.environment == Environment::Production
+        && client.marketplace == 0
+        && user.account_id != client.account_id
+    {
+        return Err(Refusal::Page(format!(
+            "{} is a private app of {}: it can be installed only in that account.",
+            client.app_name, client.publisher
+        )));
+    }
     if checked.account_wide() && !user.role.can_manage_members() {
         return Err(Refusal::Page(format!(
             "{} is installed for the whole account {}, which only an owner or admin can do. Ask one of them to install it.",

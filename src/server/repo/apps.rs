@@ -181,6 +181,32 @@ pub async fn begin_review(
     Ok(done.rows_affected() == 1)
 }
 
+/// Turns a private app's production credentials on (`active`: a draft
+/// becomes published, for its own account only) or off again. False when
+/// the app is not private or is not in the status the change starts from.
+pub async fn set_private_active(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    active: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let (to, from) = if active {
+        (AppStatus::Published, AppStatus::Draft)
+    } else {
+        (AppStatus::Draft, AppStatus::Published)
+    };
+    let done = sqlx::query(
+        "UPDATE apps SET status = $1, updated_at = $2 WHERE id = $3 AND marketplace = 0 AND status = $4",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Moves an app to `status` (submission, withdrawal, a decision).
 pub async fn set_status(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,

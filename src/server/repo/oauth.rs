@@ -122,6 +122,9 @@ pub struct ClientRow {
     pub environment: Environment,
     pub app_id: String,
     pub app_name: String,
+    /// 0 for a private app: its production credentials serve only its own
+    /// account.
+    pub marketplace: i64,
     #[sqlx(try_from = "String")]
     pub kind: AppKind,
     #[sqlx(try_from = "String")]
@@ -159,7 +162,7 @@ impl ClientRow {
 }
 
 const CLIENT_SELECT: &str = "SELECT c.client_id, c.environment, a.id AS app_id, a.name AS app_name, \
-            a.kind, a.status, a.account_id, acc.name AS publisher, \
+            a.marketplace, a.kind, a.status, a.account_id, acc.name AS publisher, \
             o.development_redirect_url, o.production_redirect_url, o.allow_list, o.strict_mode, o.scopes, \
             c.secret_hash, c.old_secret_hash, c.old_secret_expires_at \
      FROM app_credentials c JOIN apps a ON a.id = c.app_id JOIN accounts acc ON acc.id = a.account_id \
