@@ -216,7 +216,9 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
                 .await?
                 .ok_or(AppError::NotFound)?;
             let media = crate::api::media::media_of(&app.id).await?;
+            let categories = info.category_list();
             Ok(InformationOut {
+                categories,
                 media,
                 account_name: user.account_name,
                 app,
@@ -227,12 +229,6 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
                 privacy_url: info.privacy_url,
                 support_url: info.support_url,
                 configure_url: info.configure_url,
-                categories: info
-                    .categories
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
             })
         }
         .await,

@@ -69,7 +69,7 @@ pub struct InformationPatch {
 
 /// A description: trimmed, not empty, at most `max` characters, plain text
 /// (line breaks and tabs allowed, other control characters not).
-fn validate_text(input: &str, what: &str, max: usize) -> Result<String, String> {
+pub(crate) fn validate_text(input: &str, what: &str, max: usize) -> Result<String, String> {
     let text = input.trim().replace("\r\n", "\n");
     if text.is_empty() {
         return Err(format!("Enter a {what}."));

@@ -187,23 +187,14 @@ pub fn validate_decision(input: &DecisionIn) -> Result<(Decision, String), Field
     }
 }
 
-/// Optional multi-line plain text of at most `max` characters, trimmed
-/// (line breaks and tabs allowed, other control characters not).
+/// Optional multi-line plain text of at most `max` characters, trimmed:
+/// the listing's text rule (`listing::validate_text`), empty allowed.
 fn bounded(input: &str, what: &str, max: usize) -> Result<String, String> {
-    let text = input.trim().replace("\r\n", "\n");
-    let chars = text.chars().count();
-    if chars > max {
-        return Err(format!(
-            "A {what} has at most {max} characters (this one has {chars})."
-        ));
+    if input.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        super::listing::validate_text(input, what, max)
     }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(format!("A {what} is plain text: no control characters."));
-    }
-    Ok(text)
 }
 
 #[cfg(test)]

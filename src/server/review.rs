@@ -47,7 +47,9 @@ pub async fn snapshot_of(
         .await?
         .map(|w| w.deauthorization_url)
         .unwrap_or_default();
+    let categories = info.category_list();
     Ok(Snapshot {
+        categories,
         name: app.name.clone(),
         kind: Some(app.kind),
         marketplace: app.marketplace != 0,
@@ -58,12 +60,6 @@ pub async fn snapshot_of(
         privacy_url: info.privacy_url,
         support_url: info.support_url,
         configure_url: info.configure_url,
-        categories: info
-            .categories
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect(),
         images: media.iter().filter(|m| m.kind == MediaKind::Image).count(),
         has_video: media.iter().any(|m| m.kind == MediaKind::Video),
         development_redirect_url: oauth.development_redirect_url,

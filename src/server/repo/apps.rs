@@ -87,6 +87,17 @@ pub struct InformationRow {
     pub categories: String,
 }
 
+impl InformationRow {
+    /// The category slugs (stored comma-separated).
+    pub fn category_list(&self) -> Vec<String> {
+        self.categories
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 /// An app of the account with its listing fields, in one read.
 pub async fn information(
     pool: &AnyPool,
