@@ -8,6 +8,7 @@ pub mod collaborators;
 pub mod credentials;
 pub mod features;
 pub mod installs;
+pub mod marketplace;
 pub mod media;
 pub mod meetings;
 pub mod oauth;

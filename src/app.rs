@@ -133,13 +133,16 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps/:id/features") view=pages::apps::FeaturesPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/deliveries") view=pages::apps::DeliveriesPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/scopes") view=pages::apps::ScopesPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/install") view=pages::apps::InstallPage ssr=SsrMode::Async/>
+                <Route path=path!("/apps/:id/activity") view=pages::apps::ActivityPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/submit") view=pages::apps::SubmitPage ssr=SsrMode::Async/>
                 <Route path=path!("/oauth/authorize") view=pages::oauth::ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/install/:token") view=pages::oauth::InstallLinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/installed") view=pages::installs::InstalledAppsPage ssr=SsrMode::Async/>
                 <Route path=path!("/meetings") view=pages::meetings::MeetingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
-                <Route path=path!("/marketplace") view=pages::placeholder::MarketplacePage ssr=SsrMode::Async/>
+                <Route path=path!("/marketplace") view=pages::marketplace::MarketplacePage ssr=SsrMode::Async/>
+                <Route path=path!("/marketplace/:id") view=pages::marketplace::MarketplaceAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/review/:submission") view=pages::review::ReviewSubmissionPage ssr=SsrMode::Async/>

@@ -26,6 +26,7 @@ async fn main() -> std::process::ExitCode {
             password,
         } => create_reviewer(cli.config, &email, &name, password).await,
         Command::MediaFixtures { dir } => write_media_fixtures(&dir),
+        Command::SeedMarketplace { apps } => seed_marketplace(&cli.config.database_url, apps).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -34,6 +35,23 @@ async fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The benchmark's catalogue: `apps` approved Marketplace apps.
+#[cfg(feature = "ssr")]
+async fn seed_marketplace(database_url: &str, apps: usize) -> Result<(), String> {
+    let db = portico::server::db::connect(database_url, 2)
+        .await
+        .map_err(|e| format!("cannot open the database: {e}"))?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    let tag = format!("{}", now % 1_000_000);
+    portico::server::repo::seed::seed_marketplace(&db, apps, &tag, now)
+        .await
+        .map_err(|e| format!("seeding failed: {e}"))?;
+    tracing::info!(apps, "marketplace seeded");
+    Ok(())
 }
 
 #[cfg(feature = "ssr")]

@@ -5,6 +5,7 @@ pub mod apps;
 pub mod auth;
 pub mod home;
 pub mod installs;
+pub mod marketplace;
 pub mod meetings;
 pub mod oauth;
 pub mod placeholder;

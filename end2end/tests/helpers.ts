@@ -1,6 +1,8 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page, type TestInfo, test as base } from "@playwright/test";
 
+import { png } from "./images";
+
 /** A unique address per test and project, so specs can run in parallel. */
 export function uniqueEmail(who: string, info: TestInfo): string {
   const salt = Math.random().toString(36).slice(2, 8);
@@ -101,4 +103,35 @@ export async function openNewAppInformation(page: Page, info: TestInfo, type: st
   await page.getByRole("navigation", { name: "App sections" }).getByRole("link", { name: "Information" }).click();
   await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
   await waitForHydration(page, info);
+}
+
+/**
+ * From an app's App information page (`appUrl` is the app's path): fills in
+ * everything a review needs: the listing, a preview image, a production
+ * redirect URL and the user:read scope.
+ */
+export async function completeListing(page: Page, info: TestInfo, appUrl: string, shortDescription = "Notes that write themselves."): Promise<void> {
+  await page.getByLabel("Short description").fill(shortDescription);
+  await page.getByLabel("Long description").fill("It listens.\nIt writes.");
+  await page.getByLabel("Contact name").fill("Sub Mitter");
+  await page.getByLabel("Contact email").fill("sub@example.com");
+  await page.getByLabel("Privacy policy URL").fill("https://acme.example/privacy");
+  await page.getByLabel("Support URL").fill("https://acme.example/help");
+  await page.getByLabel("Productivity").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+  await page.getByLabel("Add a preview image").setInputFiles({ name: "shot.png", mimeType: "image/png", buffer: png(1200, 780) });
+  if (!hydrated(info)) await page.getByRole("button", { name: "Upload image" }).click();
+  await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
+
+  await page.goto(`${appUrl}/credentials`);
+  await waitForHydration(page, info);
+  await page.getByLabel("Production redirect URL").fill("https://acme.example/oauth/callback");
+  await page.getByRole("button", { name: "Save redirect settings" }).click();
+  await expect(page.getByText("Redirect settings saved.")).toBeVisible();
+  await page.goto(`${appUrl}/scopes`);
+  await waitForHydration(page, info);
+  await page.getByRole("checkbox", { name: /^user:read / }).check();
+  await page.getByRole("button", { name: "Save scopes" }).click();
+  await expect(page.getByText("Scopes saved.")).toBeVisible();
 }

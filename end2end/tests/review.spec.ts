@@ -1,6 +1,5 @@
 import { REVIEWER } from "../playwright.config";
-import { expect, hydrated, openNewAppInformation, signIn, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
-import { png } from "./images";
+import { completeListing, expect, openNewAppInformation, signIn, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 
 test("a developer completes the checklist and submits; a reviewer rejects with a note the developer reads", async ({ page }, info) => {
   const developer = uniqueEmail("submitter", info);
@@ -20,29 +19,7 @@ test("a developer completes the checklist and submits; a reviewer rejects with a
   await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
   await waitForHydration(page, info);
 
-  await page.getByLabel("Short description").fill("Notes that write themselves.");
-  await page.getByLabel("Long description").fill("It listens.\nIt writes.");
-  await page.getByLabel("Contact name").fill("Sub Mitter");
-  await page.getByLabel("Contact email").fill("sub@example.com");
-  await page.getByLabel("Privacy policy URL").fill("https://acme.example/privacy");
-  await page.getByLabel("Support URL").fill("https://acme.example/help");
-  await page.getByLabel("Productivity").check();
-  await page.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByRole("status")).toHaveText("Saved.");
-  await page.getByLabel("Add a preview image").setInputFiles({ name: "shot.png", mimeType: "image/png", buffer: png(1200, 780) });
-  if (!hydrated(info)) await page.getByRole("button", { name: "Upload image" }).click();
-  await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
-
-  await page.goto(`${appUrl}/credentials`);
-  await waitForHydration(page, info);
-  await page.getByLabel("Production redirect URL").fill("https://acme.example/oauth/callback");
-  await page.getByRole("button", { name: "Save redirect settings" }).click();
-  await expect(page.getByText("Redirect settings saved.")).toBeVisible();
-  await page.goto(`${appUrl}/scopes`);
-  await waitForHydration(page, info);
-  await page.getByRole("checkbox", { name: /^user:read / }).check();
-  await page.getByRole("button", { name: "Save scopes" }).click();
-  await expect(page.getByText("Scopes saved.")).toBeVisible();
+  await completeListing(page, info, appUrl);
 
   // Nothing is missing now: notes, a test plan, Submit.
   await page.goto(`${appUrl}/submit`);
@@ -73,6 +50,8 @@ test("a developer completes the checklist and submits; a reviewer rejects with a
   await expect(page.getByLabel("Reject: send it back with a note")).toBeChecked();
   await waitForHydration(page, info);
   await page.getByLabel("Note to the developer").fill("Add a <b>support</b> page.");
+  await page.getByText("Notes on single fields (shown beside each field)").click();
+  await page.getByLabel("Note on short description").fill("Say who it is for.");
   await page.getByRole("button", { name: "Record decision" }).click();
   await expect(page.getByRole("status")).toHaveText("Decision recorded.");
   await expect(page.getByRole("link", { name: `${name} (version 1)` })).toHaveCount(0);
@@ -84,4 +63,10 @@ test("a developer completes the checklist and submits; a reviewer rejects with a
   await expect(page.getByRole("heading", { name: "Earlier submissions" })).toBeVisible();
   await expect(page.getByText("Rejected", { exact: true })).toBeVisible();
   await expect(page.getByText("Add a <b>support</b> page.")).toBeVisible();
+  await expect(page.getByRole("link", { name: "Short description" })).toBeVisible();
+
+  // The note on the short description is beside that field.
+  await page.getByRole("link", { name: "Short description" }).click();
+  await expect(page.getByRole("heading", { name: "App information" })).toBeVisible();
+  await expect(page.getByRole("note")).toHaveText("Reviewer’s note on short description: Say who it is for.");
 });

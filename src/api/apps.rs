@@ -19,6 +19,9 @@ pub struct AppOut {
     pub name: String,
     pub app_type: AppType,
     pub status: AppStatus,
+    /// The approved version live on the Marketplace, if any: edits since
+    /// are a draft of the next version.
+    pub live_version: Option<i64>,
     /// Last change, as a date ("" for those who may only see the app).
     pub updated: String,
     /// The caller's relation to the app: what its pages offer them.
@@ -43,6 +46,7 @@ impl AppOut {
                 kind: row.kind,
             },
             status: row.status,
+            live_version: row.live_version,
             updated: if role.may(AppAction::Open) {
                 crate::server::context::date(row.updated_at)
             } else {
@@ -130,8 +134,9 @@ pub async fn create_app(app_type: String, name: String) -> Result<(), AppError> 
                 name.expect("checked above"),
             );
             let state = context::state()?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
             let created = repo::apps::create(
-                &state.db.pool,
+                &mut change,
                 repo::apps::NewApp {
                     account_id: &user.account_id,
                     created_by: &user.user_id,
@@ -145,6 +150,15 @@ pub async fn create_app(app_type: String, name: String) -> Result<(), AppError> 
             .await;
             match created {
                 Ok(id) => {
+                    change
+                        .audit(
+                            &user,
+                            (&id, &user.account_id),
+                            crate::domain::audit::AuditAction::AppCreated,
+                            &format!("{}: {name}", app_type.label()),
+                        )
+                        .await?;
+                    change.commit().await?;
                     context::redirect(&format!("/apps/{id}"));
                     Ok(())
                 }
@@ -168,7 +182,7 @@ pub async fn delete_app(id: String) -> Result<(), AppError> {
             let crate::server::app_access::AppAccess { user, app, .. } =
                 crate::server::app_access::require(&id, AppAction::Delete).await?;
             let state = context::state()?;
-            if app.status == AppStatus::Published {
+            if app.status == AppStatus::Published || app.live_version.is_some() {
                 return Err(AppError::refused("A published app cannot be deleted."));
             }
             // Its grants and tokens go with it (cascade).
@@ -201,6 +215,8 @@ pub struct InformationOut {
     pub media: Vec<crate::api::media::MediaOut>,
     /// Shown on the listing as the publisher.
     pub account_name: String,
+    /// The reviewer's notes on fields of the last (rejected) submission.
+    pub review_notes: Vec<crate::api::review::FieldNoteOut>,
 }
 
 /// An app's listing fields.
@@ -217,7 +233,9 @@ pub async fn app_information(id: String) -> Result<InformationOut, AppError> {
                 .ok_or(AppError::NotFound)?;
             let media = crate::api::media::media_of(&app.id).await?;
             let categories = info.category_list();
+            let review_notes = crate::api::review::open_field_notes(&user.account_id, &id).await?;
             Ok(InformationOut {
+                review_notes,
                 categories,
                 media,
                 account_name: user.account_name,
@@ -255,10 +273,14 @@ pub async fn update_information(
     use crate::server::{context, repo};
     context::finish(
         async {
-            let crate::server::app_access::AppAccess { user, app, .. } =
+            let access =
                 crate::server::app_access::require(&id, crate::domain::app_access::AppAction::Edit)
                     .await?;
+            let (user, app) = (&access.user, &access.app);
             let state = context::state()?;
+            let before = repo::apps::information(&state.db.pool, &user.account_id, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             let (patch, mut errors) = validate_information(&InformationIn {
                 name,
                 short_description,
@@ -305,6 +327,19 @@ pub async fn update_information(
                     Err(err) => return Err(err.into()),
                 }
             }
+            let mut changed = changed_fields(&before, &patch);
+            if errors.get("name").is_some() {
+                changed.retain(|f| *f != "name");
+            }
+            if !changed.is_empty() {
+                access
+                    .audit(
+                        &mut change,
+                        crate::domain::audit::AuditAction::ListingSaved,
+                        &changed.join(", "),
+                    )
+                    .await?;
+            }
             change.commit().await?;
             errors.into_result()?;
             context::redirect(&format!("/apps/{id}/information?saved=1"));
@@ -312,4 +347,63 @@ pub async fn update_information(
         }
         .await,
     )
+}
+
+/// The listing fields a saved patch changes, by the names the audit log
+/// shows.
+#[cfg(feature = "ssr")]
+fn changed_fields(
+    before: &crate::server::repo::apps::InformationRow,
+    patch: &crate::domain::listing::InformationPatch,
+) -> Vec<&'static str> {
+    let categories = before.category_list();
+    [
+        ("name", patch.name.as_deref(), before.app.name.as_str()),
+        (
+            "short description",
+            patch.short_description.as_deref(),
+            &before.short_description,
+        ),
+        (
+            "long description",
+            patch.long_description.as_deref(),
+            &before.long_description,
+        ),
+        (
+            "contact name",
+            patch.contact_name.as_deref(),
+            &before.contact_name,
+        ),
+        (
+            "contact email",
+            patch.contact_email.as_deref(),
+            &before.contact_email,
+        ),
+        (
+            "privacy policy URL",
+            patch.privacy_url.as_deref(),
+            &before.privacy_url,
+        ),
+        (
+            "support URL",
+            patch.support_url.as_deref(),
+            &before.support_url,
+        ),
+        (
+            "configuration URL",
+            patch.configure_url.as_deref(),
+            &before.configure_url,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, new, old)| new.is_some_and(|new| new != *old))
+    .map(|(field, _, _)| field)
+    .chain(
+        patch
+            .categories
+            .as_ref()
+            .filter(|c| **c != categories)
+            .map(|_| "categories"),
+    )
+    .collect()
 }

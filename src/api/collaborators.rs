@@ -88,8 +88,9 @@ pub async fn add_collaborator(id: String, user_id: String) -> Result<(), AppErro
         async {
             let access = app_access::require(&id, AppAction::ManageCollaborators).await?;
             let state = context::state()?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
             let added = repo::collaborators::add(
-                &state.db.pool,
+                &mut change,
                 &access.user.account_id,
                 &id,
                 &user_id,
@@ -104,6 +105,17 @@ pub async fn add_collaborator(id: String, user_id: String) -> Result<(), AppErro
                      Owners, admins and the app's creator manage it already.",
                 ));
             }
+            let who = repo::users::find_by_id(&state.db.pool, &user_id)
+                .await?
+                .map_or_else(|| user_id.clone(), |u| u.display_name);
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::CollaboratorAdded,
+                    &who,
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}?collaborators=added#collaborators"));
             }
@@ -122,8 +134,9 @@ pub async fn remove_collaborator(id: String, user_id: String) -> Result<(), AppE
         async {
             let access = app_access::require(&id, AppAction::ManageCollaborators).await?;
             let state = context::state()?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
             if !repo::collaborators::remove(
-                &state.db.pool,
+                &mut change,
                 &access.user.account_id,
                 &id,
                 &user_id,
@@ -133,6 +146,17 @@ pub async fn remove_collaborator(id: String, user_id: String) -> Result<(), AppE
             {
                 return Err(AppError::NotFound);
             }
+            let who = repo::users::find_by_id(&state.db.pool, &user_id)
+                .await?
+                .map_or_else(|| user_id.clone(), |u| u.display_name);
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::CollaboratorRemoved,
+                    &who,
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}?collaborators=removed#collaborators"));
             }
@@ -140,4 +164,71 @@ pub async fn remove_collaborator(id: String, user_id: String) -> Result<(), AppE
         }
         .await,
     )
+}
+
+/// One entry of an app's audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntryOut {
+    pub id: String,
+    pub actor: String,
+    pub action: crate::domain::audit::AuditAction,
+    pub detail: String,
+    pub at_ms: i64,
+}
+
+/// The Activity page: the app's audit log, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityOut {
+    pub app: crate::api::apps::AppOut,
+    /// The filter applied (`AuditGroup::as_str`), empty for all.
+    pub group: String,
+    pub entries: Vec<AuditEntryOut>,
+}
+
+/// The most entries one page shows.
+pub const ACTIVITY_LIMIT: i64 = 200;
+
+/// The app's audit log for its managers, newest first, optionally one
+/// group of actions (`group`, see `domain::audit::AuditGroup`).
+#[server(endpoint = "app_activity")]
+pub async fn app_activity(id: String, group: Option<String>) -> Result<ActivityOut, AppError> {
+    use crate::domain::app_access::AppAction;
+    use crate::domain::audit::AuditGroup;
+    use crate::server::{app_access, context, repo};
+    context::finish(
+        async {
+            let access = app_access::require(&id, AppAction::ReadAuditLog).await?;
+            let state = context::state()?;
+            let group = group.as_deref().and_then(AuditGroup::parse);
+            let actions = group.map(AuditGroup::actions).unwrap_or_default();
+            let entries = repo::audit::for_app(
+                &state.db.pool,
+                &access.app.account_id,
+                &id,
+                &actions,
+                ACTIVITY_LIMIT,
+            )
+            .await?
+            .into_iter()
+            .map(audit_out)
+            .collect();
+            Ok(ActivityOut {
+                app: crate::api::apps::AppOut::from_row(access.app, access.role),
+                group: group.map(|g| g.as_str().to_owned()).unwrap_or_default(),
+                entries,
+            })
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn audit_out(row: crate::server::repo::audit::EntryRow) -> AuditEntryOut {
+    AuditEntryOut {
+        id: row.id,
+        actor: row.actor_name,
+        action: row.action,
+        detail: row.detail,
+        at_ms: row.at,
+    }
 }

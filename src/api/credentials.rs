@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::apps::AppOut;
 use crate::api::oauth::OAuthSettingsOut;
-#[cfg(feature = "ssr")]
-use crate::domain::app::AppStatus;
 use crate::domain::app::Environment;
 #[cfg(feature = "ssr")]
 use crate::domain::app_access::AppAction;
@@ -67,17 +65,20 @@ fn check_environment(environment: &str) -> Result<Environment, AppError> {
 }
 
 /// The app of the current account that may have credentials (not a
-/// webhook-only app), if the caller may do `action` to it; returns its
-/// status.
+/// webhook-only app), if the caller may do `action` to it, with who the
+/// caller is to it.
 #[cfg(feature = "ssr")]
-async fn oauth_app(id: &str, action: AppAction) -> Result<AppStatus, AppError> {
-    let app = crate::server::app_access::require(id, action).await?.app;
-    if app.kind == crate::domain::app::AppKind::WebhookOnly {
+async fn oauth_app(
+    id: &str,
+    action: AppAction,
+) -> Result<crate::server::app_access::AppAccess, AppError> {
+    let access = crate::server::app_access::require(id, action).await?;
+    if access.app.kind == crate::domain::app::AppKind::WebhookOnly {
         return Err(AppError::refused(
             "Webhook-only apps have no OAuth credentials.",
         ));
     }
-    Ok(app.status)
+    Ok(access)
 }
 
 /// Who may rotate or revoke an environment's secret: the production one
@@ -127,7 +128,7 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
                     settings: None,
                 });
             }
-            let environments = environments_of(&id, row.status).await?;
+            let environments = environments_of(&id, row.production_active()).await?;
             use base64::Engine;
             let new_secret = context::take_flash_cookie(NEW_SECRET_COOKIE, &credentials_path(&id))?
                 .and_then(|value| {
@@ -149,10 +150,13 @@ pub async fn credentials_page(id: String) -> Result<CredentialsOut, AppError> {
     )
 }
 
-/// The credentials of app `id` (already found, with `status`), per
-/// environment.
+/// The credentials of app `id` (already found; `production_active`: its
+/// production credentials work), per environment.
 #[cfg(feature = "ssr")]
-async fn environments_of(id: &str, status: AppStatus) -> Result<Vec<EnvironmentOut>, AppError> {
+async fn environments_of(
+    id: &str,
+    production_active: bool,
+) -> Result<Vec<EnvironmentOut>, AppError> {
     use crate::server::{context, repo};
     let state = context::state()?;
     let now = state.now_ms();
@@ -160,7 +164,7 @@ async fn environments_of(id: &str, status: AppStatus) -> Result<Vec<EnvironmentO
     Ok(rows
         .into_iter()
         .map(|row| EnvironmentOut {
-            active: row.environment == Environment::Development || status == AppStatus::Published,
+            active: row.environment == Environment::Development || production_active,
             environment: row.environment,
             client_id: row.client_id,
             secret_created_ms: row.secret_created_at,
@@ -182,8 +186,8 @@ pub async fn app_credentials(id: String) -> Result<Vec<EnvironmentOut>, AppError
     use crate::server::context;
     context::finish(
         async {
-            let status = oauth_app(&id, AppAction::Open).await?;
-            environments_of(&id, status).await
+            let access = oauth_app(&id, AppAction::Open).await?;
+            environments_of(&id, access.app.production_active()).await
         }
         .await,
     )
@@ -198,7 +202,7 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
     context::finish(
         async {
             let environment = check_environment(&environment)?;
-            oauth_app(&id, secret_action(environment)).await?;
+            let access = oauth_app(&id, secret_action(environment)).await?;
             let state = context::state()?;
             let now = state.now_ms();
             let secret = ids::new_secret();
@@ -213,6 +217,16 @@ pub async fn generate_secret(id: String, environment: String) -> Result<NewSecre
                 now + ROTATION_GRACE_MS,
             )
             .await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::SecretGenerated,
+                    &format!(
+                        "{} client {client_id}; the previous secret, if any, works for 24 h more",
+                        environment.label()
+                    ),
+                )
+                .await?;
             change.commit().await?;
             let rotated = repo::credentials::for_app(&state.db.pool, &id)
                 .await?
@@ -245,10 +259,17 @@ pub async fn revoke_old_secret(id: String, environment: String) -> Result<(), Ap
     context::finish(
         async {
             let environment = check_environment(&environment)?;
-            oauth_app(&id, secret_action(environment)).await?;
+            let access = oauth_app(&id, secret_action(environment)).await?;
             let state = context::state()?;
             let mut change = crate::server::change::Change::begin(&state).await?;
             repo::credentials::revoke_old_secret(&mut change, &id, environment).await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::OldSecretRevoked,
+                    environment.label(),
+                )
+                .await?;
             change.commit().await?;
             Ok(())
         }

@@ -48,7 +48,16 @@ async fn app_for(
     id: &str,
     action: AppAction,
 ) -> Result<crate::server::repo::apps::AppRow, AppError> {
-    Ok(crate::server::app_access::require(id, action).await?.app)
+    Ok(app_access(id, action).await?.app)
+}
+
+/// The same, with who the caller is (for the audit log).
+#[cfg(feature = "ssr")]
+async fn app_access(
+    id: &str,
+    action: AppAction,
+) -> Result<crate::server::app_access::AppAccess, AppError> {
+    crate::server::app_access::require(id, action).await
 }
 
 /// The Secret Tokens that sign now (current first), opened.
@@ -111,17 +120,26 @@ pub async fn rotate_secret_token(id: String) -> Result<(), AppError> {
     use crate::server::{context, repo, webhooks::sign::new_secret_token};
     context::finish(
         async {
-            app_for(&id, AppAction::RotateProductionSecret).await?;
+            let access = app_access(&id, AppAction::RotateProductionSecret).await?;
             tokens_of(&id).await?;
             let state = context::state()?;
             let now = state.now_ms();
+            let mut change = crate::server::change::Change::begin(&state).await?;
             repo::webhooks::rotate_secret(
-                &state.db.pool,
+                &mut change,
                 &id,
                 &state.secrets.seal(&new_secret_token()),
                 now + TOKEN_GRACE_MS,
             )
             .await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::SecretTokenRotated,
+                    "the previous token signs for 24 h more",
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/features?rotated=1"));
             }
@@ -147,7 +165,8 @@ pub async fn save_subscription(
     use crate::server::{context, repo};
     context::finish(
         async {
-            let app = app_for(&id, AppAction::Edit).await?;
+            let access = app_access(&id, AppAction::Edit).await?;
+            let app = &access.app;
             // The fields are the server function's own arguments, not one
             // flattened struct: `events[n]` comes as a map that serde's
             // flatten cannot turn into a list.
@@ -160,8 +179,9 @@ pub async fn save_subscription(
             let valid = validate_subscription(app.kind, &form)?;
             let state = context::state()?;
             check_endpoints(&id, &valid.development_url, &valid.production_url).await?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
             let saved = repo::webhooks::save_subscription(
-                &state.db.pool,
+                &mut change,
                 &id,
                 subscription_id.as_deref().filter(|s| !s.is_empty()),
                 repo::webhooks::SubscriptionFields {
@@ -176,6 +196,28 @@ pub async fn save_subscription(
             if !saved {
                 return Err(AppError::NotFound);
             }
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::SubscriptionSaved,
+                    &format!(
+                        "{}: {} (development {}, production {})",
+                        valid.name,
+                        valid.events.join(" "),
+                        if valid.development_url.is_empty() {
+                            "none"
+                        } else {
+                            valid.development_url.as_str()
+                        },
+                        if valid.production_url.is_empty() {
+                            "none"
+                        } else {
+                            valid.production_url.as_str()
+                        }
+                    ),
+                )
+                .await?;
+            change.commit().await?;
             // Also with JavaScript: the page leaves `?edit=…`, and its
             // form is drawn again empty, ready for the next one.
             context::redirect(&format!("/apps/{id}/features?saved=1"));
@@ -258,7 +300,7 @@ pub async fn set_subscription_active(
     use crate::server::{context, repo};
     context::finish(
         async {
-            app_for(&id, AppAction::Edit).await?;
+            let access = app_access(&id, AppAction::Edit).await?;
             let on = match active.as_str() {
                 "on" => true,
                 "off" => false,
@@ -279,8 +321,9 @@ pub async fn set_subscription_active(
                 )
                 .await?;
             }
+            let mut change = crate::server::change::Change::begin(&state).await?;
             if !repo::webhooks::set_subscription_active(
-                pool,
+                &mut change,
                 &id,
                 &subscription_id,
                 on,
@@ -290,6 +333,18 @@ pub async fn set_subscription_active(
             {
                 return Err(AppError::NotFound);
             }
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::SubscriptionSaved,
+                    &format!(
+                        "{}: turned {}",
+                        subscription.name,
+                        if on { "on" } else { "off" }
+                    ),
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/features"));
             }
@@ -305,16 +360,20 @@ pub async fn delete_subscription(id: String, subscription_id: String) -> Result<
     use crate::server::{context, repo};
     context::finish(
         async {
-            app_for(&id, AppAction::Edit).await?;
-            if !repo::webhooks::delete_subscription(
-                &context::state()?.db.pool,
-                &id,
-                &subscription_id,
-            )
-            .await?
-            {
+            let access = app_access(&id, AppAction::Edit).await?;
+            let state = context::state()?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            if !repo::webhooks::delete_subscription(&mut change, &id, &subscription_id).await? {
                 return Err(AppError::NotFound);
             }
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::SubscriptionDeleted,
+                    &subscription_id,
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/features"));
             }
@@ -334,7 +393,7 @@ pub async fn save_deauthorization_url(
     use crate::server::{context, repo};
     context::finish(
         async {
-            app_for(&id, AppAction::Edit).await?;
+            let access = app_access(&id, AppAction::Edit).await?;
             let url = validate_endpoint_url(&deauthorization_url)
                 .map_err(|m| AppError::field("deauthorization_url", m))?;
             let state = context::state()?;
@@ -345,7 +404,16 @@ pub async fn save_deauthorization_url(
                     .map_err(|m| AppError::field("deauthorization_url", m))?;
             }
             tokens_of(&id).await?;
-            repo::webhooks::save_deauthorization_url(&state.db.pool, &id, &url).await?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            repo::webhooks::save_deauthorization_url(&mut change, &id, &url).await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::DeauthorizationSaved,
+                    if url.is_empty() { "none" } else { url.as_str() },
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/features?saved=1"));
             }

@@ -36,16 +36,16 @@ pub async fn delete_media(app_id: String, media_id: String) -> Result<Vec<MediaO
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = crate::server::app_access::require(
+            let access = crate::server::app_access::require(
                 &app_id,
                 crate::domain::app_access::AppAction::Edit,
             )
-            .await?
-            .user;
+            .await?;
             let state = context::state()?;
+            let mut change = crate::server::change::Change::begin(&state).await?;
             let deleted = repo::media::delete(
-                &state.db.pool,
-                &user.account_id,
+                &mut change,
+                &access.user.account_id,
                 &app_id,
                 &media_id,
                 state.now_ms(),
@@ -54,6 +54,14 @@ pub async fn delete_media(app_id: String, media_id: String) -> Result<Vec<MediaO
             if !deleted {
                 return Err(AppError::NotFound);
             }
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::MediaRemoved,
+                    &media_id,
+                )
+                .await?;
+            change.commit().await?;
             media_of(&app_id).await
         }
         .await,
@@ -71,14 +79,12 @@ pub async fn move_media(
     use crate::server::{context, repo};
     context::finish(
         async {
-            let user = crate::server::app_access::require(
+            let access = crate::server::app_access::require(
                 &app_id,
                 crate::domain::app_access::AppAction::Edit,
             )
-            .await?
-            .user;
+            .await?;
             let state = context::state()?;
-            let pool = &state.db.pool;
             let earlier = match direction.as_str() {
                 "up" => true,
                 "down" => false,
@@ -86,15 +92,26 @@ pub async fn move_media(
             };
             // Not found and "already first" both leave things as they are;
             // only an app the caller may not edit is an error (above).
-            repo::media::move_item(
-                pool,
-                &user.account_id,
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            if repo::media::move_item(
+                &mut change,
+                &access.user.account_id,
                 &app_id,
                 &media_id,
                 earlier,
                 state.now_ms(),
             )
-            .await?;
+            .await?
+            {
+                access
+                    .audit(
+                        &mut change,
+                        crate::domain::audit::AuditAction::MediaMoved,
+                        &format!("{media_id} {}", if earlier { "earlier" } else { "later" }),
+                    )
+                    .await?;
+                change.commit().await?;
+            }
             media_of(&app_id).await
         }
         .await,

@@ -6,8 +6,6 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "ssr")]
-use crate::domain::app::AppStatus;
 use crate::domain::app::Environment;
 use crate::error::AppError;
 
@@ -144,7 +142,7 @@ pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
     // development until then.
     let production = repo::oauth::client_of_app(pool, &app_id, Environment::Production)
         .await?
-        .filter(|c| c.status == AppStatus::Published && !c.redirect_url().is_empty());
+        .filter(|c| c.active() && !c.redirect_url().is_empty());
     let client = match production {
         Some(client) => Some(client),
         None => repo::oauth::client_of_app(pool, &app_id, Environment::Development).await?,
@@ -199,14 +197,14 @@ pub struct OAuthSettingsOut {
 async fn oauth_app(
     id: &str,
     action: crate::domain::app_access::AppAction,
-) -> Result<crate::server::repo::apps::AppRow, AppError> {
-    let app = crate::server::app_access::require(id, action).await?.app;
-    if app.kind == crate::domain::app::AppKind::WebhookOnly {
+) -> Result<crate::server::app_access::AppAccess, AppError> {
+    let access = crate::server::app_access::require(id, action).await?;
+    if access.app.kind == crate::domain::app::AppKind::WebhookOnly {
         return Err(AppError::refused(
             "Webhook-only apps have no OAuth settings.",
         ));
     }
-    Ok(app)
+    Ok(access)
 }
 
 /// The app's redirect URLs, allow list, scopes and Publishable URL.
@@ -214,7 +212,12 @@ async fn oauth_app(
 pub async fn oauth_settings(id: String) -> Result<OAuthSettingsOut, AppError> {
     crate::server::context::finish(
         async {
-            settings_of(&oauth_app(&id, crate::domain::app_access::AppAction::Open).await?).await
+            settings_of(
+                &oauth_app(&id, crate::domain::app_access::AppAction::Open)
+                    .await?
+                    .app,
+            )
+            .await
         }
         .await,
     )
@@ -257,11 +260,24 @@ pub async fn save_redirects(
     use crate::server::{context, repo};
     context::finish(
         async {
-            oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
+            let access = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
             let valid = validate_redirects(&form)?;
             let state = context::state()?;
             let mut change = crate::server::change::Change::begin(&state).await?;
             repo::oauth::save_redirects(&mut change, &id, &valid).await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::RedirectsSaved,
+                    &format!(
+                        "development: {}; production: {}; allow list: {} URL(s); strict mode {}",
+                        or_none(&valid.development),
+                        or_none(&valid.production),
+                        valid.allow_list.len(),
+                        if valid.strict_mode { "on" } else { "off" }
+                    ),
+                )
+                .await?;
             if !repo::apps::touch(&mut change, &id, state.now_ms()).await? {
                 return Err(AppError::refused(
                     crate::domain::app_access::IN_REVIEW_REFUSAL,
@@ -284,7 +300,8 @@ pub async fn generate_publishable_url(id: String) -> Result<String, AppError> {
     use crate::server::{context, ids, repo};
     context::finish(
         async {
-            let app = oauth_app(&id, crate::domain::app_access::AppAction::Develop).await?;
+            let access = oauth_app(&id, crate::domain::app_access::AppAction::Develop).await?;
+            let app = &access.app;
             let state = context::state()?;
             let pool = &state.db.pool;
             let settings = repo::oauth::settings(pool, &id).await?;
@@ -301,13 +318,22 @@ pub async fn generate_publishable_url(id: String) -> Result<String, AppError> {
                 ));
             }
             let token = ids::new_client_id();
+            let mut change = crate::server::change::Change::begin(&state).await?;
             repo::oauth::save_publish_token(
-                pool,
+                &mut change,
                 &id,
                 &token,
                 &publish_fingerprint(&app.name, &settings),
             )
             .await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::PublishableUrlMade,
+                    "the previous link stops working",
+                )
+                .await?;
+            change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/credentials?saved=publishable"));
             }
@@ -331,7 +357,9 @@ pub async fn app_scopes(id: String) -> Result<ScopesOut, AppError> {
     use crate::server::{context, repo};
     context::finish(
         async {
-            let app = oauth_app(&id, crate::domain::app_access::AppAction::Open).await?;
+            let app = oauth_app(&id, crate::domain::app_access::AppAction::Open)
+                .await?
+                .app;
             let kind = app.kind;
             let settings = repo::oauth::settings(&context::state()?.db.pool, &id).await?;
             Ok(ScopesOut {
@@ -360,8 +388,8 @@ pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), 
     use crate::server::{context, repo};
     context::finish(
         async {
-            let app = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
-            let kind = app.kind;
+            let access = oauth_app(&id, crate::domain::app_access::AppAction::Edit).await?;
+            let kind = access.app.kind;
             let scopes = validate_scopes(kind, &scopes.unwrap_or_default())
                 .map_err(|m| AppError::field("scopes", m))?;
             if scopes.is_empty() {
@@ -370,6 +398,13 @@ pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), 
             let state = context::state()?;
             let mut change = crate::server::change::Change::begin(&state).await?;
             repo::oauth::save_scopes(&mut change, &id, &scope_list(&scopes)).await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::ScopesSaved,
+                    &scope_list(&scopes),
+                )
+                .await?;
             if !repo::apps::touch(&mut change, &id, state.now_ms()).await? {
                 return Err(AppError::refused(
                     crate::domain::app_access::IN_REVIEW_REFUSAL,
@@ -383,4 +418,136 @@ pub async fn save_scopes(id: String, scopes: Option<Vec<String>>) -> Result<(), 
         }
         .await,
     )
+}
+
+/// The app's Install page: how users add it, the Publishable URL, and a
+/// "Try it in my account" link with the development credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallPageOut {
+    pub app: crate::api::apps::AppOut,
+    pub install_option: crate::domain::listing::InstallOption,
+    pub landing_url: String,
+    pub publishable_url: Option<String>,
+    pub publishable_stale: bool,
+    /// The development authorization for the caller's own account, or why
+    /// there is none yet.
+    pub try_it: Result<String, String>,
+}
+
+/// `/apps/:id/install`'s data.
+#[server(endpoint = "install_page")]
+pub async fn install_page(id: String) -> Result<InstallPageOut, AppError> {
+    use crate::domain::listing::InstallOption;
+    use crate::domain::oauth::AuthorizeRequest;
+    use crate::server::oauth::authorize::request_query;
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let (access, app) = crate::api::apps::open_app(&id).await?;
+            let state = context::state()?;
+            let row = access.app;
+            let settings = if row.kind == crate::domain::app::AppKind::WebhookOnly {
+                None
+            } else {
+                Some(settings_of(&row).await?)
+            };
+            let try_it = match &settings {
+                None => {
+                    Err("A webhook-only app has no OAuth: it is not installed by users.".to_owned())
+                }
+                Some(_) => {
+                    match repo::oauth::client_of_app(&state.db.pool, &id, Environment::Development)
+                        .await?
+                    {
+                        None => Err(
+                            "Generate development credentials first, on the Credentials page."
+                                .to_owned(),
+                        ),
+                        Some(c) if c.redirect_url().is_empty() => Err(
+                            "Set a development redirect URL first, on the Credentials page."
+                                .to_owned(),
+                        ),
+                        Some(c) => Ok(format!(
+                            "/oauth/authorize?{}",
+                            request_query(&AuthorizeRequest {
+                                response_type: "code".into(),
+                                client_id: c.client_id.clone(),
+                                redirect_uri: Some(c.redirect_url().to_owned()),
+                                ..AuthorizeRequest::default()
+                            })
+                        )),
+                    }
+                }
+            };
+            Ok(InstallPageOut {
+                install_option: InstallOption::parse(&row.install_option)
+                    .unwrap_or(InstallOption::Marketplace),
+                landing_url: row.landing_url.clone(),
+                publishable_url: settings.as_ref().and_then(|s| s.publishable_url.clone()),
+                publishable_stale: settings.as_ref().is_some_and(|s| s.publishable_stale),
+                try_it,
+                app,
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves how users add the app: from the Marketplace, or from the
+/// developer's landing page (its URL checked like the listing's URLs).
+/// Part of the listing, so frozen while the app is in review.
+#[server(endpoint = "save_install_option")]
+pub async fn save_install_option(
+    id: String,
+    #[server(flatten)] form: crate::domain::listing::InstallOptionIn,
+) -> Result<(), AppError> {
+    use crate::domain::app_access::{AppAction, IN_REVIEW_REFUSAL};
+    use crate::domain::listing::validate_install_option;
+    use crate::server::change::Change;
+    use crate::server::{app_access, context, repo};
+    context::finish(
+        async {
+            let access = app_access::require(&id, AppAction::Edit).await?;
+            if access.app.marketplace == 0 {
+                return Err(AppError::refused(
+                    "A private app is not on the Marketplace: it is installed through its Publishable URL.",
+                ));
+            }
+            let (option, landing_url) = validate_install_option(&form)?;
+            let state = context::state()?;
+            let mut change = Change::begin(&state).await?;
+            if !repo::apps::save_install_option(
+                &mut change,
+                &id,
+                option.as_str(),
+                &landing_url,
+                state.now_ms(),
+            )
+            .await?
+            {
+                return Err(AppError::refused(IN_REVIEW_REFUSAL));
+            }
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::InstallOptionSaved,
+                    &format!("{}; landing page: {}", option.as_str(), or_none(&landing_url)),
+                )
+                .await?;
+            change.commit().await?;
+            context::redirect(&format!("/apps/{id}/install?saved=1"));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// A value for the audit log, or "none".
+#[cfg(feature = "ssr")]
+fn or_none(value: &str) -> &str {
+    if value.is_empty() {
+        "none"
+    } else {
+        value
+    }
 }

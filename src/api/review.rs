@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::apps::AppOut;
 use crate::domain::app::AppKind;
-use crate::domain::review::{Missing, Snapshot, SubmissionStatus};
+use crate::domain::review::{FieldChange, Missing, Snapshot, SubmissionStatus};
 use crate::error::AppError;
 
 /// One submission as its pages show it.
@@ -32,6 +32,57 @@ pub struct SubmissionOut {
     pub decided_ms: Option<i64>,
     /// What the reviewer told the developer.
     pub decision_note: String,
+    /// The reviewer's notes on single fields, in `NOTE_FIELDS` order.
+    pub field_notes: Vec<FieldNoteOut>,
+    /// The automated pre-review checks, run when it was submitted.
+    pub checks: Vec<crate::domain::review::PreReviewCheck>,
+}
+
+/// A reviewer's note on one field, with where the field is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldNoteOut {
+    pub field: String,
+    pub label: String,
+    /// The app page (`/apps/{id}/{page}`) holding the field.
+    pub page: String,
+    pub note: String,
+}
+
+/// The notes the developer still has to act on: those of the app's latest
+/// submission, when it was rejected.
+#[cfg(feature = "ssr")]
+pub(crate) async fn open_field_notes(
+    account_id: &str,
+    app_id: &str,
+) -> Result<Vec<FieldNoteOut>, AppError> {
+    use crate::server::{context, repo};
+    let pool = &context::state()?.db.pool;
+    Ok(
+        match repo::submissions::latest_notes(pool, account_id, app_id).await? {
+            Some((status, json)) if status == SubmissionStatus::Rejected.as_str() => {
+                field_notes_of(&json)
+            }
+            _ => Vec::new(),
+        },
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn field_notes_of(json: &str) -> Vec<FieldNoteOut> {
+    use crate::domain::review::NOTE_FIELDS;
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(json).unwrap_or_default();
+    NOTE_FIELDS
+        .iter()
+        .filter_map(|(key, label, page, _)| {
+            map.get(*key).map(|note| FieldNoteOut {
+                field: (*key).to_owned(),
+                label: (*label).to_owned(),
+                page: (*page).to_owned(),
+                note: note.clone(),
+            })
+        })
+        .collect()
 }
 
 #[cfg(feature = "ssr")]
@@ -55,6 +106,8 @@ impl SubmissionOut {
             test_plan: row.test_plan,
             decided_by: row.decided_by_name,
             decided_ms: row.decided_at,
+            field_notes: field_notes_of(&row.field_notes),
+            checks: serde_json::from_str(&row.checks).unwrap_or_default(),
             decision_note: row.decision_note,
         }
     }
@@ -68,6 +121,9 @@ pub struct SubmitPageOut {
     pub missing: Vec<Missing>,
     pub in_review: Option<SubmissionOut>,
     pub history: Vec<SubmissionOut>,
+    /// What the working copy changes in the live version (empty without
+    /// one, or when nothing changed).
+    pub changes: Vec<FieldChange>,
 }
 
 /// The Submit page's data.
@@ -81,6 +137,10 @@ pub async fn submit_page(id: String) -> Result<SubmitPageOut, AppError> {
             let pool = &state.db.pool;
             let account_id = &access.user.account_id;
             let snapshot = review::snapshot_of(pool, account_id, &access.app).await?;
+            let changes = match review::live_snapshot(pool, &id).await? {
+                Some(live) => crate::domain::review::diff(&live, &snapshot),
+                None => Vec::new(),
+            };
             let now = state.now_ms();
             let mut history: Vec<SubmissionOut> = repo::submissions::for_app(pool, account_id, &id)
                 .await?
@@ -96,6 +156,7 @@ pub async fn submit_page(id: String) -> Result<SubmitPageOut, AppError> {
                 missing: crate::domain::review::checklist(&snapshot),
                 in_review,
                 history,
+                changes,
             })
         }
         .await,
@@ -103,10 +164,10 @@ pub async fn submit_page(id: String) -> Result<SubmitPageOut, AppError> {
 }
 
 /// Submits the app as it is now: refused while anything on the checklist
-/// is missing, while another version is in review, or for a published app
-/// (new versions of a live app are not built yet). The submitted copy is
-/// frozen, and so is the app's configuration until a decision or a
-/// withdrawal.
+/// is missing, while another version is in review, or when a live app has
+/// not changed since its approved version. The submitted copy is frozen,
+/// and so is the app's configuration until a decision or a withdrawal; a
+/// live version stays live meanwhile.
 #[server(endpoint = "submit_app")]
 pub async fn submit_app(
     id: String,
@@ -128,14 +189,25 @@ pub async fn submit_app(
                         "This app is already in review: withdraw that submission to submit again.",
                     ))
                 }
-                AppStatus::Published => {
+                AppStatus::Published if access.app.marketplace == 0 => {
                     return Err(AppError::refused(
-                        "This app is published. Submitting a new version of a live app is not built yet.",
+                        "A private app is activated, not reviewed.",
                     ))
                 }
-                AppStatus::Draft | AppStatus::Rejected => {}
+                AppStatus::Draft | AppStatus::Rejected | AppStatus::Published => {}
             }
             let state = context::state()?;
+            // The automated checks first, outside the transaction: they
+            // wait on other servers, and nobody's writes should wait on
+            // them. Run on the app as it is now; the submission freezes it
+            // a moment later.
+            let before =
+                review::snapshot_of(&state.db.pool, &access.user.account_id, &access.app).await?;
+            if !checklist(&before).is_empty() {
+                return Err(not_ready(checklist(&before).len()));
+            }
+            let checks = review::pre_review_checks(&state, &id, &before).await?;
+            let checks = serde_json::to_string(&checks).map_err(context::internal)?;
             let now = state.now_ms();
             // The app's row first: edits wait from here on (and one that
             // slipped in before the check is refused by its own write).
@@ -145,18 +217,19 @@ pub async fn submit_app(
                     "Another version of this app is already in review.",
                 ));
             }
-            let snapshot =
+            let mut snapshot =
                 review::snapshot_of(&state.db.pool, &access.user.account_id, &access.app).await?;
+            snapshot.release_notes = form.release_notes.clone();
             let missing = checklist(&snapshot);
             if !missing.is_empty() {
-                return Err(AppError::refused(format!(
-                    "Not ready for review yet: {} missing, as listed on this page.",
-                    if missing.len() == 1 {
-                        "one thing is".to_owned()
-                    } else {
-                        format!("{} things are", missing.len())
-                    }
-                )));
+                return Err(not_ready(missing.len()));
+            }
+            if let Some(live) = review::live_snapshot(&state.db.pool, &id).await? {
+                if crate::domain::review::diff(&live, &snapshot).is_empty() {
+                    return Err(AppError::refused(
+                        "Nothing changed since the live version: there is no new version to review.",
+                    ));
+                }
             }
             let snapshot = serde_json::to_string(&snapshot).map_err(context::internal)?;
             let inserted = repo::submissions::insert(
@@ -166,6 +239,7 @@ pub async fn submit_app(
                     snapshot: &snapshot,
                     notes: &form.notes,
                     test_plan: &form.test_plan,
+                    checks: &checks,
                     previous_status: access.app.status,
                     submitted_by: &access.user.user_id,
                     now,
@@ -177,12 +251,26 @@ pub async fn submit_app(
                     "Another version of this app is already in review.",
                 ));
             }
+            access.audit(&mut change, crate::domain::audit::AuditAction::Submitted, "").await?;
             change.commit().await?;
             context::redirect(&format!("/apps/{id}/submit?submitted=1"));
             Ok(())
         }
         .await,
     )
+}
+
+/// The refusal of a submission while `missing` things are missing.
+#[cfg(feature = "ssr")]
+fn not_ready(missing: usize) -> AppError {
+    AppError::refused(format!(
+        "Not ready for review yet: {} missing, as listed on this page.",
+        if missing == 1 {
+            "one thing is".to_owned()
+        } else {
+            format!("{missing} things are")
+        }
+    ))
 }
 
 /// Takes the submission in review back: the app returns to the status it
@@ -194,7 +282,7 @@ pub async fn withdraw_submission(id: String) -> Result<(), AppError> {
     use crate::server::{app_access, context, repo};
     context::finish(
         async {
-            app_access::require(&id, AppAction::Submit).await?;
+            let access = app_access::require(&id, AppAction::Submit).await?;
             let state = context::state()?;
             let now = state.now_ms();
             let mut change = Change::begin(&state).await?;
@@ -204,6 +292,13 @@ pub async fn withdraw_submission(id: String) -> Result<(), AppError> {
                 ));
             };
             repo::apps::set_status(&mut change, &id, previous, now).await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::Withdrawn,
+                    "",
+                )
+                .await?;
             change.commit().await?;
             context::redirect(&format!("/apps/{id}/submit?withdrawn=1"));
             Ok(())
@@ -238,6 +333,12 @@ pub async fn set_private_app_active(id: String, active: String) -> Result<(), Ap
                     "This app is not active."
                 }));
             }
+            let action = if active {
+                crate::domain::audit::AuditAction::Activated
+            } else {
+                crate::domain::audit::AuditAction::Deactivated
+            };
+            access.audit(&mut change, action, "").await?;
             change.commit().await?;
             context::redirect(&format!(
                 "/apps/{id}/submit?{}=1",
@@ -279,6 +380,11 @@ pub struct ReviewOut {
     /// The caller holds the claim.
     pub claimed_by_me: bool,
     pub earlier: Vec<SubmissionOut>,
+    /// Field by field, what this submission changes in the last approved
+    /// version before it; `None` for a first version.
+    pub changes: Option<Vec<FieldChange>>,
+    /// The app's audit log, newest first.
+    pub activity: Vec<crate::api::collaborators::AuditEntryOut>,
 }
 
 /// The review page's data.
@@ -298,6 +404,29 @@ pub async fn review_submission(submission_id: String) -> Result<ReviewOut, AppEr
                 serde_json::from_str(&row.snapshot).map_err(context::internal)?;
             let claimed_by_me = row.claimed_by.as_deref() == Some(reviewer.user_id.as_str())
                 && row.claim_expires_at.is_some_and(|until| until > now);
+            let changes =
+                match repo::submissions::last_approved_before(pool, &row.app_id, row.version)
+                    .await?
+                {
+                    Some(json) => {
+                        let before: Snapshot =
+                            serde_json::from_str(&json).map_err(context::internal)?;
+                        Some(crate::domain::review::diff(&before, &snapshot))
+                    }
+                    None => None,
+                };
+            let account_id = repo::apps::account_of(pool, &row.app_id).await?;
+            let activity = repo::audit::for_app(
+                pool,
+                &account_id,
+                &row.app_id,
+                &[],
+                crate::api::collaborators::ACTIVITY_LIMIT,
+            )
+            .await?
+            .into_iter()
+            .map(crate::api::collaborators::audit_out)
+            .collect();
             let earlier = repo::submissions::earlier(pool, &row.app_id, row.version)
                 .await?
                 .into_iter()
@@ -308,6 +437,8 @@ pub async fn review_submission(submission_id: String) -> Result<ReviewOut, AppEr
                 snapshot,
                 claimed_by_me,
                 earlier,
+                changes,
+                activity,
             })
         }
         .await,
@@ -360,7 +491,10 @@ pub async fn decide_submission(
     context::finish(
         async {
             let reviewer = review::require_reviewer().await?;
-            let (decision, note) = validate_decision(&form)?;
+            let valid = validate_decision(&form)?;
+            let (decision, note) = (valid.decision, valid.note.clone());
+            let field_notes =
+                serde_json::to_string(&valid.field_notes).map_err(context::internal)?;
             let (submission, app) = match decision {
                 Decision::Approve => (SubmissionStatus::Approved, AppStatus::Published),
                 Decision::Reject => (SubmissionStatus::Rejected, AppStatus::Rejected),
@@ -374,6 +508,7 @@ pub async fn decide_submission(
                 &reviewer.user_id,
                 submission,
                 &note,
+                &field_notes,
                 now,
             )
             .await?;
@@ -381,6 +516,34 @@ pub async fn decide_submission(
                 drop(change);
                 return Err(why_not(&form.submission_id, &reviewer.user_id).await?);
             };
+            if decision == Decision::Approve {
+                publish(&mut change, &app_id, &form.submission_id, now).await?;
+            }
+            let account_id = repo::apps::account_of(&mut **change, &app_id).await?;
+            let version = repo::submissions::frozen(&mut change, &form.submission_id)
+                .await?
+                .map_or(0, |(version, _)| version);
+            change
+                .audit(
+                    &reviewer,
+                    (&app_id, &account_id),
+                    match decision {
+                        Decision::Approve => crate::domain::audit::AuditAction::Approved,
+                        Decision::Reject => crate::domain::audit::AuditAction::Rejected,
+                    },
+                    &format!(
+                        "version {version}: {note}{}",
+                        valid
+                            .field_notes
+                            .iter()
+                            .map(|(field, text)| format!(
+                                "\n{}: {text}",
+                                crate::domain::review::note_field(field).map_or("", |f| f.0)
+                            ))
+                            .collect::<String>()
+                    ),
+                )
+                .await?;
             repo::apps::set_status(&mut change, &app_id, app, now).await?;
             change.commit().await?;
             context::redirect("/review?decided=1");
@@ -388,6 +551,50 @@ pub async fn decide_submission(
         }
         .await,
     )
+}
+
+/// Makes the approved submission the app's live version: its listing on
+/// the Marketplace (with the media it was submitted with: they were frozen
+/// with it) and the scopes and redirect URL production credentials use.
+#[cfg(feature = "ssr")]
+async fn publish(
+    change: &mut crate::server::change::Change<'_>,
+    app_id: &str,
+    submission_id: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    let state = context::state()?;
+    let (version, snapshot) = repo::submissions::frozen(change, submission_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let snapshot: Snapshot = serde_json::from_str(&snapshot).map_err(context::internal)?;
+    let media: Vec<String> = repo::media::list_for_app(&state.db.pool, app_id)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    repo::marketplace::publish(
+        change,
+        repo::marketplace::Publish {
+            app_id,
+            submission_id,
+            version,
+            snapshot: &snapshot,
+            media: &media,
+            now,
+        },
+    )
+    .await?;
+    repo::apps::set_live(
+        change,
+        app_id,
+        version,
+        &snapshot.scopes.join(" "),
+        &snapshot.production_redirect_url,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Why a claim or a decision on `submission_id` was not recorded.

@@ -44,6 +44,8 @@ pub enum AppAction {
     Submit,
     /// Add or remove collaborators.
     ManageCollaborators,
+    /// Read the audit log (who changed what): the app's managers.
+    ReadAuditLog,
 }
 
 impl AppRole {
@@ -87,6 +89,9 @@ impl AppRole {
             }
             (_, AppAction::ManageCollaborators) => {
                 "Only the app's creator and the account's owners and admins can change its collaborators."
+            }
+            (AppRole::Collaborator, AppAction::ReadAuditLog) => {
+                "Only the app's creator and the account's owners and admins can read its audit log."
             }
             _ => {
                 "Only this app's creator, its collaborators and the account's owners and admins can open or change it."

@@ -139,6 +139,51 @@ pub fn validate_optional_url(input: &str) -> Result<String, String> {
     }
 }
 
+super::stored_names! {
+    /// How users add an app (the developer's Install page).
+    pub enum InstallOption {
+        /// Portico starts the authorization from the Marketplace listing.
+        Marketplace = "marketplace",
+        /// The listing says "Visit site to add" and links to the
+        /// developer's landing page, which starts the authorization.
+        LandingPage = "landing_page",
+    }
+}
+
+/// The Install page's form as submitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InstallOptionIn {
+    #[serde(default)]
+    pub install_option: String,
+    #[serde(default)]
+    pub landing_url: String,
+}
+
+/// The Install page's form, checked: a landing page needs its URL (a
+/// public URL, like the listing's); with the Marketplace option a URL may
+/// stay saved for later but must still be valid.
+pub fn validate_install_option(
+    input: &InstallOptionIn,
+) -> Result<(InstallOption, String), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let option = InstallOption::parse(&input.install_option);
+    if option.is_none() {
+        errors.add(
+            "install_option",
+            "Choose how users add your app: from the Marketplace or from your landing page.",
+        );
+    }
+    let landing_url = if option == Some(InstallOption::LandingPage) {
+        errors.check("landing_url", validate_public_url(&input.landing_url))
+    } else {
+        errors.check("landing_url", validate_optional_url(&input.landing_url))
+    };
+    match (option, landing_url) {
+        (Some(option), Some(url)) if errors.is_empty() => Ok((option, url)),
+        _ => Err(errors),
+    }
+}
+
 /// Up to three categories from the fixed list; returned in list order.
 pub fn validate_categories(input: &[String]) -> Result<Vec<String>, String> {
     if let Some(unknown) = input.iter().find(|slug| category_label(slug).is_none()) {
@@ -209,6 +254,34 @@ pub fn validate_information(input: &InformationIn) -> (InformationPatch, FieldEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_landing_page_needs_its_url() {
+        let check = |option: &str, url: &str| {
+            validate_install_option(&InstallOptionIn {
+                install_option: option.into(),
+                landing_url: url.into(),
+            })
+        };
+        assert_eq!(
+            check("marketplace", "").unwrap(),
+            (InstallOption::Marketplace, String::new())
+        );
+        assert!(check("landing_page", "")
+            .unwrap_err()
+            .get("landing_url")
+            .is_some());
+        assert!(check("landing_page", "http://example.com/add").is_err());
+        assert_eq!(
+            check("landing_page", "https://example.com/add").unwrap(),
+            (InstallOption::LandingPage, "https://example.com/add".into())
+        );
+        assert!(check("marketplace", "javascript:alert(1)").is_err());
+        assert!(check("both", "")
+            .unwrap_err()
+            .get("install_option")
+            .is_some());
+    }
 
     fn valid() -> InformationIn {
         InformationIn {

@@ -11,6 +11,8 @@ use super::fields::FieldErrors;
 pub const MAX_NOTES: usize = 2000;
 /// Longest test plan, in characters.
 pub const MAX_TEST_PLAN: usize = 4000;
+/// Longest release notes, in characters.
+pub const MAX_RELEASE_NOTES: usize = 1000;
 /// Longest note from the reviewer, in characters.
 pub const MAX_DECISION_NOTE: usize = 2000;
 /// A reviewer's claim on a submission lapses after this long untouched.
@@ -51,6 +53,7 @@ super::stored_names! {
 /// What an app holds when it is submitted: the facts the checklist needs,
 /// and the copy the reviewer sees (frozen with the submission).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Snapshot {
     pub name: String,
     pub kind: Option<AppKind>,
@@ -73,6 +76,136 @@ pub struct Snapshot {
     /// only after its endpoint answered the validation challenge).
     pub events: Vec<String>,
     pub deauthorization_url: String,
+    /// How users add it: `marketplace` or `landing_page`.
+    pub install_option: String,
+    /// Where "Visit site to add" leads, with the landing-page option.
+    pub landing_url: String,
+    /// What changed for users in this version (the Submit form's).
+    pub release_notes: String,
+}
+
+/// One field that differs between two versions, for the reviewer's and
+/// the developer's "changes since the live version".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// The field's name as its page shows it.
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// Field by field, what `after` changes in `before` (release notes are per
+/// version and not compared).
+pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<FieldChange> {
+    fn list(items: &[String]) -> String {
+        items.join(", ")
+    }
+    let pairs: [(&str, String, String); 19] = [
+        ("App name", before.name.clone(), after.name.clone()),
+        (
+            "Short description",
+            before.short_description.clone(),
+            after.short_description.clone(),
+        ),
+        (
+            "Long description",
+            before.long_description.clone(),
+            after.long_description.clone(),
+        ),
+        (
+            "Contact name",
+            before.contact_name.clone(),
+            after.contact_name.clone(),
+        ),
+        (
+            "Contact email",
+            before.contact_email.clone(),
+            after.contact_email.clone(),
+        ),
+        (
+            "Privacy policy URL",
+            before.privacy_url.clone(),
+            after.privacy_url.clone(),
+        ),
+        (
+            "Support URL",
+            before.support_url.clone(),
+            after.support_url.clone(),
+        ),
+        (
+            "Configuration URL",
+            before.configure_url.clone(),
+            after.configure_url.clone(),
+        ),
+        (
+            "Categories",
+            list(&before.categories),
+            list(&after.categories),
+        ),
+        (
+            "Preview images",
+            before.images.to_string(),
+            after.images.to_string(),
+        ),
+        (
+            "Video",
+            yes_no(before.has_video).to_owned(),
+            yes_no(after.has_video).to_owned(),
+        ),
+        (
+            "Development redirect URL",
+            before.development_redirect_url.clone(),
+            after.development_redirect_url.clone(),
+        ),
+        (
+            "Production redirect URL",
+            before.production_redirect_url.clone(),
+            after.production_redirect_url.clone(),
+        ),
+        ("Scopes", list(&before.scopes), list(&after.scopes)),
+        (
+            "Event subscriptions",
+            list(&before.events),
+            list(&after.events),
+        ),
+        (
+            "Deauthorization endpoint",
+            before.deauthorization_url.clone(),
+            after.deauthorization_url.clone(),
+        ),
+        (
+            "Install option",
+            before.install_option.clone(),
+            after.install_option.clone(),
+        ),
+        (
+            "Landing URL",
+            before.landing_url.clone(),
+            after.landing_url.clone(),
+        ),
+        (
+            "Marketplace app",
+            yes_no(before.marketplace).to_owned(),
+            yes_no(after.marketplace).to_owned(),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, b, a)| b != a)
+        .map(|(field, before, after)| FieldChange {
+            field: field.to_owned(),
+            before,
+            after,
+        })
+        .collect()
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "yes"
+    } else {
+        "no"
+    }
 }
 
 /// Something the app still needs before it can be submitted, and the
@@ -126,6 +259,12 @@ pub fn checklist(app: &Snapshot) -> Vec<Missing> {
     if app.images == 0 {
         need("At least one preview image.", "information");
     }
+    if app.install_option == "landing_page" && app.landing_url.is_empty() {
+        need(
+            "A landing page URL: users add the app from your site.",
+            "install",
+        );
+    }
     if app.kind == Some(AppKind::ChatBot) && !app.events.iter().any(|e| e == "bot_notification") {
         need(
             "A subscription to bot_notification: it is how the bot hears its command.",
@@ -135,6 +274,15 @@ pub fn checklist(app: &Snapshot) -> Vec<Missing> {
     missing
 }
 
+/// One automated pre-review check: what was tried and how it went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreReviewCheck {
+    pub what: String,
+    pub passed: bool,
+    /// The answer, or why it failed, in words.
+    pub detail: String,
+}
+
 /// The Submit form as submitted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitIn {
@@ -142,6 +290,9 @@ pub struct SubmitIn {
     pub notes: String,
     /// How to try the app: steps and test account details.
     pub test_plan: String,
+    /// What is new for users in this version (shown on the Marketplace).
+    #[serde(default)]
+    pub release_notes: String,
 }
 
 /// The Submit form, checked: both fields are optional text within limits.
@@ -152,39 +303,152 @@ pub fn validate_submit(input: &SubmitIn) -> Result<SubmitIn, FieldErrors> {
         "test_plan",
         bounded(&input.test_plan, "test plan", MAX_TEST_PLAN),
     );
-    match (notes, test_plan) {
-        (Some(notes), Some(test_plan)) => Ok(SubmitIn { notes, test_plan }),
+    let release_notes = errors.check(
+        "release_notes",
+        bounded(&input.release_notes, "release note", MAX_RELEASE_NOTES),
+    );
+    match (notes, test_plan, release_notes) {
+        (Some(notes), Some(test_plan), Some(release_notes)) => Ok(SubmitIn {
+            notes,
+            test_plan,
+            release_notes,
+        }),
         _ => Err(errors),
     }
 }
 
-/// A decision form as submitted.
+/// The fields a reviewer may note on one by one: (key, label, the app
+/// page that holds it, the decision form's input for it).
+pub const NOTE_FIELDS: [(&str, &str, &str, &str); 12] = [
+    ("name", "App name", "information", "note_name"),
+    (
+        "short_description",
+        "Short description",
+        "information",
+        "note_short_description",
+    ),
+    (
+        "long_description",
+        "Long description",
+        "information",
+        "note_long_description",
+    ),
+    (
+        "contact",
+        "Developer contact",
+        "information",
+        "note_contact",
+    ),
+    (
+        "privacy_url",
+        "Privacy policy URL",
+        "information",
+        "note_privacy_url",
+    ),
+    (
+        "support_url",
+        "Support URL",
+        "information",
+        "note_support_url",
+    ),
+    ("categories", "Categories", "information", "note_categories"),
+    (
+        "media",
+        "Preview images and video",
+        "information",
+        "note_media",
+    ),
+    (
+        "redirect_urls",
+        "Redirect URLs",
+        "credentials",
+        "note_redirect_urls",
+    ),
+    ("scopes", "Scopes", "scopes", "note_scopes"),
+    (
+        "features",
+        "Event subscriptions and endpoints",
+        "features",
+        "note_features",
+    ),
+    ("install", "Install option", "install", "note_install"),
+];
+
+/// Longest note on one field, in characters.
+pub const MAX_FIELD_NOTE: usize = 1000;
+
+/// A decision form as submitted. Notes on fields come as their own inputs
+/// (`NOTE_FIELDS`), gathered in `fields`; anything else there is ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionIn {
     pub submission_id: String,
     pub decision: String,
     #[serde(default)]
     pub note: String,
+    #[serde(flatten)]
+    pub fields: std::collections::BTreeMap<String, String>,
 }
 
-/// A decision, checked: a rejection says why.
-pub fn validate_decision(input: &DecisionIn) -> Result<(Decision, String), FieldErrors> {
+/// A checked decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidDecision {
+    pub decision: Decision,
+    pub note: String,
+    /// Field key → note, only fields that got one.
+    pub field_notes: std::collections::BTreeMap<String, String>,
+}
+
+/// A decision, checked: a rejection says why, in the general note or on
+/// at least one field.
+pub fn validate_decision(input: &DecisionIn) -> Result<ValidDecision, FieldErrors> {
     let mut errors = FieldErrors::new();
     let decision = Decision::parse(&input.decision);
     if decision.is_none() {
         errors.add("decision", "Choose approve or reject.");
     }
     let note = errors.check("note", bounded(&input.note, "note", MAX_DECISION_NOTE));
-    if decision == Some(Decision::Reject) && note.as_deref().is_some_and(str::is_empty) {
+    let mut field_notes = std::collections::BTreeMap::new();
+    for (key, label, _, input_name) in NOTE_FIELDS {
+        let Some(text) = input.fields.get(input_name) else {
+            continue;
+        };
+        match bounded(
+            text,
+            &format!("note on {}", label.to_lowercase()),
+            MAX_FIELD_NOTE,
+        ) {
+            Ok(text) if text.is_empty() => {}
+            Ok(text) => {
+                field_notes.insert(key.to_owned(), text);
+            }
+            Err(message) => errors.add(input_name, message),
+        }
+    }
+    if decision == Some(Decision::Reject)
+        && note.as_deref().is_some_and(str::is_empty)
+        && field_notes.is_empty()
+    {
         errors.add(
             "note",
             "Say what the developer must change: it is all they see.",
         );
     }
     match (decision, note) {
-        (Some(decision), Some(note)) if errors.is_empty() => Ok((decision, note)),
+        (Some(decision), Some(note)) if errors.is_empty() => Ok(ValidDecision {
+            decision,
+            note,
+            field_notes,
+        }),
         _ => Err(errors),
     }
+}
+
+/// A field's label and page, from its key.
+pub fn note_field(key: &str) -> Option<(&'static str, &'static str)> {
+    NOTE_FIELDS
+        .iter()
+        .find(|(k, ..)| *k == key)
+        .map(|(_, label, page, _)| (*label, *page))
 }
 
 /// Optional multi-line plain text of at most `max` characters, trimmed:
@@ -266,13 +530,37 @@ mod tests {
     }
 
     #[test]
+    fn the_diff_names_each_changed_field() {
+        let live = complete();
+        assert_eq!(diff(&live, &live), []);
+        let next = Snapshot {
+            short_description: "Takes better notes".into(),
+            scopes: vec!["user:read".into(), "meeting:read".into()],
+            release_notes: "New!".into(),
+            ..complete()
+        };
+        let changes = diff(&live, &next);
+        let fields: Vec<&str> = changes.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["Short description", "Scopes"]);
+        assert_eq!(changes[1].before, "user:read");
+        assert_eq!(changes[1].after, "user:read, meeting:read");
+        let landing = Snapshot {
+            install_option: "landing_page".into(),
+            ..complete()
+        };
+        assert_eq!(checklist(&landing)[0].page, "install");
+    }
+
+    #[test]
     fn a_rejection_needs_a_note_and_notes_are_bounded() {
         let decide = |decision: &str, note: &str| {
             validate_decision(&DecisionIn {
                 submission_id: "sub_x".into(),
                 decision: decision.into(),
                 note: note.into(),
+                fields: Default::default(),
             })
+            .map(|d| (d.decision, d.note))
         };
         assert_eq!(
             decide("approve", "").unwrap(),
@@ -283,11 +571,45 @@ mod tests {
             decide("reject", " Add a support page. ").unwrap(),
             (Decision::Reject, "Add a support page.".into())
         );
+        // A note on one field is reason enough; unknown fields are ignored.
+        let fields = [
+            ("note_short_description", " Say what it does. "),
+            ("note_scopes", ""),
+            ("note_bogus", "ignored"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let valid = validate_decision(&DecisionIn {
+            submission_id: "sub_x".into(),
+            decision: "reject".into(),
+            note: String::new(),
+            fields,
+        })
+        .unwrap();
+        assert_eq!(
+            valid.field_notes.into_iter().collect::<Vec<_>>(),
+            [(
+                "short_description".to_owned(),
+                "Say what it does.".to_owned()
+            )]
+        );
+        let too_long = validate_decision(&DecisionIn {
+            submission_id: "sub_x".into(),
+            decision: "reject".into(),
+            note: "x".into(),
+            fields: [("note_media".to_owned(), "x".repeat(MAX_FIELD_NOTE + 1))]
+                .into_iter()
+                .collect(),
+        })
+        .unwrap_err();
+        assert!(too_long.get("note_media").is_some());
         assert!(decide("maybe", "").unwrap_err().get("decision").is_some());
         let long = "x".repeat(MAX_NOTES + 1);
         let errors = validate_submit(&SubmitIn {
             notes: long,
             test_plan: "Sign in as test@example.com".into(),
+            release_notes: String::new(),
         })
         .unwrap_err();
         assert!(errors.get("notes").is_some());

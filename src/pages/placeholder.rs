@@ -16,12 +16,6 @@ fn ComingSoon(title: &'static str, text: &'static str) -> impl IntoView {
     }
 }
 
-/// The marketplace.
-#[component]
-pub fn MarketplacePage() -> impl IntoView {
-    view! { <ComingSoon title="Marketplace" text="Browse, search and install published apps here."/> }
-}
-
 /// Team chat.
 #[component]
 pub fn ChatPage() -> impl IntoView {

@@ -115,7 +115,21 @@ pub fn ReviewSubmissionPage() -> impl IntoView {
                                 })}
                             })}
                         </section>
+                        <section class="card">
+                            <crate::pages::apps::submit::PreReviewChecks checks=s.checks.clone()/>
+                        </section>
+                        <section class="card">
+                            <h2>"Changes"</h2>
+                            {match page.changes.clone() {
+                                Some(changes) => view! { <crate::pages::apps::submit::Changes changes caption="Changes since the last approved version"/> }.into_any(),
+                                None => view! { <p class="muted">"The first version: nothing was approved before."</p> }.into_any(),
+                            }}
+                        </section>
                         <Listing snapshot=page.snapshot.clone()/>
+                        <section class="card">
+                            <h2>"The app's activity"</h2>
+                            <crate::pages::apps::activity::AuditLog entries=page.activity.clone()/>
+                        </section>
                         <section class="card">
                             <h2>"From the developer"</h2>
                             <h3>"Notes"</h3>
@@ -144,14 +158,28 @@ pub fn ReviewSubmissionPage() -> impl IntoView {
                                         {move || field_error(error, "decision").get().map(|m| view! { <p class="field-error" id="decision-error">{m}</p> })}
                                     </fieldset>
                                     <TextField label="Note to the developer" name="note" rows=4 required=false
-                                        hint="Required to reject: say what must change."
+                                        hint="To reject, say what must change here or on the fields below."
                                         value=decide.typed("note", "") server_error=field_error(error, "note")/>
+                                    <details class="field-notes" open=crate::domain::review::NOTE_FIELDS.iter().any(|(.., input)| !decide.typed(input, "").is_empty())>
+                                        <summary>"Notes on single fields (shown beside each field)"</summary>
+                                        {crate::domain::review::NOTE_FIELDS.iter().map(|(_, label, _, name)| {
+                                            let name: &'static str = name;
+                                            view! {
+                                                <TextField label=format!("Note on {}", label.to_lowercase()) name=name rows=2 required=false
+                                                    value=decide.typed(name, "") server_error=field_error(error, name)/>
+                                            }
+                                        }).collect_view()}
+                                    </details>
                                     <button type="submit" class="btn primary">"Record decision"</button>
                                 </PostForm>
                             </section>
                         })}
-                        {(!s.decision_note.is_empty()).then(|| view! {
-                            <section class="card"><h2>"Reviewer's note"</h2><p class="prose">{s.decision_note.clone()}</p></section>
+                        {(!s.decision_note.is_empty() || !s.field_notes.is_empty()).then(|| view! {
+                            <section class="card">
+                                <h2>"Reviewer's note"</h2>
+                                <p class="prose">{s.decision_note.clone()}</p>
+                                <crate::pages::apps::submit::FieldNotes notes=s.field_notes.clone() app_id=None/>
+                            </section>
                         })}
                         {(!page.earlier.is_empty()).then(|| view! {
                             <section class="card">

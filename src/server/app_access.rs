@@ -20,6 +20,26 @@ pub struct AppAccess {
     pub role: AppRole,
 }
 
+impl AppAccess {
+    /// The app and its account, as the audit log records them.
+    pub fn target(&self) -> (&str, &str) {
+        (&self.app.id, &self.app.account_id)
+    }
+
+    /// Appends `action` (with `detail`: what changed, never a secret) to
+    /// the app's audit log, in `change`'s transaction.
+    pub async fn audit(
+        &self,
+        change: &mut crate::server::change::Change<'_>,
+        action: crate::domain::audit::AuditAction,
+        detail: &str,
+    ) -> Result<(), sqlx::Error> {
+        change
+            .audit(&self.user, self.target(), action, detail)
+            .await
+    }
+}
+
 /// The signed-in caller's app `app_id`, if they may do `action` to it.
 pub async fn require(app_id: &str, action: AppAction) -> Result<AppAccess, AppError> {
     let user = context::require_user().await?;

@@ -76,6 +76,32 @@ impl<'s> Change<'s> {
         Ok(())
     }
 
+    /// Appends to the app's audit log, in this transaction: the entry
+    /// commits with the change or not at all. `detail` names what
+    /// changed, never a secret.
+    pub async fn audit(
+        &mut self,
+        actor: &crate::server::auth::session::SessionUser,
+        (app_id, account_id): (&str, &str),
+        action: crate::domain::audit::AuditAction,
+        detail: &str,
+    ) -> Result<(), sqlx::Error> {
+        let now = self.state.now_ms();
+        repo::audit::record(
+            &mut self.tx,
+            repo::audit::Entry {
+                app_id,
+                account_id,
+                actor_id: &actor.user_id,
+                actor_name: &actor.display_name,
+                action,
+                detail: &crate::domain::text::sanitize(detail.as_bytes(), 2000),
+                now,
+            },
+        )
+        .await
+    }
+
     /// Commits; then forgets the caches if a cached column changed, and
     /// wakes the webhook worker if events were queued. Dropping a `Change`
     /// instead rolls it back, marks and events with it.

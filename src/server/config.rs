@@ -35,6 +35,14 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Add N approved Marketplace apps of a new seed publisher (the
+    /// benchmark's catalogue; never for a real instance).
+    #[command(hide = true)]
+    SeedMarketplace {
+        /// How many apps.
+        #[arg(long)]
+        apps: usize,
+    },
     /// Write the benchmark's sample media (1200x780 PNG, JPEG and GIF, and
     /// a 1200x781 PNG) into a folder.
     #[command(hide = true)]

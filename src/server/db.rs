@@ -105,6 +105,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
     if dialect == Dialect::Postgres {
         install_cache_notices(&migrating).await?;
     }
+    install_search(&migrating, dialect).await?;
+    install_audit_guard(&migrating, dialect).await?;
     migrating.close().await;
     let pool = open_pool(options, max_connections, dialect, true).await?;
     Ok(Db {
@@ -219,7 +221,17 @@ pub const CACHED_COLUMNS: [(&str, &[&str]); 8] = [
     // Not `updated_at` or the listing: saving a description forgets nothing.
     (
         "apps",
-        &["id", "account_id", "marketplace", "name", "kind", "status"],
+        &[
+            "id",
+            "account_id",
+            "marketplace",
+            "name",
+            "kind",
+            "status",
+            "live_version",
+            "live_scopes",
+            "live_redirect_url",
+        ],
     ),
     (
         "app_oauth",
@@ -240,6 +252,76 @@ pub const CACHED_COLUMNS: [(&str, &[&str]); 8] = [
     // Not `current_account_id` or the password: switching accounts forgets nothing.
     ("users", &["id", "email", "display_name"]),
 ];
+
+/// The Marketplace's full-text search, which the dialects spell apart
+/// (so it is not a migration): on SQLite an FTS5 table that triggers keep
+/// equal to `marketplace_listings`; on PostgreSQL a generated `tsvector`
+/// column with a GIN index. Both use words as written, without stemming
+/// (`unicode61` and the `simple` configuration), so a search finds the
+/// same apps on either; repo::marketplace::browse queries them. Idempotent,
+/// and on PostgreSQL serialised between processes starting together.
+async fn install_search(pool: &AnyPool, dialect: Dialect) -> Result<(), sqlx::Error> {
+    let statements: &[&str] = match dialect {
+        Dialect::Sqlite => &[
+            "CREATE VIRTUAL TABLE IF NOT EXISTS marketplace_search USING fts5(\
+               app_id UNINDEXED, name, short_description, long_description, \
+               tokenize = 'unicode61 remove_diacritics 2')",
+            "CREATE TRIGGER IF NOT EXISTS marketplace_search_insert AFTER INSERT ON marketplace_listings \
+             BEGIN INSERT INTO marketplace_search (app_id, name, short_description, long_description) \
+               VALUES (NEW.app_id, NEW.name, NEW.short_description, NEW.long_description); END",
+            "CREATE TRIGGER IF NOT EXISTS marketplace_search_update \
+               AFTER UPDATE OF name, short_description, long_description ON marketplace_listings \
+             BEGIN DELETE FROM marketplace_search WHERE app_id = OLD.app_id; \
+               INSERT INTO marketplace_search (app_id, name, short_description, long_description) \
+               VALUES (NEW.app_id, NEW.name, NEW.short_description, NEW.long_description); END",
+            "CREATE TRIGGER IF NOT EXISTS marketplace_search_delete AFTER DELETE ON marketplace_listings \
+             BEGIN DELETE FROM marketplace_search WHERE app_id = OLD.app_id; END",
+        ],
+        Dialect::Postgres => &[
+            "SELECT pg_advisory_xact_lock(7461726002)",
+            "ALTER TABLE marketplace_listings ADD COLUMN IF NOT EXISTS search tsvector \
+               GENERATED ALWAYS AS (\
+                 setweight(to_tsvector('simple', name), 'A') || \
+                 setweight(to_tsvector('simple', short_description), 'B') || \
+                 setweight(to_tsvector('simple', long_description), 'C')) STORED",
+            "CREATE INDEX IF NOT EXISTS marketplace_search ON marketplace_listings USING GIN (search)",
+            // Sorting by name in byte order, as SQLite does.
+            "CREATE INDEX IF NOT EXISTS marketplace_by_name_bytes \
+               ON marketplace_listings (name_key COLLATE \"C\", app_id)",
+        ],
+    };
+    let mut tx = pool.begin().await?;
+    for statement in statements {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// The audit log is append-only, and the database says so: an update or
+/// a delete of `audit_log` fails, whoever sends it.
+async fn install_audit_guard(pool: &AnyPool, dialect: Dialect) -> Result<(), sqlx::Error> {
+    let statements: &[&str] = match dialect {
+        Dialect::Sqlite => &[
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+        ],
+        Dialect::Postgres => &[
+            "SELECT pg_advisory_xact_lock(7461726003)",
+            "CREATE OR REPLACE FUNCTION portico_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$",
+            "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+            "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log \
+             FOR EACH ROW EXECUTE FUNCTION portico_append_only()",
+        ],
+    };
+    let mut tx = pool.begin().await?;
+    for statement in statements {
+        sqlx::query(statement).execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
 
 /// The `WHEN` condition of an update trigger on `columns`: one of them
 /// changed.

@@ -106,7 +106,7 @@ async fn store_upload(
     let pool = &state.db.pool;
     // Looked up before reading the body: someone else's app is a 404
     // whatever the file.
-    crate::server::app_access::authorize(pool, user.clone(), app_id, AppAction::Edit)
+    let access = crate::server::app_access::authorize(pool, user.clone(), app_id, AppAction::Edit)
         .await
         .map_err(|e| match e {
             AppError::NotFound => UploadError::NotFound,
@@ -150,8 +150,11 @@ async fn store_upload(
         }
     };
     let etag = hex::encode(Sha256::digest(&bytes));
+    let mut change = crate::server::change::Change::begin(state)
+        .await
+        .map_err(|e| UploadError::Internal(internal(headers, e)))?;
     let inserted = repo::media::insert(
-        pool,
+        &mut change,
         NewMedia {
             app_id,
             account_id: &user.account_id,
@@ -166,6 +169,34 @@ async fn store_upload(
     )
     .await
     .map_err(|e| UploadError::Internal(internal(headers, e)))?;
+    if let Inserted::Added(id) = &inserted {
+        let detail = format!(
+            "{} {id} ({} bytes{})",
+            if kind == MediaKind::Image {
+                "image"
+            } else {
+                "video"
+            },
+            bytes.len(),
+            if width > 0 {
+                format!(", {width}×{height}")
+            } else {
+                String::new()
+            }
+        );
+        access
+            .audit(
+                &mut change,
+                crate::domain::audit::AuditAction::MediaAdded,
+                &detail,
+            )
+            .await
+            .map_err(|e| UploadError::Internal(internal(headers, e)))?;
+        change
+            .commit()
+            .await
+            .map_err(|e| UploadError::Internal(internal(headers, e)))?;
+    }
     match inserted {
         Inserted::Added(id) => Ok(MediaOut {
             url: MediaOut::url_for(&id),
@@ -262,7 +293,7 @@ impl UploadError {
 
 /// `GET /media/{id}`: a stored image or video, with its stored content
 /// type, a strong ETag (the SHA-256 of its bytes) and cache headers.
-/// Media of a published app are public; others only reach reviewers and
+/// Media the live Marketplace listing shows are public; others only reach reviewers and
 /// those who may open the app (anyone else gets a 404, as if none existed).
 pub async fn serve(
     State(state): State<AppState>,
@@ -275,7 +306,7 @@ pub async fn serve(
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return internal_response(&headers, e),
     };
-    let public = head.app_status == crate::domain::app::AppStatus::Published;
+    let public = head.listed != 0;
     if !public {
         let user = match session::user_from_headers(&state, &headers).await {
             Ok(user) => user,

@@ -316,6 +316,21 @@ impl Outbound {
         Ok(url)
     }
 
+    /// GETs `url` (a page people follow, like a privacy policy), waiting
+    /// at most `timeout`; the status of the answer (redirects are not
+    /// followed: a 3xx is reported as it is). The body is not read.
+    pub async fn get_status(&self, url: &str, timeout: Duration) -> Result<u16, OutboundError> {
+        let url = check_url(url, self.allow_private)?;
+        let response = self
+            .client
+            .get(url)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| classify(e, timeout))?;
+        Ok(response.status().as_u16())
+    }
+
     /// POSTs `body` as JSON with `headers`, waiting at most `timeout`.
     /// Any HTTP answer is a `Reply` (redirects included, not followed).
     pub async fn post_json(

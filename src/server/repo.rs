@@ -3,15 +3,18 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod audit;
 pub mod collaborators;
 pub mod credentials;
 pub mod invites;
+pub mod marketplace;
 pub mod media;
 pub mod meetings;
 pub mod oauth;
 pub mod outbox;
 pub mod rate_limits;
 pub mod returned_forms;
+pub mod seed;
 pub mod sessions;
 pub mod submissions;
 pub mod tokens;

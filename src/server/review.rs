@@ -25,6 +25,16 @@ pub async fn require_reviewer() -> Result<SessionUser, AppError> {
     Ok(user)
 }
 
+/// The app's live (last approved) version, if it has one.
+pub async fn live_snapshot(pool: &AnyPool, app_id: &str) -> Result<Option<Snapshot>, AppError> {
+    match repo::marketplace::live_snapshot(pool, app_id).await? {
+        Some(json) => Ok(Some(
+            serde_json::from_str(&json).map_err(context::internal)?,
+        )),
+        None => Ok(None),
+    }
+}
+
 /// App `app` (of `account_id`) as it is now: its listing, media counts,
 /// OAuth settings, events and deauthorization endpoint.
 pub async fn snapshot_of(
@@ -67,5 +77,132 @@ pub async fn snapshot_of(
         scopes: oauth.scopes.split_whitespace().map(str::to_owned).collect(),
         events: events.into_iter().collect(),
         deauthorization_url,
+        install_option: app.install_option.clone(),
+        landing_url: app.landing_url.clone(),
+        release_notes: String::new(),
     })
+}
+
+/// How long one pre-review check may take.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The automated checks a submission gets before a person looks at it, run
+/// at once through the outbound client (its address rules apply): the
+/// privacy and support pages answer 2xx, the deauthorization endpoint and
+/// every enabled subscription's endpoints pass the URL validation
+/// challenge, and the redirect URLs are https. Reported, not enforced: a
+/// page may be down for a minute; the reviewer decides.
+pub async fn pre_review_checks(
+    state: &crate::server::state::AppState,
+    app_id: &str,
+    snapshot: &Snapshot,
+) -> Result<Vec<crate::domain::review::PreReviewCheck>, AppError> {
+    use crate::domain::review::PreReviewCheck;
+    enum Probe {
+        Page(String),
+        Challenge(String),
+    }
+    let mut probes: Vec<(String, Probe)> = Vec::new();
+    for (what, url) in [
+        ("Privacy policy URL", &snapshot.privacy_url),
+        ("Support URL", &snapshot.support_url),
+    ] {
+        if !url.is_empty() {
+            probes.push((
+                format!("{what} answers 2xx ({url})"),
+                Probe::Page(url.clone()),
+            ));
+        }
+    }
+    if !snapshot.deauthorization_url.is_empty() {
+        probes.push((
+            format!(
+                "Deauthorization endpoint passes the challenge ({})",
+                snapshot.deauthorization_url
+            ),
+            Probe::Challenge(snapshot.deauthorization_url.clone()),
+        ));
+    }
+    for sub in repo::webhooks::subscriptions(&state.db.pool, app_id).await? {
+        if sub.disabled_at.is_some() {
+            continue;
+        }
+        for (env, url) in [
+            ("development", sub.development_url),
+            ("production", sub.production_url),
+        ] {
+            if !url.is_empty() {
+                probes.push((
+                    format!("“{}” {env} endpoint passes the challenge ({url})", sub.name),
+                    Probe::Challenge(url),
+                ));
+            }
+        }
+    }
+    let now = state.now_ms();
+    let (tokens, _) = crate::server::webhooks::secret_tokens(state, app_id, now).await?;
+    let mut running = tokio::task::JoinSet::new();
+    for (index, (_, probe)) in probes.iter().enumerate() {
+        let outbound = state.outbound.clone();
+        let tokens = tokens.clone();
+        let probe = match probe {
+            Probe::Page(url) => Probe::Page(url.clone()),
+            Probe::Challenge(url) => Probe::Challenge(url.clone()),
+        };
+        running.spawn(async move {
+            let outcome = match probe {
+                Probe::Page(url) => match outbound.get_status(&url, CHECK_TIMEOUT).await {
+                    Ok(status) if (200..300).contains(&status) => (true, format!("HTTP {status}")),
+                    Ok(status) => (false, format!("HTTP {status}")),
+                    Err(e) => (false, e.to_string()),
+                },
+                Probe::Challenge(url) => {
+                    let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+                    let check = crate::server::webhooks::challenge::validate_endpoint(
+                        &outbound, &refs, &url, now,
+                    )
+                    .await;
+                    match check.problem {
+                        None => (true, "Answered the challenge.".to_owned()),
+                        Some(problem) => (false, problem),
+                    }
+                }
+            };
+            (index, outcome)
+        });
+    }
+    let mut outcomes = vec![(false, String::new()); probes.len()];
+    while let Some(done) = running.join_next().await {
+        let (index, outcome) = done.map_err(context::internal)?;
+        outcomes[index] = outcome;
+    }
+    let mut checks: Vec<PreReviewCheck> = probes
+        .into_iter()
+        .zip(outcomes)
+        .map(|((what, _), (passed, detail))| PreReviewCheck {
+            what,
+            passed,
+            detail: crate::domain::text::sanitize(detail.as_bytes(), 500),
+        })
+        .collect();
+    for (what, url) in [
+        (
+            "Development redirect URL is https",
+            &snapshot.development_redirect_url,
+        ),
+        (
+            "Production redirect URL is https",
+            &snapshot.production_redirect_url,
+        ),
+    ] {
+        if !url.is_empty() {
+            let passed = url.starts_with("https://");
+            checks.push(PreReviewCheck {
+                what: what.to_owned(),
+                passed,
+                detail: url.clone(),
+            });
+        }
+    }
+    Ok(checks)
 }

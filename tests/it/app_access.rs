@@ -39,6 +39,10 @@ const NOT_APP_SCOPED: &[&str] = &[
     "install_link",
     "my_apps",
     "create_app",
+    // The Marketplace is public: it shows approved listings only
+    // (tests/it/marketplace.rs).
+    "browse_marketplace",
+    "marketplace_app",
     // Reviewers' functions act on submissions of every account; who may
     // is `server::review::require_reviewer` (tests/it/review.rs).
     "review_queue",
@@ -91,6 +95,8 @@ fn superset<'a>(app_id: &'a str, user_id: &'a str) -> Vec<(&'a str, &'a str)> {
         ("active", "on"),
         ("notes", ""),
         ("test_plan", ""),
+        ("install_option", "landing_page"),
+        ("landing_url", "https://example.com/add"),
     ]
 }
 
@@ -424,9 +430,14 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
 
     // The repository's own check: a plain member cannot add anyone, even
     // when asked directly.
+    let account_id = app.me(&owner).await["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut tx = app.state.db.pool.begin().await.unwrap();
     let added = portico::server::repo::collaborators::add(
-        &app.state.db.pool,
-        app.me(&owner).await["account_id"].as_str().unwrap(),
+        &mut tx,
+        &account_id,
         &app_id,
         &maker_id,
         &helper_id,
@@ -434,6 +445,7 @@ async fn leaving_the_account_ends_collaborating_and_managing(app: &TestApp) {
     )
     .await
     .unwrap();
+    tx.rollback().await.unwrap();
     assert!(!added, "a collaborator added someone");
 
     for id in [&helper_id, &maker_id] {

@@ -18,18 +18,20 @@ on_both_databases!(
     two_reviewers_deciding_at_once_record_one_decision,
     approval_opens_production_credentials_and_rejection_keeps_them_shut,
     a_private_app_is_activated_for_its_own_account_only,
+    field_notes_are_shown_beside_their_fields,
+    pre_review_checks_try_the_listing_pages,
 );
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A user-managed Marketplace app with nothing but its name.
-async fn bare_app(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn bare_app(app: &TestApp, email: &str) -> (String, String) {
     app.developer_with_app(email, "marketplace.user_managed")
         .await
 }
 
-/// Fills in everything the checklist asks for.
-async fn complete(app: &TestApp, cookie: &str, id: &str) {
+/// The listing as `complete` fills it in.
+pub(crate) async fn complete_information(app: &TestApp, cookie: &str, id: &str) {
     app.call(
         "update_information",
         &[
@@ -48,6 +50,11 @@ async fn complete(app: &TestApp, cookie: &str, id: &str) {
     )
     .await
     .assert_done();
+}
+
+/// Fills in everything the checklist asks for.
+pub(crate) async fn complete(app: &TestApp, cookie: &str, id: &str) {
+    complete_information(app, cookie, id).await;
     app.call(
         "save_redirects",
         &[
@@ -97,13 +104,13 @@ async fn upload_image(app: &TestApp, cookie: &str, id: &str) -> crate::support::
     .await
 }
 
-async fn submit_page(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
+pub(crate) async fn submit_page(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
     let res = app.call("submit_page", &[("id", id)], Some(cookie)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.json()
 }
 
-async fn submit(app: &TestApp, cookie: &str, id: &str) -> crate::support::TestResponse {
+pub(crate) async fn submit(app: &TestApp, cookie: &str, id: &str) -> crate::support::TestResponse {
     app.call(
         "submit_app",
         &[
@@ -116,13 +123,13 @@ async fn submit(app: &TestApp, cookie: &str, id: &str) -> crate::support::TestRe
     .await
 }
 
-async fn status(app: &TestApp, cookie: &str, id: &str) -> String {
+pub(crate) async fn status(app: &TestApp, cookie: &str, id: &str) -> String {
     let res = app.call("app_detail", &[("id", id)], Some(cookie)).await;
     res.json()["status"].as_str().unwrap().to_owned()
 }
 
 /// A reviewer's session.
-async fn reviewer(app: &TestApp, email: &str) -> String {
+pub(crate) async fn reviewer(app: &TestApp, email: &str) -> String {
     let cookie = app.sign_up(email, "Rae Viewer", PASSWORD).await;
     portico::server::auth::accounts::ensure_reviewer(&app.state, email, "ignored", PASSWORD)
         .await
@@ -132,7 +139,7 @@ async fn reviewer(app: &TestApp, email: &str) -> String {
 
 /// A complete app, submitted; returns (developer cookie, app id,
 /// submission id).
-async fn submitted(app: &TestApp, email: &str) -> (String, String, String) {
+pub(crate) async fn submitted(app: &TestApp, email: &str) -> (String, String, String) {
     let (cookie, id) = bare_app(app, email).await;
     complete(app, &cookie, &id).await;
     submit(app, &cookie, &id).await.assert_done();
@@ -587,4 +594,175 @@ async fn a_private_app_is_activated_for_its_own_account_only(app: &TestApp) {
     .await
     .assert_done();
     assert_eq!(introspect().await, StatusCode::UNAUTHORIZED, "deactivated");
+}
+
+/// A rejection may carry notes on single fields: each is shown beside its
+/// field on the app's pages until the next submission, and in the history.
+async fn field_notes_are_shown_beside_their_fields(app: &TestApp) {
+    let rae = reviewer(app, "rae-fields@example.com").await;
+    let (cookie, id, submission) = submitted(app, "fields-dev@example.com").await;
+    // A note longer than allowed is refused beside it; nothing is decided.
+    let long = "x".repeat(portico::domain::review::MAX_FIELD_NOTE + 1);
+    let res = app
+        .call(
+            "decide_submission",
+            &[
+                ("submission_id", &submission),
+                ("decision", "reject"),
+                ("note_media", &long),
+            ],
+            Some(&rae),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(res.json()["fields"][0][0], "note_media", "{}", res.body);
+    app.call(
+        "decide_submission",
+        &[
+            ("submission_id", &submission),
+            ("decision", "reject"),
+            ("note", ""),
+            (
+                "note_short_description",
+                "Say what it does, not how: <i>one</i> sentence.",
+            ),
+            ("note_scopes", "Why user:read?"),
+            ("note_bogus", "ignored"),
+        ],
+        Some(&rae),
+    )
+    .await
+    .assert_done();
+    let info = app
+        .call("app_information", &[("id", &id)], Some(&cookie))
+        .await
+        .json();
+    let notes = info["review_notes"].as_array().unwrap();
+    let fields: Vec<&str> = notes.iter().map(|n| n["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["short_description", "scopes"], "{info}");
+    assert_eq!(notes[1]["page"], "scopes");
+    let html = app
+        .get(&format!("/apps/{id}/information"), Some(&cookie))
+        .await;
+    assert!(
+        html.body
+            .contains("Say what it does, not how: &lt;i&gt;one&lt;/i&gt; sentence."),
+        "escaped, beside its field: {}",
+        html.body
+    );
+    let page = submit_page(app, &cookie, &id).await;
+    assert_eq!(
+        page["history"][0]["field_notes"][0]["label"],
+        "Short description"
+    );
+    // Resubmitted: the notes are history, no longer beside the fields.
+    submit(app, &cookie, &id).await.assert_done();
+    let info = app
+        .call("app_information", &[("id", &id)], Some(&cookie))
+        .await
+        .json();
+    assert_eq!(info["review_notes"], serde_json::json!([]));
+}
+
+/// At submission, the privacy and support pages are fetched through the
+/// outbound client: a 2xx passes, anything else fails, and the results go
+/// with the submission to the developer's and the reviewer's pages.
+async fn pre_review_checks_try_the_listing_pages(app: &TestApp) {
+    use axum::routing::get;
+    let site = axum::Router::new()
+        .route("/privacy", get(|| async { "Our privacy policy." }))
+        .route(
+            "/support",
+            get(|| async { (StatusCode::NOT_FOUND, "gone") }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move { axum::serve(listener, site).await.unwrap() });
+
+    let open = app.with_config(|c| c.allow_private_outbound = true).await;
+    let rae = reviewer(&open, "rae-checks@example.com").await;
+    let (cookie, id) = bare_app(&open, "checks-dev@example.com").await;
+    complete(&open, &cookie, &id).await;
+    open.call(
+        "update_information",
+        &[
+            ("id", id.as_str()),
+            ("name", &format!("Complete {id}")),
+            ("short_description", "Takes notes in meetings."),
+            ("long_description", "It listens; it writes the notes."),
+            ("contact_name", "Lin"),
+            ("contact_email", "lin@example.com"),
+            ("privacy_url", &format!("{base}/privacy")),
+            ("support_url", &format!("{base}/support")),
+            ("configure_url", ""),
+            ("categories[0]", "productivity"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    submit(&open, &cookie, &id).await.assert_done();
+    let page = submit_page(&open, &cookie, &id).await;
+    let checks = page["in_review"]["checks"].as_array().unwrap().clone();
+    let outcome = |what: &str| {
+        checks
+            .iter()
+            .find(|c| c["what"].as_str().unwrap().starts_with(what))
+            .unwrap_or_else(|| panic!("{what} in {checks:?}"))
+            .clone()
+    };
+    assert_eq!(outcome("Privacy policy URL")["passed"], true);
+    assert_eq!(outcome("Privacy policy URL")["detail"], "HTTP 200");
+    assert_eq!(outcome("Support URL")["passed"], false);
+    assert_eq!(outcome("Support URL")["detail"], "HTTP 404");
+    assert_eq!(outcome("Production redirect URL is https")["passed"], true);
+    assert_eq!(
+        outcome("Development redirect URL is https")["passed"],
+        false
+    );
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let review = open
+        .call(
+            "review_submission",
+            &[("submission_id", &submission)],
+            Some(&rae),
+        )
+        .await
+        .json();
+    assert_eq!(review["submission"]["checks"], serde_json::json!(checks));
+    let html = open.get(&format!("/review/{submission}"), Some(&rae)).await;
+    assert!(html.body.contains("checks failed"), "{}", html.body);
+
+    // Without the operator's permission, a private address is not fetched.
+    let (cookie, id) = bare_app(app, "checks-closed@example.com").await;
+    complete(app, &cookie, &id).await;
+    app.call(
+        "update_information",
+        &[
+            ("id", id.as_str()),
+            ("name", &format!("Closed {id}")),
+            ("short_description", "Takes notes in meetings."),
+            ("long_description", "It listens; it writes the notes."),
+            ("contact_name", "Lin"),
+            ("contact_email", "lin@example.com"),
+            ("privacy_url", &format!("{base}/privacy")),
+            ("support_url", &format!("{base}/privacy")),
+            ("configure_url", ""),
+            ("categories[0]", "productivity"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let privacy = &page["in_review"]["checks"][0];
+    assert_eq!(privacy["passed"], false, "{page}");
+    assert!(
+        privacy["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not send to"),
+        "{privacy}"
+    );
 }

@@ -212,7 +212,9 @@ pub fn AppNav(id: String, name: String, current: &'static str) -> impl IntoView 
         ("information", "Information", "/information"),
         ("features", "Features", "/features"),
         ("deliveries", "Delivery log", "/deliveries"),
+        ("install", "Install", "/install"),
         ("submit", "Submit", "/submit"),
+        ("activity", "Activity", "/activity"),
     ];
     view! {
         <nav class="app-nav" aria-label="App sections">

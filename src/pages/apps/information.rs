@@ -82,6 +82,14 @@ fn information_form(info: InformationOut) -> impl IntoView {
     let saved = move || save.value().get().is_none() && query.read().get("saved").is_some();
     let categories_error = field_error(error, "categories");
     let selected = info.categories.clone();
+    let notes = info.review_notes.clone();
+    let note = move |key: &str| {
+        notes.iter().find(|n| n.field == key).map(|n| {
+            view! {
+                <p class="review-note" role="note"><strong>{format!("Reviewer’s note on {}: ", n.label.to_lowercase())}</strong>{n.note.clone()}</p>
+            }
+        })
+    };
     view! {
         <section class="card">
             <h1>"App information"</h1>
@@ -93,15 +101,18 @@ fn information_form(info: InformationOut) -> impl IntoView {
             {move || saved().then(|| view! { <p class="saved" role="status">"Saved."</p> })}
             <PostForm action=save>
                 <input type="hidden" name="id" value=info.app.id.clone()/>
+                {note("name")}
                 <TextField label="App name" name="name" value=save.typed("name", info.app.name.clone())
                     hint="Unique across all apps."
                     check=Check::AppName
                     server_error=field_error(error, "name")/>
+                {note("short_description")}
                 <TextField label="Short description" name="short_description" value=save.typed("short_description", info.short_description.clone())
                     hint="One sentence on what your app does (at most 150 characters)."
                     required=false
                     check=Check::DraftShortDescription
                     server_error=field_error(error, "short_description")/>
+                {note("long_description")}
                 <TextField label="Long description" name="long_description" value=save.typed("long_description", info.long_description.clone()) rows=8
                     hint="What it does, the permissions it needs and why, and what an installer should know (at most 4000 characters, plain text)."
                     required=false
@@ -109,6 +120,7 @@ fn information_form(info: InformationOut) -> impl IntoView {
                     server_error=field_error(error, "long_description")/>
                 <fieldset class="group">
                     <legend>"Developer contact"</legend>
+                    {note("contact")}
                     <TextField label="Contact name" name="contact_name" value=save.typed("contact_name", info.contact_name.clone()) autocomplete="name"
                         required=false
                         check=Check::DraftDisplayName
@@ -118,10 +130,12 @@ fn information_form(info: InformationOut) -> impl IntoView {
                         check=Check::OptionalEmail
                         server_error=field_error(error, "contact_email")/>
                 </fieldset>
+                {note("privacy_url")}
                 <TextField label="Privacy policy URL" name="privacy_url" input_type="url" value=save.typed("privacy_url", info.privacy_url.clone())
                     hint="How your app uses the data of the people who install it."
                     required=false url_rule=UrlRule::OptionalPublicUrl
                     server_error=field_error(error, "privacy_url")/>
+                {note("support_url")}
                 <TextField label="Support URL" name="support_url" input_type="url" value=save.typed("support_url", info.support_url.clone())
                     required=false url_rule=UrlRule::OptionalPublicUrl
                     server_error=field_error(error, "support_url")/>
@@ -133,6 +147,7 @@ fn information_form(info: InformationOut) -> impl IntoView {
                 <fieldset class="group categories" aria-describedby="categories-hint">
                     <legend>"Categories (optional)"</legend>
                     <p class="hint" id="categories-hint">{format!("Up to {MAX_CATEGORIES}.")}</p>
+                    {note("categories")}
                     <div class="category-grid">
                         {CATEGORIES.iter().enumerate().map(|(i, (slug, label))| {
                             let input_id = format!("category-{slug}");

@@ -95,6 +95,7 @@ pub fn SubmitPage() -> impl IntoView {
                                 {moment(current.submitted_ms)}
                                 ". Its listing and configuration are frozen until a reviewer decides."
                             </p>
+                            <PreReviewChecks checks=current.checks.clone()/>
                             {may_submit.then(|| view! {
                                 <FormError error=withdraw_error/>
                                 <PostForm action=withdraw attr:class="inline">
@@ -105,21 +106,20 @@ pub fn SubmitPage() -> impl IntoView {
                         </section>
                     }
                     .into_any()
-                } else if app.status == AppStatus::Published {
-                    view! {
-                        <section class="card">
-                            <h1>"Published"</h1>
-                            <p>"This app is live on the Marketplace. Submitting a new version of a live app is not built yet."</p>
-                        </section>
-                    }
-                    .into_any()
                 } else {
-                    let ready = page.missing.is_empty();
+                    let unchanged = app.live_version.is_some() && page.changes.is_empty();
+                    let ready = page.missing.is_empty() && !unchanged;
+                    let heading = if app.live_version.is_some() { "Submit a new version" } else { "Submit for review" };
                     view! {
                         <section class="card">
-                            <h1>"Submit for review"</h1>
+                            <h1>{heading}</h1>
+                            {unchanged.then(|| view! {
+                                <p>"Nothing changed since the live version. Edit the app, and submit the changes here."</p>
+                            })}
                             {if ready {
                                 view! { <p>"Everything a review needs is here."</p> }.into_any()
+                            } else if page.missing.is_empty() {
+                                ().into_any()
                             } else {
                                 view! {
                                     <p>"Before this app can be submitted:"</p>
@@ -145,6 +145,9 @@ pub fn SubmitPage() -> impl IntoView {
                                     <TextField label="Test plan (optional)" name="test_plan" rows=5 required=false
                                         hint="How to try the app: steps, and a test account's details."
                                         value=submit.typed("test_plan", "") server_error=field_error(error, "test_plan")/>
+                                    <TextField label="Release notes for users (optional)" name="release_notes" rows=3 required=false
+                                        hint="What is new in this version; shown on the Marketplace once approved."
+                                        value=submit.typed("release_notes", "") server_error=field_error(error, "release_notes")/>
                                     <button type="submit" class="btn primary">"Submit for review"</button>
                                 </PostForm>
                             })}
@@ -155,11 +158,27 @@ pub fn SubmitPage() -> impl IntoView {
                     }
                     .into_any()
                 };
+                let live = app.live_version.map(|version| {
+                    let app_id = app.id.clone();
+                    let changes = page.changes.clone();
+                    view! {
+                        <section class="card">
+                            <h2>{format!("Live: version {version}")}</h2>
+                            <p>
+                                "The approved version is on the "<a href=format!("/marketplace/{app_id}")>"Marketplace"</a>
+                                " and its production credentials keep working. Your edits since are a draft of the next version: "
+                                "users see them only after a reviewer approves it."
+                            </p>
+                            <Changes changes caption="Changes since the live version"/>
+                        </section>
+                    }
+                });
                 view! {
                     <div class="app-layout">
                         {nav}
                         <div class="app-main">
                             {notice().map(|text| view! { <p class="saved" role="status">{text}</p> })}
+                            {live}
                             {body}
                             <History submissions=page.history.clone()/>
                         </div>
@@ -169,6 +188,79 @@ pub fn SubmitPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The automated pre-review checks of a submission.
+#[component]
+pub fn PreReviewChecks(checks: Vec<crate::domain::review::PreReviewCheck>) -> impl IntoView {
+    if checks.is_empty() {
+        return view! { <p class="muted">"No automated checks applied: no listing URLs or endpoints to try."</p> }.into_any();
+    }
+    let failed = checks.iter().filter(|c| !c.passed).count();
+    view! {
+        <h3>"Automated checks"</h3>
+        <p class=if failed == 0 { "muted" } else { "form-error" }>
+            {if failed == 0 { "Every check passed.".to_owned() } else { format!("{failed} of {} checks failed: the reviewer sees this too.", checks.len()) }}
+        </p>
+        <ul class="checks">
+            {checks.into_iter().map(|c| view! {
+                <li class=if c.passed { "check passed" } else { "check failed" }>
+                    <span class="check-mark">{if c.passed { "Passed: " } else { "Failed: " }}</span>
+                    {c.what}" — "<span class="muted">{c.detail}</span>
+                </li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// A reviewer's notes on single fields; with `app_id`, each links to the
+/// page that holds its field.
+#[component]
+pub fn FieldNotes(
+    notes: Vec<crate::api::review::FieldNoteOut>,
+    app_id: Option<String>,
+) -> impl IntoView {
+    (!notes.is_empty()).then(|| {
+        view! {
+            <ul class="field-notes">
+                {notes.into_iter().map(|n| {
+                    let label = match &app_id {
+                        Some(id) => view! { <a href=format!("/apps/{id}/{}", n.page)>{n.label.clone()}</a> }.into_any(),
+                        None => view! { <strong>{n.label.clone()}</strong> }.into_any(),
+                    };
+                    view! { <li>{label}": "{n.note.clone()}</li> }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// A field-by-field comparison of two versions.
+#[component]
+pub fn Changes(
+    changes: Vec<crate::domain::review::FieldChange>,
+    caption: &'static str,
+) -> impl IntoView {
+    if changes.is_empty() {
+        return view! { <p class="muted">{format!("{caption}: none.")}</p> }.into_any();
+    }
+    view! {
+        <table class="table diff">
+            <caption>{caption}</caption>
+            <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"Now"</th></tr></thead>
+            <tbody>
+                {changes.into_iter().map(|c| view! {
+                    <tr>
+                        <th scope="row">{c.field}</th>
+                        <td class="prewrap"><del>{c.before}</del></td>
+                        <td class="prewrap"><ins>{c.after}</ins></td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
 }
 
 /// Earlier submissions, newest first, with each decision and its note.
@@ -196,6 +288,7 @@ fn History(submissions: Vec<SubmissionOut>) -> impl IntoView {
                                 {(!s.decision_note.is_empty()).then(|| view! {
                                     <blockquote class="note">{s.decision_note.clone()}</blockquote>
                                 })}
+                                <FieldNotes notes=s.field_notes.clone() app_id=Some(s.app_id.clone())/>
                             </li>
                         }
                     }).collect_view()}

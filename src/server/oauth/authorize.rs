@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 
 use super::CODE_TTL_MS;
-use crate::domain::app::{AppKind, AppStatus, Environment};
+use crate::domain::app::{AppKind, Environment};
 use crate::domain::oauth::{parse_scope_list, redirect_allowed, AuthorizeRequest, Scope};
 use crate::server::auth::session::{self, SessionUser};
 use crate::server::ids::{hash_secret, new_secret};
@@ -84,7 +84,7 @@ pub async fn check_client(
         )));
     };
     let kind = client.kind;
-    if client.environment == Environment::Production && client.status != AppStatus::Published {
+    if !client.active() {
         return Ok(Err(Refusal::Page(format!(
             "{} is not approved yet: its production credentials cannot be used.",
             client.app_name
@@ -271,6 +271,10 @@ async fn decide_inner(
         },
     )
     .await?;
+    if client.environment == crate::domain::app::Environment::Production {
+        // "Most installed" on the Marketplace.
+        repo::marketplace::recount_installs(&state.db.pool, &client.app_id).await?;
+    }
     let code = new_secret();
     repo::tokens::create_code(
         &state.db.pool,

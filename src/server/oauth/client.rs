@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::domain::app::{AppKind, AppStatus, Environment};
+use crate::domain::app::{AppKind, Environment};
 use crate::server::context::{internal_for, request_id_of};
 use crate::server::ids::hash_secret;
 use crate::server::state::AppState;
@@ -177,7 +177,7 @@ pub async fn authenticate(
             .into());
         }
     }
-    if row.environment == Environment::Production && row.status != AppStatus::Published {
+    if !row.active() {
         return Err(OAuthError::invalid_client(
             "Production credentials are inactive until the app is approved.",
         )

@@ -18,11 +18,25 @@ pub struct AppRow {
     pub status: AppStatus,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The approved version live on the Marketplace (None: never approved).
+    pub live_version: Option<i64>,
+    /// `marketplace` or `landing_page` (domain::listing::InstallOption).
+    pub install_option: String,
+    pub landing_url: String,
+}
+
+impl AppRow {
+    /// Whether its production credentials work: an approved version is
+    /// live, or the private app is activated (status published).
+    pub fn production_active(&self) -> bool {
+        self.status == AppStatus::Published || self.live_version.is_some()
+    }
 }
 
 /// The columns of `AppRow` (unqualified: they read the same from `apps a`).
 pub(crate) const APP_COLUMNS: &str =
-    "id, account_id, marketplace, kind, name, status, created_at, updated_at";
+    "id, account_id, marketplace, kind, name, status, created_at, \
+     updated_at, live_version, install_option, landing_url";
 
 /// What a new app needs.
 pub struct NewApp<'a> {
@@ -37,7 +51,10 @@ pub struct NewApp<'a> {
 
 /// Creates an app; a taken name fails with a unique violation (the index
 /// on `name_key` decides races: exactly one of two creators wins).
-pub async fn create(pool: &AnyPool, app: NewApp<'_>) -> Result<String, sqlx::Error> {
+pub async fn create(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app: NewApp<'_>,
+) -> Result<String, sqlx::Error> {
     let id = new_id("app");
     sqlx::query(
         "INSERT INTO apps (id, account_id, created_by, marketplace, kind, name, name_key, created_at, updated_at) \
@@ -51,7 +68,7 @@ pub async fn create(pool: &AnyPool, app: NewApp<'_>) -> Result<String, sqlx::Err
     .bind(app.name)
     .bind(app.name_key)
     .bind(app.now)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(id)
 }
@@ -64,7 +81,7 @@ pub async fn delete_unpublished(
     id: &str,
 ) -> Result<bool, sqlx::Error> {
     let done =
-        sqlx::query("DELETE FROM apps WHERE id = $1 AND account_id = $2 AND status <> 'published'")
+        sqlx::query("DELETE FROM apps WHERE id = $1 AND account_id = $2 AND status <> 'published' AND live_version IS NULL")
             .bind(id)
             .bind(account_id)
             .execute(&mut **tx)
@@ -172,10 +189,11 @@ pub async fn rename(
     Ok(())
 }
 
-/// Puts a draft or rejected app into review, first thing in the
-/// submission's transaction: this locks its row (PostgreSQL) or takes the
-/// write lock (SQLite), so no edit lands between the snapshot and the
-/// submission. False when the app is in review or published.
+/// Puts a draft, rejected or published (a new version of a live app)
+/// Marketplace app into review, first thing in the submission's
+/// transaction: this locks its row (PostgreSQL) or takes the write lock
+/// (SQLite), so no edit lands between the snapshot and the submission.
+/// False when the app is in review already.
 pub async fn begin_review(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
@@ -183,7 +201,7 @@ pub async fn begin_review(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE apps SET status = 'in_review', updated_at = $1 \
-         WHERE id = $2 AND status IN ('draft', 'rejected')",
+         WHERE id = $2 AND marketplace = 1 AND status IN ('draft', 'rejected', 'published')",
     )
     .bind(now)
     .bind(id)
@@ -213,6 +231,59 @@ pub async fn set_private_active(
     .bind(now)
     .bind(id)
     .bind(from.as_str())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Makes version `version` live: production credentials use its reviewed
+/// scopes and production redirect URL from now on.
+pub async fn set_live(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    version: i64,
+    scopes: &str,
+    redirect_url: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE apps SET live_version = $1, live_scopes = $2, live_redirect_url = $3 WHERE id = $4",
+    )
+    .bind(version)
+    .bind(scopes)
+    .bind(redirect_url)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The account an app belongs to (for a reviewer's audit entry).
+pub async fn account_of(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: &str,
+) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT account_id FROM apps WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
+}
+
+/// Saves how users add the app; false when it is in review (frozen).
+pub async fn save_install_option(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    option: &str,
+    landing_url: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE apps SET install_option = $1, landing_url = $2, updated_at = $3 \
+         WHERE id = $4 AND status <> 'in_review'",
+    )
+    .bind(option)
+    .bind(landing_url)
+    .bind(now)
+    .bind(id)
     .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)

@@ -140,7 +140,7 @@ const CALLER_MANAGES: &str = "(o.role IN ('owner', 'admin') \
 /// must be a plain member who did not create it. A row left from an
 /// earlier membership is renewed. Returns whether a row was written.
 pub async fn add(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     app_id: &str,
     user_id: &str,
@@ -164,7 +164,7 @@ pub async fn add(
     .bind(user_id)
     .bind(added_by)
     .bind(now)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -173,7 +173,7 @@ pub async fn add(
 /// who must still manage it (checked in the statement, as in `add`);
 /// returns whether one was removed.
 pub async fn remove(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     app_id: &str,
     user_id: &str,
@@ -189,7 +189,7 @@ pub async fn remove(
     .bind(user_id)
     .bind(account_id)
     .bind(removed_by)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(done.rows_affected() == 1)
 }

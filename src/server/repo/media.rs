@@ -1,6 +1,5 @@
 //! Listing media (`app_media`): preview images and the video.
 
-use crate::domain::app::AppStatus;
 use sqlx::{AnyPool, FromRow};
 
 use crate::domain::media::{MediaKind, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO};
@@ -71,9 +70,11 @@ async fn touch_app(
 /// Adds a media item at the end of its kind's list, unless the listing is
 /// full. Two uploads racing for the last place are counted one after the
 /// other (see `touch_app`).
-pub async fn insert(pool: &AnyPool, media: NewMedia<'_>) -> Result<Inserted, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if !touch_app(&mut tx, media.account_id, media.app_id, media.now).await? {
+pub async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    media: NewMedia<'_>,
+) -> Result<Inserted, sqlx::Error> {
+    if !touch_app(tx, media.account_id, media.app_id, media.now).await? {
         return Ok(Inserted::NoApp);
     }
     let id = new_id("med");
@@ -107,13 +108,11 @@ pub async fn insert(pool: &AnyPool, media: NewMedia<'_>) -> Result<Inserted, sql
     .bind(media.etag)
     .bind(media.bytes.to_vec())
     .bind(media.now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if added.rows_affected() != 1 {
-        tx.rollback().await?;
         return Ok(Inserted::Full);
     }
-    tx.commit().await?;
     Ok(Inserted::Added(id))
 }
 
@@ -134,8 +133,8 @@ pub struct ServedMedia {
     pub etag: String,
     pub bytes: Vec<u8>,
     pub account_id: String,
-    #[sqlx(try_from = "String")]
-    pub app_status: AppStatus,
+    /// 1 when the live Marketplace listing shows it (then it is public).
+    pub listed: i64,
 }
 
 /// A media item's head (for conditional requests: no bytes read).
@@ -144,14 +143,15 @@ pub struct MediaHead {
     pub etag: String,
     pub app_id: String,
     pub account_id: String,
-    #[sqlx(try_from = "String")]
-    pub app_status: AppStatus,
+    /// 1 when the live Marketplace listing shows it (then it is public).
+    pub listed: i64,
 }
 
 /// The item's ETag and owner, without its bytes.
 pub async fn head(pool: &AnyPool, id: &str) -> Result<Option<MediaHead>, sqlx::Error> {
     sqlx::query_as::<_, MediaHead>(
-        "SELECT m.etag, m.app_id, a.account_id, a.status AS app_status \
+        "SELECT m.etag, m.app_id, a.account_id, CASE WHEN EXISTS (SELECT 1 FROM marketplace_listings l WHERE l.app_id = m.app_id \
+                 AND (' ' || l.media || ' ') LIKE ('% ' || m.id || ' %')) THEN 1 ELSE 0 END AS listed \
          FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
     )
     .bind(id)
@@ -162,7 +162,8 @@ pub async fn head(pool: &AnyPool, id: &str) -> Result<Option<MediaHead>, sqlx::E
 /// The item with its bytes.
 pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<ServedMedia>, sqlx::Error> {
     sqlx::query_as::<_, ServedMedia>(
-        "SELECT m.content_type, m.etag, m.bytes, a.account_id, a.status AS app_status \
+        "SELECT m.content_type, m.etag, m.bytes, a.account_id, CASE WHEN EXISTS (SELECT 1 FROM marketplace_listings l WHERE l.app_id = m.app_id \
+                 AND (' ' || l.media || ' ') LIKE ('% ' || m.id || ' %')) THEN 1 ELSE 0 END AS listed \
          FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
     )
     .bind(id)
@@ -172,44 +173,41 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<ServedMedia>, sqlx:
 
 /// Deletes an item of an app in the account; true when one was deleted.
 pub async fn delete(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     app_id: &str,
     media_id: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if !touch_app(&mut tx, account_id, app_id, now).await? {
+    if !touch_app(tx, account_id, app_id, now).await? {
         return Ok(false);
     }
     let deleted = sqlx::query("DELETE FROM app_media WHERE id = $1 AND app_id = $2")
         .bind(media_id)
         .bind(app_id)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    tx.commit().await?;
     Ok(deleted.rows_affected() == 1)
 }
 
 /// Swaps an item with its neighbour of the same kind (`earlier`: the one
 /// before it). True when it moved; false at either end or when not found.
 pub async fn move_item(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
     app_id: &str,
     media_id: &str,
     earlier: bool,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if !touch_app(&mut tx, account_id, app_id, now).await? {
+    if !touch_app(tx, account_id, app_id, now).await? {
         return Ok(false);
     }
     let item: Option<(String, i64)> =
         sqlx::query_as("SELECT kind, position FROM app_media WHERE id = $1 AND app_id = $2")
             .bind(media_id)
             .bind(app_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?;
     let Some((kind, position)) = item else {
         return Ok(false);
@@ -225,7 +223,7 @@ pub async fn move_item(
         .bind(app_id)
         .bind(&kind)
         .bind(position)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     let Some((other_id, other_position)) = neighbour else {
         return Ok(false);
@@ -234,9 +232,8 @@ pub async fn move_item(
         sqlx::query("UPDATE app_media SET position = $1 WHERE id = $2")
             .bind(new_position)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
-    tx.commit().await?;
     Ok(true)
 }

@@ -85,19 +85,19 @@ pub async fn save_scopes(
 
 /// Records a new Publishable URL token and what it was made from.
 pub async fn save_publish_token(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     token: &str,
     fingerprint: &str,
 ) -> Result<(), sqlx::Error> {
-    ensure_row(pool, app_id).await?;
+    ensure_row(&mut **tx, app_id).await?;
     sqlx::query(
         "UPDATE app_oauth SET publish_token = $1, publish_fingerprint = $2 WHERE app_id = $3",
     )
     .bind(token)
     .bind(fingerprint)
     .bind(app_id)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
@@ -131,6 +131,9 @@ pub struct ClientRow {
     pub status: AppStatus,
     pub account_id: String,
     pub publisher: String,
+    /// The approved version live, if any (then production uses its
+    /// reviewed scopes and redirect URL, whatever the draft says).
+    pub live_version: Option<i64>,
     pub development_redirect_url: Option<String>,
     pub production_redirect_url: Option<String>,
     pub allow_list: Option<String>,
@@ -142,6 +145,14 @@ pub struct ClientRow {
 }
 
 impl ClientRow {
+    /// Whether this client may be used: development always; production
+    /// once a version is approved (or the private app is activated).
+    pub fn active(&self) -> bool {
+        self.environment == Environment::Development
+            || self.status == AppStatus::Published
+            || self.live_version.is_some()
+    }
+
     /// Whether `secret_hash` is the current secret's, or the previous
     /// one's within its grace period.
     pub fn secret_matches(&self, secret_hash: &str, now: i64) -> bool {
@@ -162,8 +173,13 @@ impl ClientRow {
 }
 
 const CLIENT_SELECT: &str = "SELECT c.client_id, c.environment, a.id AS app_id, a.name AS app_name, \
-            a.marketplace, a.kind, a.status, a.account_id, acc.name AS publisher, \
-            o.development_redirect_url, o.production_redirect_url, o.allow_list, o.strict_mode, o.scopes, \
+            a.marketplace, a.kind, a.status, a.account_id, acc.name AS publisher, a.live_version, \
+            o.development_redirect_url, \
+            CASE WHEN a.live_version IS NOT NULL THEN a.live_redirect_url \
+                 ELSE o.production_redirect_url END AS production_redirect_url, \
+            o.allow_list, o.strict_mode, \
+            CASE WHEN c.environment = 'production' AND a.live_version IS NOT NULL THEN a.live_scopes \
+                 ELSE o.scopes END AS scopes, \
             c.secret_hash, c.old_secret_hash, c.old_secret_expires_at \
      FROM app_credentials c JOIN apps a ON a.id = c.app_id JOIN accounts acc ON acc.id = a.account_id \
      LEFT JOIN app_oauth o ON o.app_id = a.id";

@@ -30,6 +30,10 @@ pub struct SubmissionRow {
     pub decided_by_name: Option<String>,
     pub decided_at: Option<i64>,
     pub decision_note: String,
+    /// JSON object: field key → the reviewer's note on it.
+    pub field_notes: String,
+    /// JSON list of the pre-review checks' results.
+    pub checks: String,
     pub app_name: String,
     #[sqlx(try_from = "String")]
     pub app_kind: AppKind,
@@ -39,7 +43,7 @@ pub struct SubmissionRow {
 const SELECT: &str = "SELECT s.id, s.app_id, s.version, s.snapshot, s.notes, s.test_plan, s.status, \
             s.previous_status, sb.display_name AS submitted_by_name, s.submitted_at, s.claimed_by, \
             cb.display_name AS claimed_by_name, s.claim_expires_at, db.display_name AS decided_by_name, \
-            s.decided_at, s.decision_note, a.name AS app_name, a.kind AS app_kind, acc.name AS publisher \
+            s.decided_at, s.decision_note, s.field_notes, s.checks, a.name AS app_name, a.kind AS app_kind, acc.name AS publisher \
      FROM submissions s JOIN apps a ON a.id = s.app_id JOIN accounts acc ON acc.id = a.account_id \
      JOIN users sb ON sb.id = s.submitted_by LEFT JOIN users cb ON cb.id = s.claimed_by \
      LEFT JOIN users db ON db.id = s.decided_by";
@@ -50,6 +54,8 @@ pub struct NewSubmission<'a> {
     pub snapshot: &'a str,
     pub notes: &'a str,
     pub test_plan: &'a str,
+    /// JSON list of the pre-review checks' results.
+    pub checks: &'a str,
     pub previous_status: AppStatus,
     pub submitted_by: &'a str,
     pub now: i64,
@@ -64,8 +70,8 @@ pub async fn insert(
 ) -> Result<bool, sqlx::Error> {
     let inserted = sqlx::query(
         "INSERT INTO submissions (id, app_id, version, snapshot, notes, test_plan, status, \
-                previous_status, submitted_by, submitted_at) \
-         SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $4, $5, 'in_review', $6, $7, $8 \
+                previous_status, submitted_by, submitted_at, checks) \
+         SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $4, $5, 'in_review', $6, $7, $8, $9 \
          FROM submissions WHERE app_id = $2 \
          ON CONFLICT DO NOTHING",
     )
@@ -77,9 +83,38 @@ pub async fn insert(
     .bind(new.previous_status.as_str())
     .bind(new.submitted_by)
     .bind(new.now)
+    .bind(new.checks)
     .execute(&mut **tx)
     .await?;
     Ok(inserted.rows_affected() == 1)
+}
+
+/// A submission's version and frozen snapshot (JSON), read inside the
+/// transaction that decides on it.
+pub async fn frozen(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (i64, String)>("SELECT version, snapshot FROM submissions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// The status and field notes of the app's latest submission.
+pub async fn latest_notes(
+    pool: &AnyPool,
+    account_id: &str,
+    app_id: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    sqlx::query_as::<_, (String, String)>(
+        "SELECT s.status, s.field_notes FROM submissions s JOIN apps a ON a.id = s.app_id \
+         WHERE s.app_id = $1 AND a.account_id = $2 ORDER BY s.version DESC LIMIT 1",
+    )
+    .bind(app_id)
+    .bind(account_id)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Every submission of an app, newest first (the app's history).
@@ -153,6 +188,22 @@ pub async fn earlier(
     .await
 }
 
+/// The snapshot of the app's last approved submission before `version`.
+pub async fn last_approved_before(
+    pool: &AnyPool,
+    app_id: &str,
+    version: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT snapshot FROM submissions WHERE app_id = $1 AND status = 'approved' AND version < $2 \
+         ORDER BY version DESC LIMIT 1",
+    )
+    .bind(app_id)
+    .bind(version)
+    .fetch_optional(pool)
+    .await
+}
+
 /// Whether `user_id` belongs to the account of the submission's app (a
 /// reviewer never reviews their own account's apps).
 pub async fn is_own(pool: &AnyPool, id: &str, user_id: &str) -> Result<bool, sqlx::Error> {
@@ -202,10 +253,12 @@ pub async fn decide(
     reviewer: &str,
     status: SubmissionStatus,
     note: &str,
+    field_notes: &str,
     now: i64,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar::<_, String>(
-        "UPDATE submissions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4 \
+        "UPDATE submissions SET status = $1, decided_by = $2, decided_at = $3, decision_note = $4, \
+                field_notes = $6 \
          WHERE id = $5 AND status = 'in_review' \
            AND (claimed_by IS NULL OR claimed_by = $2 OR claim_expires_at <= $3) \
            AND NOT EXISTS (SELECT 1 FROM apps a JOIN memberships m ON m.account_id = a.account_id \
@@ -217,6 +270,7 @@ pub async fn decide(
     .bind(now)
     .bind(note)
     .bind(id)
+    .bind(field_notes)
     .fetch_optional(&mut **tx)
     .await
 }

@@ -42,7 +42,7 @@ pub async fn settings_or_create(
 /// Replaces the Secret Token; the current one stays valid (deliveries
 /// carry both signatures) until `old_expires_at`.
 pub async fn rotate_secret(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     sealed_new: &str,
     old_expires_at: i64,
@@ -54,20 +54,20 @@ pub async fn rotate_secret(
     .bind(old_expires_at)
     .bind(sealed_new)
     .bind(app_id)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
 pub async fn save_deauthorization_url(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     url: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE app_webhooks SET deauthorization_url = $1 WHERE app_id = $2")
         .bind(url)
         .bind(app_id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(())
 }
@@ -100,7 +100,7 @@ pub async fn subscriptions(
 /// Turns one of the app's subscriptions on (endpoints just validated) or
 /// off; false when the app has no such subscription.
 pub async fn set_subscription_active(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     id: &str,
     on: bool,
@@ -117,7 +117,7 @@ pub async fn set_subscription_active(
         .bind(now)
         .bind(id)
         .bind(app_id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -133,7 +133,7 @@ pub struct SubscriptionFields<'a> {
 /// Adds a subscription (`id` new) or replaces one of the app's; false when
 /// `existing` names no subscription of this app.
 pub async fn save_subscription(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     existing: Option<&str>,
     fields: SubscriptionFields<'_>,
@@ -151,7 +151,7 @@ pub async fn save_subscription(
         .bind(now)
         .bind(id)
         .bind(app_id)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?
         .rows_affected(),
         None => sqlx::query(
@@ -165,7 +165,7 @@ pub async fn save_subscription(
         .bind(fields.production_url)
         .bind(fields.events)
         .bind(now)
-        .execute(pool)
+        .execute(&mut **tx)
         .await?
         .rows_affected(),
     };
@@ -173,7 +173,7 @@ pub async fn save_subscription(
 }
 
 pub async fn delete_subscription(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     app_id: &str,
     id: &str,
 ) -> Result<bool, sqlx::Error> {
@@ -181,7 +181,7 @@ pub async fn delete_subscription(
         sqlx::query("DELETE FROM event_subscriptions WHERE id = $1 AND app_id = $2")
             .bind(id)
             .bind(app_id)
-            .execute(pool)
+            .execute(&mut **tx)
             .await?
             .rows_affected()
             == 1,

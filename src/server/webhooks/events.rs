@@ -118,6 +118,7 @@ pub async fn uninstall(
     if !repo::oauth::delete_install(&mut change, &install.id).await? {
         return Ok(false);
     }
+    repo::marketplace::recount_installs(&mut **change, &install.app_id).await?;
     let url = repo::oauth::deauthorization_url(&mut change, &install.app_id).await?;
     if !url.is_empty() {
         let user_id = install.user_id.as_deref().unwrap_or(acting_user_id);

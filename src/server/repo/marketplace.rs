@@ -1,0 +1,216 @@
+//! The Marketplace (`marketplace_listings`): the live version of every
+//! approved Marketplace app, written at approval from the submission's
+//! frozen snapshot, and read by browse, search and the app page. Only
+//! approved Marketplace apps have a row, so private apps and drafts never
+//! appear. Search is full text per dialect (see `db::install_search`).
+
+use sqlx::{AnyPool, FromRow};
+
+use crate::domain::app::AppKind;
+use crate::domain::marketplace::{fts5_query, tsquery, Browse, Sort, PAGE_SIZE};
+use crate::domain::review::Snapshot;
+use crate::server::db::{Db, Dialect};
+
+/// A listing as the Marketplace shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListingRow {
+    pub app_id: String,
+    pub version: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AppKind,
+    pub short_description: String,
+    pub long_description: String,
+    pub categories: String,
+    pub privacy_url: String,
+    pub support_url: String,
+    pub scopes: String,
+    pub install_option: String,
+    pub landing_url: String,
+    pub release_notes: String,
+    pub media: String,
+    pub published_at: i64,
+    pub updated_at: i64,
+    pub installs: i64,
+    pub publisher: String,
+}
+
+const SELECT: &str = "SELECT l.app_id, l.version, l.name, l.kind, l.short_description, \
+            l.long_description, l.categories, l.privacy_url, l.support_url, l.scopes, \
+            l.install_option, l.landing_url, l.release_notes, l.media, l.published_at, \
+            l.updated_at, l.installs, acc.name AS publisher";
+
+const FROM: &str = "FROM marketplace_listings l JOIN apps a ON a.id = l.app_id \
+     JOIN accounts acc ON acc.id = a.account_id";
+
+/// What an approval makes live.
+pub struct Publish<'a> {
+    pub app_id: &'a str,
+    pub submission_id: &'a str,
+    pub version: i64,
+    pub snapshot: &'a Snapshot,
+    /// The media shown, in order.
+    pub media: &'a [String],
+    pub now: i64,
+}
+
+/// Makes an approved version the app's listing (the first approval
+/// creates it; later ones replace it, keeping its first publication time
+/// and install count).
+pub async fn publish(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    p: Publish<'_>,
+) -> Result<(), sqlx::Error> {
+    let s = p.snapshot;
+    let kind = s.kind.map_or("", AppKind::as_str);
+    let install_option = if s.install_option.is_empty() {
+        "marketplace"
+    } else {
+        s.install_option.as_str()
+    };
+    sqlx::query(
+        "INSERT INTO marketplace_listings (app_id, submission_id, version, name, name_key, kind, \
+                short_description, long_description, categories, privacy_url, support_url, scopes, \
+                install_option, landing_url, release_notes, media, published_at, updated_at, installs) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, \
+                (SELECT COUNT(*) FROM installs WHERE app_id = $1 AND environment = 'production')) \
+         ON CONFLICT (app_id) DO UPDATE SET submission_id = excluded.submission_id, \
+                version = excluded.version, name = excluded.name, name_key = excluded.name_key, \
+                kind = excluded.kind, short_description = excluded.short_description, \
+                long_description = excluded.long_description, categories = excluded.categories, \
+                privacy_url = excluded.privacy_url, support_url = excluded.support_url, \
+                scopes = excluded.scopes, install_option = excluded.install_option, \
+                landing_url = excluded.landing_url, release_notes = excluded.release_notes, \
+                media = excluded.media, updated_at = excluded.updated_at",
+    )
+    .bind(p.app_id)
+    .bind(p.submission_id)
+    .bind(p.version)
+    .bind(&s.name)
+    .bind(s.name.to_lowercase())
+    .bind(kind)
+    .bind(&s.short_description)
+    .bind(&s.long_description)
+    .bind(s.categories.join(" "))
+    .bind(&s.privacy_url)
+    .bind(&s.support_url)
+    .bind(s.scopes.join(" "))
+    .bind(install_option)
+    .bind(&s.landing_url)
+    .bind(&s.release_notes)
+    .bind(p.media.join(" "))
+    .bind(p.now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM marketplace_categories WHERE app_id = $1")
+        .bind(p.app_id)
+        .execute(&mut **tx)
+        .await?;
+    for category in &s.categories {
+        sqlx::query(
+            "INSERT INTO marketplace_categories (category, app_id) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(category)
+        .bind(p.app_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Counts the app's production installs again (after an install or an
+/// uninstall); nothing happens for an app without a listing.
+pub async fn recount_installs(
+    db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    app_id: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE marketplace_listings SET installs = \
+           (SELECT COUNT(*) FROM installs WHERE app_id = $1 AND environment = 'production') \
+         WHERE app_id = $1",
+    )
+    .bind(app_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One page of listings for `query` (one more than `PAGE_SIZE` when a
+/// next page exists).
+pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Error> {
+    let limit = i64::try_from(PAGE_SIZE + 1).unwrap_or(i64::MAX);
+    let offset = i64::try_from(query.offset()).unwrap_or(0);
+    let searching = !query.words.is_empty();
+    // Every statement uses all four parameters: $1 the category ('' for
+    // any), $2 limit, $3 offset, $4 the search ('' for none). A category
+    // is a check per row in the sort's order, which stops after a page.
+    let category = "($1 = '' OR EXISTS (SELECT 1 FROM marketplace_categories mc \
+                     WHERE mc.category = $1 AND mc.app_id = l.app_id))";
+    let order = match query.sort {
+        Sort::Newest => "l.published_at DESC, l.app_id",
+        Sort::MostInstalled => "l.installs DESC, l.app_id",
+        // Byte order of the lowercased name on both engines (PostgreSQL's
+        // default collation would order differently from SQLite's).
+        Sort::Name => match db.dialect {
+            Dialect::Sqlite => "l.name_key, l.app_id",
+            Dialect::Postgres => "l.name_key COLLATE \"C\", l.app_id",
+        },
+        Sort::Relevance if !searching => "l.published_at DESC, l.app_id",
+        Sort::Relevance => match db.dialect {
+            // Name counts most, then the short description.
+            Dialect::Sqlite => {
+                "bm25(marketplace_search, 0.0, 10.0, 4.0, 1.0), l.name_key, l.app_id"
+            }
+            Dialect::Postgres => {
+                "ts_rank(l.search, to_tsquery('simple', $4)) DESC, l.name_key, l.app_id"
+            }
+        },
+    };
+    let sql = match (searching, db.dialect) {
+        (false, _) => format!(
+            "{SELECT} {FROM} WHERE {category} AND $4 = '' ORDER BY {order} LIMIT $2 OFFSET $3"
+        ),
+        (true, Dialect::Sqlite) => format!(
+            "{SELECT} FROM marketplace_search JOIN marketplace_listings l \
+               ON l.app_id = marketplace_search.app_id \
+             JOIN apps a ON a.id = l.app_id JOIN accounts acc ON acc.id = a.account_id \
+             WHERE marketplace_search MATCH $4 AND {category} ORDER BY {order} LIMIT $2 OFFSET $3"
+        ),
+        (true, Dialect::Postgres) => format!(
+            "{SELECT} {FROM} WHERE l.search @@ to_tsquery('simple', $4) AND {category} \
+             ORDER BY {order} LIMIT $2 OFFSET $3"
+        ),
+    };
+    let search = match (searching, db.dialect) {
+        (false, _) => String::new(),
+        (true, Dialect::Sqlite) => fts5_query(&query.words),
+        (true, Dialect::Postgres) => tsquery(&query.words),
+    };
+    sqlx::query_as::<_, ListingRow>(&sql)
+        .bind(query.category.as_deref().unwrap_or(""))
+        .bind(limit)
+        .bind(offset)
+        .bind(search)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// The live listing of an app, if it has one.
+pub async fn find(pool: &AnyPool, app_id: &str) -> Result<Option<ListingRow>, sqlx::Error> {
+    sqlx::query_as::<_, ListingRow>(&format!("{SELECT} {FROM} WHERE l.app_id = $1"))
+        .bind(app_id)
+        .fetch_optional(pool)
+        .await
+}
+
+/// The snapshot of the app's live (last approved) version, if any.
+pub async fn live_snapshot(pool: &AnyPool, app_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT s.snapshot FROM marketplace_listings l JOIN submissions s ON s.id = l.submission_id \
+         WHERE l.app_id = $1",
+    )
+    .bind(app_id)
+    .fetch_optional(pool)
+    .await
+}

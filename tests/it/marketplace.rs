@@ -1,0 +1,468 @@
+//! The Marketplace (issue 21, items 7 and 8): an approved app is listed,
+//! found by full-text search and installed from its page; private apps and
+//! drafts never appear; search text is words, never syntax; and edits
+//! after approval are a draft: the live listing and the production scopes
+//! stay as approved until the next version is.
+
+use axum::http::StatusCode;
+
+use crate::on_both_databases;
+use crate::review::{complete, reviewer, submit, submit_page, submitted};
+use crate::support::TestApp;
+
+on_both_databases!(
+    an_approved_app_is_found_by_search_and_installed_from_its_page,
+    search_text_is_words_never_syntax,
+    categories_sorting_and_pages,
+    edits_after_approval_are_a_draft_until_the_next_approval,
+    a_landing_page_app_says_visit_site_to_add,
+);
+
+async fn browse(app: &TestApp, query: &[(&str, &str)]) -> serde_json::Value {
+    let res = app.call("browse_marketplace", query, None).await;
+    assert_eq!(res.status, StatusCode::OK, "{query:?}: {}", res.body);
+    res.json()
+}
+
+fn names(page: &serde_json::Value) -> Vec<String> {
+    page["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn decide(app: &TestApp, reviewer: &str, submission: &str, decision: &str) {
+    app.call(
+        "decide_submission",
+        &[
+            ("submission_id", submission),
+            ("decision", decision),
+            ("note", "Looked at it."),
+        ],
+        Some(reviewer),
+    )
+    .await
+    .assert_done();
+}
+
+/// An approved app with production credentials: (developer, app id).
+async fn live_app(app: &TestApp, email: &str, rae: &str) -> (String, String) {
+    let (cookie, id, submission) = submitted(app, email).await;
+    app.call(
+        "generate_secret",
+        &[("id", &id), ("environment", "production")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    decide(app, rae, &submission, "approve").await;
+    (cookie, id)
+}
+
+async fn rename(app: &TestApp, cookie: &str, id: &str, name: &str, short: &str) {
+    app.call(
+        "update_information",
+        &[
+            ("id", id),
+            ("name", name),
+            ("short_description", short),
+            ("long_description", "It listens; it writes the notes."),
+            ("contact_name", "Lin"),
+            ("contact_email", "lin@example.com"),
+            ("privacy_url", "https://example.com/privacy"),
+            ("support_url", "https://example.com/support"),
+            ("configure_url", ""),
+            ("categories[0]", "productivity"),
+        ],
+        Some(cookie),
+    )
+    .await
+    .assert_done();
+}
+
+/// The consent page's scopes for the install URL of the app's page.
+async fn consent_scopes(app: &TestApp, cookie: &str, install_url: &str) -> Vec<String> {
+    let query = install_url.split_once('?').unwrap().1;
+    let res = app
+        .call("authorize_request", &[("query", query)], Some(cookie))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.json()["scopes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["scope"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn an_approved_app_is_found_by_search_and_installed_from_its_page(app: &TestApp) {
+    let rae = reviewer(app, "rae-market@example.com").await;
+    let (cookie, id) = live_app(app, "market-dev@example.com", &rae).await;
+    rename(
+        app,
+        &cookie,
+        &id,
+        "Meeting Scribe",
+        "Writes meeting notes for you.",
+    )
+    .await;
+    // Renamed after approval: the listing keeps the approved name.
+    let approved_name = format!("Complete {id}");
+    // Drafts, apps in review and private apps are never listed.
+    let (_, draft) = crate::review::bare_app(app, "market-draft@example.com").await;
+    let (_, _in_review, _) = submitted(app, "market-review@example.com").await;
+    let (_, private) = app
+        .developer_with_app("market-private@example.com", "private.user_managed")
+        .await;
+
+    let all = browse(app, &[]).await;
+    assert_eq!(names(&all), std::slice::from_ref(&approved_name), "{all}");
+    assert_eq!(all["has_next"], false);
+    // Full-text: by a word of the short description, by a prefix, any case.
+    for q in ["notes", "NOT", "takes meetings", "complete"] {
+        let found = browse(app, &[("q", q)]).await;
+        assert_eq!(
+            names(&found),
+            std::slice::from_ref(&approved_name),
+            "{q}: {found}"
+        );
+    }
+    let none = browse(app, &[("q", "scribe")]).await;
+    assert_eq!(
+        names(&none),
+        Vec::<String>::new(),
+        "the draft's new name is not live"
+    );
+    for hidden in [&draft, &private] {
+        let res = app.call("marketplace_app", &[("id", hidden)], None).await;
+        assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    }
+
+    // The app's page: approved listing, scopes explained, Install.
+    let res = app.call("marketplace_app", &[("id", &id)], None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let page = res.json();
+    assert_eq!(page["name"], approved_name.as_str());
+    assert_eq!(page["short_description"], "Takes notes in meetings.");
+    assert_eq!(page["scopes"][0]["scope"], "user:read");
+    assert!(!page["scopes"][0]["explanation"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    assert_eq!(page["media"].as_array().unwrap().len(), 1);
+    let media_id = page["media"][0]["id"].as_str().unwrap().to_owned();
+    let install = page["install"]["Authorize"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(install.starts_with("/oauth/authorize?response_type=code&client_id="));
+
+    // Its listed image is public; the rendered pages escape and show it.
+    let image = app.get(&format!("/media/{media_id}"), None).await;
+    assert_eq!(image.status, StatusCode::OK);
+    let html = app.get(&format!("/marketplace/{id}"), None).await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(html.body.contains("Takes notes in meetings."));
+    assert!(html.body.contains(">Install</a>"));
+    let html = app.get("/marketplace?q=notes", None).await;
+    assert!(html.body.contains(&approved_name), "{}", html.body);
+
+    // Another account installs it from there: consent, then the code goes
+    // to the reviewed redirect URL, and the install is counted.
+    let user = app
+        .sign_up("market-user@example.com", "Mo", "correct horse battery")
+        .await;
+    assert_eq!(consent_scopes(app, &user, &install).await, ["user:read"]);
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(install.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let res = crate::oauth::decide(app, &user, &query, "allow").await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    assert!(res
+        .header("location")
+        .starts_with("https://app.example.com/cb?code="));
+    let page = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(page["installs"], 1);
+    let installed = browse(app, &[("sort", "installs")]).await;
+    assert_eq!(installed["apps"][0]["installs"], 1);
+}
+
+async fn search_text_is_words_never_syntax(app: &TestApp) {
+    let rae = reviewer(app, "rae-syntax@example.com").await;
+    let (_, id) = live_app(app, "syntax-dev@example.com", &rae).await;
+    let name = format!("Complete {id}");
+    let ten_kb = "notes ".repeat(1700);
+    // Only the words count: quotes, operators and wildcards are no syntax.
+    for q in [
+        r#""notes"#,
+        r#"notes" "meetings"#,
+        "notes*",
+        "(notes) meetings)",
+        "notes -meetings",
+        "notes'--",
+        "notes; -- /*",
+        "notes:* & !meetings | in",
+        "^notes",
+        ten_kb.as_str(),
+    ] {
+        let found = browse(app, &[("q", q)]).await;
+        assert_eq!(
+            names(&found),
+            std::slice::from_ref(&name),
+            "{q:.40}: {found}"
+        );
+    }
+    // Every word must match: an operator word is a word like any other.
+    for q in [
+        "notes OR x",
+        "NEAR(notes x)",
+        "' OR 1=1 --",
+        "notes; DROP TABLE apps; --",
+    ] {
+        let found = browse(app, &[("q", q)]).await;
+        assert_eq!(names(&found), Vec::<String>::new(), "{q}: {found}");
+    }
+    // Nothing but punctuation is no search at all: everything is listed.
+    for q in [r#"""#, "*", "()", "' -- ;"] {
+        let found = browse(app, &[("q", q)]).await;
+        assert!(names(&found).contains(&name), "{q}: {found}");
+    }
+    let found = browse(app, &[("q", "<script>alert(1)</script>")]).await;
+    assert_eq!(names(&found), Vec::<String>::new());
+    let html = app
+        .get("/marketplace?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", None)
+        .await;
+    assert_eq!(html.status, StatusCode::OK);
+    assert!(!html.body.contains("<script>alert(1)"), "escaped");
+    // The apps table is still there.
+    assert_eq!(browse(app, &[]).await["apps"].as_array().unwrap().len(), 1);
+}
+
+async fn categories_sorting_and_pages(app: &TestApp) {
+    let now = app.state.now_ms();
+    portico::server::repo::seed::seed_marketplace(&app.state.db, 30, "paging", now)
+        .await
+        .unwrap();
+    let first = browse(app, &[]).await;
+    assert_eq!(first["apps"].as_array().unwrap().len(), 24);
+    assert_eq!(first["has_next"], true);
+    let second = browse(app, &[("page", "2")]).await;
+    assert_eq!(second["apps"].as_array().unwrap().len(), 6);
+    assert_eq!(second["has_next"], false);
+    let mut seen = names(&first);
+    seen.extend(names(&second));
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), 30, "no app on two pages");
+    // Newest first by default: the seed's app 0 is the newest.
+    assert!(names(&first)[0].ends_with("paging-0"), "{first}");
+
+    let by_name = names(&browse(app, &[("sort", "name")]).await);
+    let mut sorted = by_name.clone();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(by_name, sorted, "the same order on both databases");
+    let mut everything = seen.clone();
+    everything.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(by_name, everything[..24], "the first 24 of all, by name");
+
+    let installs: Vec<i64> = browse(app, &[("sort", "installs")]).await["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["installs"].as_i64().unwrap())
+        .collect();
+    assert!(installs.windows(2).all(|w| w[0] >= w[1]), "{installs:?}");
+
+    let crm = browse(app, &[("category", "crm")]).await;
+    let count = crm["apps"].as_array().unwrap().len();
+    assert!(count > 0 && count < 30, "{crm}");
+    for card in crm["apps"].as_array().unwrap() {
+        assert!(
+            card["categories"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("CRM")),
+            "{card}"
+        );
+    }
+    // Search within a category, and an unknown category is ignored.
+    let both = browse(app, &[("q", "seeded"), ("category", "crm")]).await;
+    assert_eq!(both["apps"].as_array().unwrap().len(), count);
+    let unknown = browse(app, &[("category", "nope")]).await;
+    assert_eq!(unknown["apps"].as_array().unwrap().len(), 24);
+    // A page past the end is empty, not an error.
+    let past = browse(app, &[("page", "9")]).await;
+    assert_eq!(past["apps"], serde_json::json!([]));
+}
+
+async fn edits_after_approval_are_a_draft_until_the_next_approval(app: &TestApp) {
+    let rae = reviewer(app, "rae-versions@example.com").await;
+    let (cookie, id) = live_app(app, "versions-dev@example.com", &rae).await;
+    let name = format!("Complete {id}");
+    let listing = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    let install = listing["install"]["Authorize"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Nothing changed yet: there is no new version to submit.
+    let res = submit(app, &cookie, &id).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("Nothing changed"), "{}", res.body);
+
+    // A new description and a new scope: a draft.
+    rename(app, &cookie, &id, &name, "Takes better notes.").await;
+    app.call(
+        "save_scopes",
+        &[
+            ("id", &id),
+            ("scopes[0]", "user:read"),
+            ("scopes[1]", "meeting:read"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let fields: Vec<&str> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["Short description", "Scopes"], "{page}");
+    assert_eq!(page["app"]["live_version"], 1);
+    let live = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(live["short_description"], "Takes notes in meetings.");
+    // Production still asks only for what was reviewed.
+    let user = app
+        .sign_up("versions-user@example.com", "Vi", "correct horse battery")
+        .await;
+    assert_eq!(consent_scopes(app, &user, &install).await, ["user:read"]);
+
+    // Submitted: still live meanwhile; the reviewer sees the diff.
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(page["in_review"]["version"], 2);
+    assert_eq!(consent_scopes(app, &user, &install).await, ["user:read"]);
+    let review = app
+        .call(
+            "review_submission",
+            &[("submission_id", &submission)],
+            Some(&rae),
+        )
+        .await
+        .json();
+    assert_eq!(review["changes"][0]["field"], "Short description");
+    assert_eq!(review["changes"][0]["before"], "Takes notes in meetings.");
+    assert_eq!(review["changes"][0]["after"], "Takes better notes.");
+
+    // Rejected: the live version stays, production keeps working.
+    decide(app, &rae, &submission, "reject").await;
+    let live = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(live["version"], 1);
+    assert!(live["install"]["Authorize"].is_object(), "{live}");
+
+    // Resubmitted and approved: the new version is live.
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    decide(app, &rae, &submission, "approve").await;
+    let live = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(live["version"], 3);
+    assert_eq!(live["short_description"], "Takes better notes.");
+    assert_eq!(
+        consent_scopes(app, &user, &install).await,
+        ["user:read", "meeting:read"]
+    );
+    assert_eq!(
+        names(&browse(app, &[("q", "better")]).await),
+        std::slice::from_ref(&name)
+    );
+    // A live app cannot be deleted.
+    let res = app.call("delete_app", &[("id", &id)], Some(&cookie)).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+}
+
+async fn a_landing_page_app_says_visit_site_to_add(app: &TestApp) {
+    let rae = reviewer(app, "rae-landing@example.com").await;
+    let (cookie, id) = crate::review::bare_app(app, "landing-dev@example.com").await;
+    complete(app, &cookie, &id).await;
+    // The landing-page option needs its URL, checked like the listing's.
+    for (url, field) in [
+        ("", "landing_url"),
+        ("http://example.com/add", "landing_url"),
+    ] {
+        let res = app
+            .call(
+                "save_install_option",
+                &[
+                    ("id", &id),
+                    ("install_option", "landing_page"),
+                    ("landing_url", url),
+                ],
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert_eq!(res.json()["fields"][0][0], field, "{}", res.body);
+    }
+    app.call(
+        "save_install_option",
+        &[
+            ("id", &id),
+            ("install_option", "landing_page"),
+            ("landing_url", "https://example.com/add"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    let page = app
+        .call("install_page", &[("id", &id)], Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = page.json();
+    assert_eq!(page["install_option"], "landing_page");
+    assert_eq!(page["landing_url"], "https://example.com/add");
+    assert!(page["try_it"]["Err"]
+        .as_str()
+        .unwrap()
+        .contains("development credentials"));
+    submit(app, &cookie, &id).await.assert_done();
+    let submission = submit_page(app, &cookie, &id).await["in_review"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    decide(app, &rae, &submission, "approve").await;
+    let live = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(
+        live["install"]["LandingPage"]["url"],
+        "https://example.com/add"
+    );
+    let html = app.get(&format!("/marketplace/{id}"), None).await;
+    assert!(html.body.contains("Visit site to add"), "{}", html.body);
+    assert!(html.body.contains("href=\"https://example.com/add\""));
+}
