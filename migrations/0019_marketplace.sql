@@ -8,6 +8,8 @@
 ALTER TABLE apps ADD COLUMN live_version BIGINT;            -- NULL: never approved
 ALTER TABLE apps ADD COLUMN live_scopes TEXT NOT NULL DEFAULT '';
 ALTER TABLE apps ADD COLUMN live_redirect_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE apps ADD COLUMN live_allow_list TEXT NOT NULL DEFAULT '';
+ALTER TABLE apps ADD COLUMN live_strict_mode BIGINT NOT NULL DEFAULT 1;
 -- How users add the app (the developer's Install page): from the
 -- Marketplace (Portico starts OAuth) or through the developer's own
 -- landing page (the listing links to `landing_url`).

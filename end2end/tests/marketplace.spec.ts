@@ -14,7 +14,7 @@ test("an approved app is found by search and installed from the Marketplace; lat
   await page.goto(`${appUrl}/credentials`);
   await waitForHydration(page, info);
   await page.getByRole("button", { name: "Generate client secret (production)" }).click();
-  await expect(page.getByRole("button", { name: "Rotate secret (production)" })).toBeVisible();
+  await expect(page.getByLabel("New production client secret")).toBeVisible();
 
   // The Install page: Marketplace install is the default option.
   const sections = page.getByRole("navigation", { name: "App sections" });

@@ -206,6 +206,14 @@ pub async fn submit_app(
             if !checklist(&before).is_empty() {
                 return Err(not_ready(checklist(&before).len()));
             }
+            let live = review::live_snapshot(&state.db.pool, &id).await?;
+            let unchanged = |snapshot: &crate::domain::review::Snapshot| {
+                live.as_ref()
+                    .is_some_and(|live| crate::domain::review::diff(live, snapshot).is_empty())
+            };
+            if unchanged(&before) {
+                return Err(nothing_changed());
+            }
             let checks = review::pre_review_checks(&state, &id, &before).await?;
             let checks = serde_json::to_string(&checks).map_err(context::internal)?;
             let now = state.now_ms();
@@ -224,12 +232,8 @@ pub async fn submit_app(
             if !missing.is_empty() {
                 return Err(not_ready(missing.len()));
             }
-            if let Some(live) = review::live_snapshot(&state.db.pool, &id).await? {
-                if crate::domain::review::diff(&live, &snapshot).is_empty() {
-                    return Err(AppError::refused(
-                        "Nothing changed since the live version: there is no new version to review.",
-                    ));
-                }
+            if unchanged(&snapshot) {
+                return Err(nothing_changed());
             }
             let snapshot = serde_json::to_string(&snapshot).map_err(context::internal)?;
             let inserted = repo::submissions::insert(
@@ -251,13 +255,25 @@ pub async fn submit_app(
                     "Another version of this app is already in review.",
                 ));
             }
-            access.audit(&mut change, crate::domain::audit::AuditAction::Submitted, "").await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::Submitted,
+                    "",
+                )
+                .await?;
             change.commit().await?;
             context::redirect(&format!("/apps/{id}/submit?submitted=1"));
             Ok(())
         }
         .await,
     )
+}
+
+/// The refusal of a new version that is the live one.
+#[cfg(feature = "ssr")]
+fn nothing_changed() -> AppError {
+    AppError::refused("Nothing changed since the live version: there is no new version to review.")
 }
 
 /// The refusal of a submission while `missing` things are missing.

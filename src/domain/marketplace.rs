@@ -80,7 +80,13 @@ impl Browse {
 
 /// Reads a Marketplace query.
 pub fn browse(input: &BrowseIn) -> Browse {
-    let q: String = input.q.chars().take(MAX_SEARCH_CHARS).collect();
+    let mut q: String = input.q.chars().take(MAX_SEARCH_CHARS).collect();
+    if q.len() < input.q.len() {
+        // Cut: a word the cut went through is not what was typed.
+        if let Some(end) = q.rfind(|c: char| !c.is_alphanumeric()) {
+            q.truncate(end);
+        }
+    }
     let words = search_words(&q);
     let category = CATEGORIES
         .iter()
@@ -120,21 +126,30 @@ pub fn search_words(text: &str) -> Vec<String> {
     words
 }
 
-/// SQLite FTS5: every word as a quoted prefix term, all required.
+/// Words shorter than this match whole words only: a one- or two-letter
+/// prefix would match nearly every app, and ranking them all is the
+/// expensive part of a search.
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+fn is_prefix(word: &str) -> bool {
+    word.chars().count() >= MIN_PREFIX_CHARS
+}
+
+/// SQLite FTS5: every word as a quoted term (a prefix from
+/// `MIN_PREFIX_CHARS` on), all required.
 pub fn fts5_query(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| format!("\"{w}\"*"))
+        .map(|w| format!("\"{w}\"{}", if is_prefix(w) { "*" } else { "" }))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-/// PostgreSQL `to_tsquery('simple', …)`: every word as a prefix, all
-/// required.
+/// PostgreSQL `to_tsquery('simple', …)`: the same terms, all required.
 pub fn tsquery(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| format!("{w}:*"))
+        .map(|w| format!("{w}{}", if is_prefix(w) { ":*" } else { "" }))
         .collect::<Vec<_>>()
         .join(" & ")
 }
@@ -212,6 +227,9 @@ mod tests {
             tsquery(&search_words("meeting notes")),
             "meeting:* & notes:*"
         );
+        // Short words are whole words, not prefixes.
+        assert_eq!(fts5_query(&search_words("a to crm")), r#""a" "to" "crm"*"#);
+        assert_eq!(tsquery(&search_words("a to crm")), "a & to & crm:*");
     }
 
     #[test]
@@ -228,6 +246,8 @@ mod tests {
         assert_eq!(read("", "installs", "3").offset(), 2 * PAGE_SIZE);
         let ten_kb = read(&"é".repeat(10_000), "", "");
         assert_eq!(ten_kb.q.chars().count(), MAX_SEARCH_CHARS);
+        // A cut never leaves half a word to search for.
+        assert_eq!(read(&"notes ".repeat(1700), "", "").words, ["notes"]);
         let category = browse(&BrowseIn {
             category: "productivity".into(),
             ..BrowseIn::default()

@@ -176,7 +176,7 @@ pub fn MarketplaceAppPage() -> impl IntoView {
                         {(count > 0).then(|| view! {
                             <section class="card" aria-labelledby="gallery-heading">
                                 <h2 id="gallery-heading">"Screenshots"</h2>
-                                <ul class="gallery">
+                                <ul class="market-gallery">
                                     {images.into_iter().enumerate().map(|(i, m)| {
                                         let alt = format!("{} screenshot {} of {}", name, i + 1, count);
                                         let src = format!("/media/{}", m.id);

@@ -109,11 +109,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, sqlx::Error>
     install_audit_guard(&migrating, dialect).await?;
     migrating.close().await;
     let pool = open_pool(options, max_connections, dialect, true).await?;
-    Ok(Db {
+    let db = Db {
         pool,
         dialect,
         write_gate: Default::default(),
-    })
+    };
+    crate::server::repo::marketplace::backfill_live_versions(&db).await?;
+    Ok(db)
 }
 
 /// A pool on `options`; with `with_marks`, SQLite connections carry the
@@ -231,6 +233,8 @@ pub const CACHED_COLUMNS: [(&str, &[&str]); 8] = [
             "live_version",
             "live_scopes",
             "live_redirect_url",
+            "live_allow_list",
+            "live_strict_mode",
         ],
     ),
     (

@@ -85,6 +85,12 @@ pub async fn snapshot_of(
 
 /// How long one pre-review check may take.
 const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long all of a submission's checks may take together.
+const CHECKS_DEADLINE: std::time::Duration = std::time::Duration::from_secs(15);
+/// At most this many outbound checks per submission (the rest are listed
+/// as not run), at most `CHECKS_AT_ONCE` of them at a time.
+const MAX_CHECKS: usize = 12;
+const CHECKS_AT_ONCE: usize = 4;
 
 /// The automated checks a submission gets before a person looks at it, run
 /// at once through the outbound client (its address rules apply): the
@@ -139,17 +145,38 @@ pub async fn pre_review_checks(
             }
         }
     }
+    let skipped = probes.split_off(probes.len().min(MAX_CHECKS));
     let now = state.now_ms();
     let (tokens, _) = crate::server::webhooks::secret_tokens(state, app_id, now).await?;
+    // Portico itself is never a destination (as for subscriptions).
+    let own = url::Url::parse(state.config.base_url())
+        .map(|u| u.origin())
+        .ok();
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(CHECKS_AT_ONCE));
     let mut running = tokio::task::JoinSet::new();
     for (index, (_, probe)) in probes.iter().enumerate() {
         let outbound = state.outbound.clone();
         let tokens = tokens.clone();
+        let own = own.clone();
+        let gate = gate.clone();
         let probe = match probe {
             Probe::Page(url) => Probe::Page(url.clone()),
             Probe::Challenge(url) => Probe::Challenge(url.clone()),
         };
         running.spawn(async move {
+            let _turn = gate.acquire_owned().await;
+            let target = match &probe {
+                Probe::Page(url) | Probe::Challenge(url) => url.clone(),
+            };
+            if own.is_some() && url::Url::parse(&target).ok().map(|u| u.origin()) == own {
+                return (
+                    index,
+                    (
+                        false,
+                        "This is Portico itself, not the app's own site.".to_owned(),
+                    ),
+                );
+            }
             let outcome = match probe {
                 Probe::Page(url) => match outbound.get_status(&url, CHECK_TIMEOUT).await {
                     Ok(status) if (200..300).contains(&status) => (true, format!("HTTP {status}")),
@@ -171,11 +198,31 @@ pub async fn pre_review_checks(
             (index, outcome)
         });
     }
-    let mut outcomes = vec![(false, String::new()); probes.len()];
-    while let Some(done) = running.join_next().await {
-        let (index, outcome) = done.map_err(context::internal)?;
-        outcomes[index] = outcome;
-    }
+    let mut outcomes = vec![
+        (
+            false,
+            "Not finished within the checks' time limit.".to_owned()
+        );
+        probes.len()
+    ];
+    let collect = async {
+        while let Some(done) = running.join_next().await {
+            if let Ok((index, outcome)) = done {
+                outcomes[index] = outcome;
+            }
+        }
+    };
+    // Whatever has not answered by the deadline is reported as such (and
+    // cancelled when `running` is dropped).
+    let _ = tokio::time::timeout(CHECKS_DEADLINE, collect).await;
+    probes.extend(skipped);
+    outcomes.resize(
+        probes.len(),
+        (
+            false,
+            format!("Not run: at most {MAX_CHECKS} endpoints are checked."),
+        ),
+    );
     let mut checks: Vec<PreReviewCheck> = probes
         .into_iter()
         .zip(outcomes)

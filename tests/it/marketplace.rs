@@ -16,6 +16,7 @@ on_both_databases!(
     categories_sorting_and_pages,
     edits_after_approval_are_a_draft_until_the_next_approval,
     a_landing_page_app_says_visit_site_to_add,
+    apps_approved_before_versions_get_their_live_version,
 );
 
 async fn browse(app: &TestApp, query: &[(&str, &str)]) -> serde_json::Value {
@@ -346,11 +347,40 @@ async fn edits_after_approval_are_a_draft_until_the_next_approval(app: &TestApp)
         .await
         .json();
     assert_eq!(live["short_description"], "Takes notes in meetings.");
+    // A draft that opens the allow list does not reach production either.
+    app.call(
+        "save_redirects",
+        &[
+            ("id", &id),
+            ("development_redirect_url", "http://localhost:4000/cb"),
+            ("production_redirect_url", "https://app.example.com/cb"),
+            ("allow_list", "https://evil.example/"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    let client_id = install
+        .split("client_id=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let evil = format!(
+        "response_type=code&client_id={client_id}&redirect_uri=https%3A%2F%2Fevil.example%2Fcb"
+    );
     // Production still asks only for what was reviewed.
     let user = app
         .sign_up("versions-user@example.com", "Vi", "correct horse battery")
         .await;
     assert_eq!(consent_scopes(app, &user, &install).await, ["user:read"]);
+    let res = app
+        .call("authorize_request", &[("query", &evil)], Some(&user))
+        .await;
+    assert_ne!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.body.contains("is not one"), "{}", res.body);
 
     // Submitted: still live meanwhile; the reviewer sees the diff.
     submit(app, &cookie, &id).await.assert_done();
@@ -465,4 +495,39 @@ async fn a_landing_page_app_says_visit_site_to_add(app: &TestApp) {
     let html = app.get(&format!("/marketplace/{id}"), None).await;
     assert!(html.body.contains("Visit site to add"), "{}", html.body);
     assert!(html.body.contains("href=\"https://example.com/add\""));
+}
+
+/// An app approved before versions existed (published, an approved
+/// submission, no live version) gets one at start-up, listing included.
+async fn apps_approved_before_versions_get_their_live_version(app: &TestApp) {
+    let rae = reviewer(app, "rae-backfill@example.com").await;
+    let (_, id) = live_app(app, "backfill-dev@example.com", &rae).await;
+    let pool = &app.state.db.pool;
+    // As it was before migration 0019.
+    sqlx::query("DELETE FROM marketplace_listings WHERE app_id = $1")
+        .bind(&id)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE apps SET live_version = NULL, live_scopes = '', live_redirect_url = '' WHERE id = $1")
+        .bind(&id)
+        .execute(pool)
+        .await
+        .unwrap();
+    assert_eq!(browse(app, &[]).await["apps"], serde_json::json!([]));
+    let done = portico::server::repo::marketplace::backfill_live_versions(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(done, 1);
+    let live = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(live["version"], 1, "{live}");
+    assert_eq!(live["media"].as_array().unwrap().len(), 1);
+    // Once is enough.
+    let again = portico::server::repo::marketplace::backfill_live_versions(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(again, 0);
 }

@@ -59,7 +59,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 };
                 // A secret just made, from the redirect after its post.
                 let shown = page.new_secret.clone();
-                let published = app.status == AppStatus::Published;
+                let published = app.status == AppStatus::Published || app.live_version.is_some();
                 let app_id = app.id.clone();
                 view! {
                     <div class="app-layout">

@@ -72,7 +72,7 @@ pub fn AppPage() -> impl IntoView {
                                         }}
                                         <p class="actions">
                                             <a href="/apps" class="btn">"Back to My apps"</a>
-                                            {(app.status != AppStatus::Published && app.role().may(AppAction::Delete)).then(|| view! {
+                                            {(app.status != AppStatus::Published && app.live_version.is_none() && app.role().may(AppAction::Delete)).then(|| view! {
                                                 <a href=format!("/apps/{}/delete", app.id) class="btn danger">"Delete app"</a>
                                             })}
                                         </p>

@@ -52,7 +52,7 @@ pub fn MyAppsPage() -> impl IntoView {
                                         <tbody>
                                             {apps.into_iter().map(|app| {
                                                 let delete_label = format!("Delete {}", app.name);
-                                                let may_delete = app.status != AppStatus::Published
+                                                let may_delete = app.status != AppStatus::Published && app.live_version.is_none()
                                                     && app.role().may(AppAction::Delete);
                                                 view! {
                                                     <tr>

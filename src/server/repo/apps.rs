@@ -237,7 +237,8 @@ pub async fn set_private_active(
 }
 
 /// Makes version `version` live: production credentials use its reviewed
-/// scopes and production redirect URL from now on.
+/// scopes, production redirect URL, allow list and strict mode from now
+/// on (the last two as they are now: frozen since the submission).
 pub async fn set_live(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
@@ -246,7 +247,10 @@ pub async fn set_live(
     redirect_url: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE apps SET live_version = $1, live_scopes = $2, live_redirect_url = $3 WHERE id = $4",
+        "UPDATE apps SET live_version = $1, live_scopes = $2, live_redirect_url = $3, \
+                live_allow_list = COALESCE((SELECT allow_list FROM app_oauth WHERE app_id = $4), ''), \
+                live_strict_mode = COALESCE((SELECT strict_mode FROM app_oauth WHERE app_id = $4), 1) \
+         WHERE id = $4",
     )
     .bind(version)
     .bind(scopes)

@@ -214,3 +214,56 @@ pub async fn live_snapshot(pool: &AnyPool, app_id: &str) -> Result<Option<String
     .fetch_optional(pool)
     .await
 }
+
+/// Apps approved before versions existed (migration 0019) are published
+/// without a live version: this gives each its last approved submission
+/// as the live version, listing included, the way an approval would.
+/// Idempotent; run at start-up after the migrations. Returns how many.
+pub async fn backfill_live_versions(db: &Db) -> Result<usize, sqlx::Error> {
+    let pending: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT a.id, s.id, s.version, s.snapshot, COALESCE(s.decided_at, s.submitted_at) \
+         FROM apps a JOIN submissions s ON s.app_id = a.id \
+         WHERE a.marketplace = 1 AND a.live_version IS NULL AND s.status = 'approved' \
+           AND s.version = (SELECT MAX(version) FROM submissions x \
+                            WHERE x.app_id = a.id AND x.status = 'approved')",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let mut done = 0;
+    for (app_id, submission_id, version, json, approved_at) in pending {
+        // One bad row never stops the others: it stays as it was.
+        let Ok(snapshot) = serde_json::from_str::<Snapshot>(&json) else {
+            continue;
+        };
+        let media: Vec<String> = crate::server::repo::media::list_for_app(&db.pool, &app_id)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        let _turn = db.write_turn().await;
+        let mut tx = db.pool.begin().await?;
+        publish(
+            &mut tx,
+            Publish {
+                app_id: &app_id,
+                submission_id: &submission_id,
+                version,
+                snapshot: &snapshot,
+                media: &media,
+                now: approved_at,
+            },
+        )
+        .await?;
+        crate::server::repo::apps::set_live(
+            &mut tx,
+            &app_id,
+            version,
+            &snapshot.scopes.join(" "),
+            &snapshot.production_redirect_url,
+        )
+        .await?;
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok(done)
+}

@@ -172,12 +172,21 @@ impl ClientRow {
     }
 }
 
-const CLIENT_SELECT: &str = "SELECT c.client_id, c.environment, a.id AS app_id, a.name AS app_name, \
+// A production client of a live app is the reviewed version: its name,
+// scopes, redirect URL, allow list and strict mode are the approved ones,
+// whatever the draft says since.
+const CLIENT_SELECT: &str = "SELECT c.client_id, c.environment, a.id AS app_id, \
+            CASE WHEN c.environment = 'production' AND a.live_version IS NOT NULL \
+                 THEN COALESCE((SELECT l.name FROM marketplace_listings l WHERE l.app_id = a.id), a.name) \
+                 ELSE a.name END AS app_name, \
             a.marketplace, a.kind, a.status, a.account_id, acc.name AS publisher, a.live_version, \
             o.development_redirect_url, \
             CASE WHEN a.live_version IS NOT NULL THEN a.live_redirect_url \
                  ELSE o.production_redirect_url END AS production_redirect_url, \
-            o.allow_list, o.strict_mode, \
+            CASE WHEN c.environment = 'production' AND a.live_version IS NOT NULL THEN a.live_allow_list \
+                 ELSE o.allow_list END AS allow_list, \
+            CASE WHEN c.environment = 'production' AND a.live_version IS NOT NULL THEN a.live_strict_mode \
+                 ELSE o.strict_mode END AS strict_mode, \
             CASE WHEN c.environment = 'production' AND a.live_version IS NOT NULL THEN a.live_scopes \
                  ELSE o.scopes END AS scopes, \
             c.secret_hash, c.old_secret_hash, c.old_secret_expires_at \
