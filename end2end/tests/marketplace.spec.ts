@@ -24,10 +24,10 @@ test("an approved app is found by search and installed from the Marketplace; lat
   await expect(page.getByLabel("Install from the Marketplace")).toBeChecked();
   await waitForHydration(page, info);
   // A landing page needs its URL: refused beside the field, choice kept.
-  await page.getByLabel("Landing page", { exact: true }).check();
+  await page.getByRole("radio", { name: /^Landing page/ }).check();
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByText("Enter a URL.")).toBeVisible();
-  await expect(page.getByLabel("Landing page", { exact: true })).toBeChecked();
+  await expect(page.getByRole("radio", { name: /^Landing page/ })).toBeChecked();
   await waitForHydration(page, info);
   await page.getByLabel("Install from the Marketplace").check();
   await page.getByRole("button", { name: "Save" }).click();
