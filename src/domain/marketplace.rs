@@ -16,6 +16,10 @@ pub const MAX_SEARCH_WORDS: usize = 8;
 pub const MAX_WORD_CHARS: usize = 40;
 /// Characters of the search box read at all (a 10 KB paste is cut here).
 pub const MAX_SEARCH_CHARS: usize = 200;
+/// A search ranks at most this many matching apps (the first found):
+/// ranking is the cost that grows with the catalogue, and a visitor who
+/// matches more narrows the search with another word or a category.
+pub const MAX_RANKED: usize = 1000;
 /// The last page one may ask for (deeper offsets cost the database more
 /// than anyone browsing needs).
 pub const MAX_PAGE: usize = 400;

@@ -7,7 +7,7 @@
 use sqlx::{AnyPool, FromRow};
 
 use crate::domain::app::AppKind;
-use crate::domain::marketplace::{fts5_query, tsquery, Browse, Sort, PAGE_SIZE};
+use crate::domain::marketplace::{fts5_query, tsquery, Browse, Sort, MAX_RANKED, PAGE_SIZE};
 use crate::domain::review::Snapshot;
 use crate::server::db::{Db, Dialect};
 
@@ -158,10 +158,7 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
         },
         Sort::Relevance if !searching => "l.published_at DESC, l.app_id",
         Sort::Relevance => match db.dialect {
-            // Name counts most, then the short description.
-            Dialect::Sqlite => {
-                "bm25(marketplace_search, 0.0, 10.0, 4.0, 1.0), l.name_key, l.app_id"
-            }
+            Dialect::Sqlite => "m.score, l.name_key, l.app_id",
             Dialect::Postgres => {
                 "ts_rank(l.search, to_tsquery('simple', $4)) DESC, l.name_key, l.app_id"
             }
@@ -171,14 +168,19 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
         (false, _) => format!(
             "{SELECT} {FROM} WHERE {category} AND $4 = '' ORDER BY {order} LIMIT $2 OFFSET $3"
         ),
+        // At most MAX_RANKED matches are scored (see there); the name
+        // counts most, then the short description.
         (true, Dialect::Sqlite) => format!(
-            "{SELECT} FROM marketplace_search JOIN marketplace_listings l \
-               ON l.app_id = marketplace_search.app_id \
+            "{SELECT} FROM (SELECT app_id, bm25(marketplace_search, 0.0, 10.0, 4.0, 1.0) AS score \
+                            FROM marketplace_search WHERE marketplace_search MATCH $4 \
+                            LIMIT {MAX_RANKED}) m \
+             JOIN marketplace_listings l ON l.app_id = m.app_id \
              JOIN apps a ON a.id = l.app_id JOIN accounts acc ON acc.id = a.account_id \
-             WHERE marketplace_search MATCH $4 AND {category} ORDER BY {order} LIMIT $2 OFFSET $3"
+             WHERE {category} ORDER BY {order} LIMIT $2 OFFSET $3"
         ),
         (true, Dialect::Postgres) => format!(
-            "{SELECT} {FROM} WHERE l.search @@ to_tsquery('simple', $4) AND {category} \
+            "{SELECT} {FROM} WHERE l.app_id IN (SELECT app_id FROM marketplace_listings \
+                 WHERE search @@ to_tsquery('simple', $4) LIMIT {MAX_RANKED}) AND {category} \
              ORDER BY {order} LIMIT $2 OFFSET $3"
         ),
     };
