@@ -105,9 +105,7 @@ pub async fn add_collaborator(id: String, user_id: String) -> Result<(), AppErro
                      Owners, admins and the app's creator manage it already.",
                 ));
             }
-            let who = repo::users::find_by_id(&state.db.pool, &user_id)
-                .await?
-                .map_or_else(|| user_id.clone(), |u| u.display_name);
+            let who = display_name(&user_id).await?;
             access
                 .audit(
                     &mut change,
@@ -146,9 +144,7 @@ pub async fn remove_collaborator(id: String, user_id: String) -> Result<(), AppE
             {
                 return Err(AppError::NotFound);
             }
-            let who = repo::users::find_by_id(&state.db.pool, &user_id)
-                .await?
-                .map_or_else(|| user_id.clone(), |u| u.display_name);
+            let who = display_name(&user_id).await?;
             access
                 .audit(
                     &mut change,
@@ -164,6 +160,15 @@ pub async fn remove_collaborator(id: String, user_id: String) -> Result<(), AppE
         }
         .await,
     )
+}
+
+/// A user's name for the audit log (their id if they are gone).
+#[cfg(feature = "ssr")]
+async fn display_name(user_id: &str) -> Result<String, AppError> {
+    use crate::server::{context, repo};
+    Ok(repo::users::find_by_id(&context::state()?.db.pool, user_id)
+        .await?
+        .map_or_else(|| user_id.to_owned(), |u| u.display_name))
 }
 
 /// One entry of an app's audit log.

@@ -204,16 +204,8 @@ pub async fn save_subscription(
                         "{}: {} (development {}, production {})",
                         valid.name,
                         valid.events.join(" "),
-                        if valid.development_url.is_empty() {
-                            "none"
-                        } else {
-                            valid.development_url.as_str()
-                        },
-                        if valid.production_url.is_empty() {
-                            "none"
-                        } else {
-                            valid.production_url.as_str()
-                        }
+                        crate::domain::text::or_none(&valid.development_url),
+                        crate::domain::text::or_none(&valid.production_url)
                     ),
                 )
                 .await?;
@@ -410,7 +402,7 @@ pub async fn save_deauthorization_url(
                 .audit(
                     &mut change,
                     crate::domain::audit::AuditAction::DeauthorizationSaved,
-                    if url.is_empty() { "none" } else { url.as_str() },
+                    crate::domain::text::or_none(&url),
                 )
                 .await?;
             change.commit().await?;

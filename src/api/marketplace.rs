@@ -128,8 +128,8 @@ pub struct MarketplaceAppOut {
 pub async fn marketplace_app(id: String) -> Result<MarketplaceAppOut, AppError> {
     use crate::domain::app::Environment;
     use crate::domain::listing::category_label;
-    use crate::domain::oauth::{AuthorizeRequest, Scope};
-    use crate::server::oauth::authorize::request_query;
+    use crate::domain::oauth::Scope;
+    use crate::server::oauth::authorize::install_path;
     use crate::server::{context, repo};
     context::finish(
         async {
@@ -160,15 +160,7 @@ pub async fn marketplace_app(id: String) -> Result<MarketplaceAppOut, AppError> 
                 match repo::oauth::client_of_app(pool, &id, Environment::Production).await? {
                     Some(client) if client.active() && !client.redirect_url().is_empty() => {
                         InstallOut::Authorize {
-                            url: format!(
-                                "/oauth/authorize?{}",
-                                request_query(&AuthorizeRequest {
-                                    response_type: "code".into(),
-                                    client_id: client.client_id.clone(),
-                                    redirect_uri: Some(client.redirect_url().to_owned()),
-                                    ..AuthorizeRequest::default()
-                                })
-                            ),
+                            url: install_path(&client),
                         }
                     }
                     _ => InstallOut::Unavailable {

@@ -129,8 +129,7 @@ pub enum InstallLinkOut {
 /// `/install/:token`.
 #[server(endpoint = "install_link")]
 pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
-    use crate::domain::oauth::AuthorizeRequest;
-    use crate::server::oauth::authorize::{publish_fingerprint, request_query};
+    use crate::server::oauth::authorize::{install_path, publish_fingerprint};
     use crate::server::{context, repo};
     let state = context::state()?;
     let pool = &state.db.pool;
@@ -158,16 +157,7 @@ pub async fn install_link(token: String) -> Result<InstallLinkOut, AppError> {
     {
         return Ok(InstallLinkOut::Expired { app_name });
     }
-    // Relative, so the redirect stays on whatever host the visitor used.
-    let path = format!(
-        "/oauth/authorize?{}",
-        request_query(&AuthorizeRequest {
-            response_type: "code".into(),
-            client_id: client.client_id.clone(),
-            redirect_uri: Some(client.redirect_url().to_owned()),
-            ..AuthorizeRequest::default()
-        })
-    );
+    let path = install_path(&client);
     context::redirect(&path);
     Ok(InstallLinkOut::Authorize {
         app_name,
@@ -271,8 +261,8 @@ pub async fn save_redirects(
                     crate::domain::audit::AuditAction::RedirectsSaved,
                     &format!(
                         "development: {}; production: {}; allow list: {} URL(s); strict mode {}",
-                        or_none(&valid.development),
-                        or_none(&valid.production),
+                        crate::domain::text::or_none(&valid.development),
+                        crate::domain::text::or_none(&valid.production),
                         valid.allow_list.len(),
                         if valid.strict_mode { "on" } else { "off" }
                     ),
@@ -438,8 +428,7 @@ pub struct InstallPageOut {
 #[server(endpoint = "install_page")]
 pub async fn install_page(id: String) -> Result<InstallPageOut, AppError> {
     use crate::domain::listing::InstallOption;
-    use crate::domain::oauth::AuthorizeRequest;
-    use crate::server::oauth::authorize::request_query;
+    use crate::server::oauth::authorize::install_path;
     use crate::server::{context, repo};
     context::finish(
         async {
@@ -467,15 +456,7 @@ pub async fn install_page(id: String) -> Result<InstallPageOut, AppError> {
                             "Set a development redirect URL first, on the Credentials page."
                                 .to_owned(),
                         ),
-                        Some(c) => Ok(format!(
-                            "/oauth/authorize?{}",
-                            request_query(&AuthorizeRequest {
-                                response_type: "code".into(),
-                                client_id: c.client_id.clone(),
-                                redirect_uri: Some(c.redirect_url().to_owned()),
-                                ..AuthorizeRequest::default()
-                            })
-                        )),
+                        Some(c) => Ok(install_path(&c)),
                     }
                 }
             };
@@ -531,7 +512,7 @@ pub async fn save_install_option(
                 .audit(
                     &mut change,
                     crate::domain::audit::AuditAction::InstallOptionSaved,
-                    &format!("{}; landing page: {}", option.as_str(), or_none(&landing_url)),
+                    &format!("{}; landing page: {}", option.as_str(), crate::domain::text::or_none(&landing_url)),
                 )
                 .await?;
             change.commit().await?;
@@ -540,14 +521,4 @@ pub async fn save_install_option(
         }
         .await,
     )
-}
-
-/// A value for the audit log, or "none".
-#[cfg(feature = "ssr")]
-fn or_none(value: &str) -> &str {
-    if value.is_empty() {
-        "none"
-    } else {
-        value
-    }
 }

@@ -532,13 +532,23 @@ pub async fn decide_submission(
                 drop(change);
                 return Err(why_not(&form.submission_id, &reviewer.user_id).await?);
             };
+            let (version, snapshot) = repo::submissions::frozen(&mut change, &form.submission_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
             if decision == Decision::Approve {
-                publish(&mut change, &app_id, &form.submission_id, now).await?;
+                let snapshot: Snapshot =
+                    serde_json::from_str(&snapshot).map_err(context::internal)?;
+                publish(
+                    &mut change,
+                    &app_id,
+                    &form.submission_id,
+                    version,
+                    &snapshot,
+                    now,
+                )
+                .await?;
             }
             let account_id = repo::apps::account_of(&mut **change, &app_id).await?;
-            let version = repo::submissions::frozen(&mut change, &form.submission_id)
-                .await?
-                .map_or(0, |(version, _)| version);
             change
                 .audit(
                     &reviewer,
@@ -577,37 +587,27 @@ async fn publish(
     change: &mut crate::server::change::Change<'_>,
     app_id: &str,
     submission_id: &str,
+    version: i64,
+    snapshot: &Snapshot,
     now: i64,
 ) -> Result<(), AppError> {
     use crate::server::{context, repo};
     let state = context::state()?;
-    let (version, snapshot) = repo::submissions::frozen(change, submission_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let snapshot: Snapshot = serde_json::from_str(&snapshot).map_err(context::internal)?;
     let media: Vec<String> = repo::media::list_for_app(&state.db.pool, app_id)
         .await?
         .into_iter()
         .map(|m| m.id)
         .collect();
-    repo::marketplace::publish(
+    repo::marketplace::make_live(
         change,
         repo::marketplace::Publish {
             app_id,
             submission_id,
             version,
-            snapshot: &snapshot,
+            snapshot,
             media: &media,
             now,
         },
-    )
-    .await?;
-    repo::apps::set_live(
-        change,
-        app_id,
-        version,
-        &snapshot.scopes.join(" "),
-        &snapshot.production_redirect_url,
     )
     .await?;
     Ok(())

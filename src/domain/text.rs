@@ -19,6 +19,15 @@ pub fn check_text(text: &str) -> Result<(), &'static str> {
     }
 }
 
+/// A value for a log line, or "none" when empty.
+pub fn or_none(value: &str) -> &str {
+    if value.is_empty() {
+        "none"
+    } else {
+        value
+    }
+}
+
 /// Someone else's bytes as text that can be stored and shown: invalid
 /// UTF-8 replaced by U+FFFD, NUL characters removed, at most `max_bytes`
 /// bytes (cut at a character boundary).

@@ -318,6 +318,22 @@ pub fn parse_request_query(query: &str) -> AuthorizeRequest {
     req
 }
 
+/// The consent page that installs `client`'s app to its registered
+/// redirect URL, with no state (the Publishable URL, the Marketplace's
+/// Install, "Try it in my account"). Relative, so the visitor stays on
+/// whatever host they used.
+pub fn install_path(client: &crate::server::repo::oauth::ClientRow) -> String {
+    format!(
+        "/oauth/authorize?{}",
+        request_query(&AuthorizeRequest {
+            response_type: "code".into(),
+            client_id: client.client_id.clone(),
+            redirect_uri: Some(client.redirect_url().to_owned()),
+            ..AuthorizeRequest::default()
+        })
+    )
+}
+
 /// The query string that asks for `req` again (for the sign-in detour).
 pub fn request_query(req: &AuthorizeRequest) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());

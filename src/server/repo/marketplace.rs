@@ -119,6 +119,22 @@ pub async fn publish(
     Ok(())
 }
 
+/// Makes an approved version live: its listing (`publish`) and the
+/// reviewed scopes and redirect URL production credentials use
+/// (`apps::set_live`), in one transaction.
+pub async fn make_live(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    live: Publish<'_>,
+) -> Result<(), sqlx::Error> {
+    let (app_id, version) = (live.app_id, live.version);
+    let (scopes, redirect_url) = (
+        live.snapshot.scopes.join(" "),
+        live.snapshot.production_redirect_url.clone(),
+    );
+    publish(tx, live).await?;
+    crate::server::repo::apps::set_live(tx, app_id, version, &scopes, &redirect_url).await
+}
+
 /// Counts the app's production installs again (after an install or an
 /// uninstall); nothing happens for an app without a listing.
 pub async fn recount_installs(
@@ -244,7 +260,7 @@ pub async fn backfill_live_versions(db: &Db) -> Result<usize, sqlx::Error> {
             .collect();
         let _turn = db.write_turn().await;
         let mut tx = db.pool.begin().await?;
-        publish(
+        make_live(
             &mut tx,
             Publish {
                 app_id: &app_id,
@@ -254,14 +270,6 @@ pub async fn backfill_live_versions(db: &Db) -> Result<usize, sqlx::Error> {
                 media: &media,
                 now: approved_at,
             },
-        )
-        .await?;
-        crate::server::repo::apps::set_live(
-            &mut tx,
-            &app_id,
-            version,
-            &snapshot.scopes.join(" "),
-            &snapshot.production_redirect_url,
         )
         .await?;
         tx.commit().await?;
