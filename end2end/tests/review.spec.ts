@@ -2,6 +2,9 @@ import { REVIEWER } from "../playwright.config";
 import { completeListing, expect, openNewAppInformation, signIn, signUp, test, uniqueEmail, waitForHydration } from "./helpers";
 
 test("a developer completes the checklist and submits; a reviewer rejects with a note the developer reads", async ({ page }, info) => {
+  // Three people, two sign-ins each and a submission's pre-review checks:
+  // longer than the default budget on a loaded two-core machine.
+  test.setTimeout(90_000);
   const developer = uniqueEmail("submitter", info);
   await signUp(page, info, developer, "Submitter");
   await expect(page.getByRole("heading", { name: "Welcome back, Submitter" })).toBeVisible();
