@@ -107,7 +107,7 @@ export async function openNewAppInformation(page: Page, info: TestInfo, type: st
 
 /**
  * From an app's App information page (`appUrl` is the app's path): fills in
- * everything a review needs: the listing, a preview image, a production
+ * everything a review needs: the listing, a preview image, an icon, a production
  * redirect URL and the user:read scope.
  */
 export async function completeListing(page: Page, info: TestInfo, appUrl: string, shortDescription = "Notes that write themselves."): Promise<void> {
@@ -123,6 +123,9 @@ export async function completeListing(page: Page, info: TestInfo, appUrl: string
   await page.getByLabel("Add a preview image").setInputFiles({ name: "shot.png", mimeType: "image/png", buffer: png(1200, 780) });
   if (!hydrated(info)) await page.getByRole("button", { name: "Upload image" }).click();
   await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
+  await page.getByLabel("Add an app icon").setInputFiles({ name: "icon.png", mimeType: "image/png", buffer: png(160, 160) });
+  if (!hydrated(info)) await page.getByRole("button", { name: "Upload icon" }).click();
+  await expect(page.getByRole("region", { name: "App icon" }).getByRole("img", { name: "App icon" })).toBeVisible();
 
   await page.goto(`${appUrl}/credentials`);
   await waitForHydration(page, info);

@@ -95,3 +95,35 @@ test("the listing preview follows what the developer types", async ({ page }, in
   await page.getByLabel("Long description").fill("First line.\nSecond line.");
   await expect(page.getByRole("article", { name: "Detail page preview" }).getByText("Second line.")).toBeVisible();
 });
+
+test("the app icon is checked like preview images and shows in the preview; a new one replaces it", async ({ page }, info) => {
+  await openInformation(page, info, "Iconic");
+  const uploads: string[] = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST" && new URL(request.url()).pathname.endsWith("/media")) uploads.push(request.url());
+  });
+  const pick = async (file: Buffer, name: string) => {
+    await page.getByLabel("Add an app icon").setInputFiles({ name, mimeType: "image/png", buffer: file });
+    if (!hydrated(info)) await page.getByRole("button", { name: "Upload icon" }).click();
+  };
+  const region = page.getByRole("region", { name: "App icon" });
+  await expect(region.getByText("No icon yet.")).toBeVisible();
+
+  await pick(png(1200, 780), "big.png");
+  await expect(region.getByText("This image is 1200x780 pixels. The app icon must be exactly 160x160.")).toBeVisible();
+  await expect(page.getByLabel("Add an app icon")).toHaveAttribute("aria-invalid", "true");
+  // The preview images' picker says nothing.
+  await expect(page.getByLabel("Add a preview image")).not.toHaveAttribute("aria-invalid", "true");
+  expect(uploads).toHaveLength(hydrated(info) ? 0 : 1);
+
+  await pick(png(160, 160), "icon.png");
+  const icon = region.getByRole("img", { name: "App icon" });
+  await expect(icon).toBeVisible();
+  await expect.poll(() => icon.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(160);
+  await expect(page.getByRole("article", { name: "Detail page preview" }).getByRole("img", { name: "App icon" })).toBeVisible();
+  const first = await icon.getAttribute("src");
+
+  await pick(png(160, 160), "again.png");
+  await expect(icon).not.toHaveAttribute("src", first!);
+  await expect(region.getByRole("img", { name: "App icon" })).toHaveCount(1);
+});

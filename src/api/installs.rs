@@ -16,11 +16,35 @@ pub struct InstalledOut {
     pub account_wide: bool,
     pub environment: crate::domain::app::Environment,
     pub scopes: Vec<String>,
+    /// Scopes a newer version of the app asks for that this install has
+    /// not approved (it keeps working with `scopes` until someone does).
+    pub new_scopes: Vec<crate::api::oauth::ScopeOut>,
+    /// Every scope the app asks for now, space-separated: what approving
+    /// the new ones agrees to (sent back with the approval).
+    pub app_scopes: String,
     pub installed_by: String,
     pub installed: String,
-    /// Whether this user may uninstall it (their own install, or an
-    /// account-wide one when they are an owner or admin).
+    /// Whether this user may uninstall it, or approve its new scopes
+    /// (their own install, or an account-wide one when they are an owner
+    /// or admin).
     pub can_uninstall: bool,
+}
+
+/// May `user` manage `install` (uninstall it, approve its new scopes)?
+/// Their own install, or an account-wide one when they are an owner or
+/// admin. Someone else's own install is not theirs to see: `NotFound`.
+#[cfg(feature = "ssr")]
+fn may_manage(
+    user: &crate::server::auth::session::SessionUser,
+    install: &crate::server::repo::oauth::InstallRow,
+) -> Result<(), AppError> {
+    match install.user_id.as_deref() {
+        Some(owner) if owner != user.user_id => Err(AppError::NotFound),
+        None if !user.role.can_manage_members() => Err(AppError::forbidden(
+            "Only an owner or admin of the account can manage an app installed for the whole account.",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The user's installs in the current account, and the account's.
@@ -39,7 +63,18 @@ pub async fn installed_apps() -> Result<Vec<InstalledOut>, AppError> {
             Ok(rows
                 .into_iter()
                 .map(|row| InstalledOut {
-                    can_uninstall: row.user_id.is_some() || user.role.can_manage_members(),
+                    can_uninstall: may_manage(&user, &row).is_ok(),
+                    new_scopes: row
+                        .unapproved_scopes()
+                        .into_iter()
+                        .map(|scope| crate::api::oauth::ScopeOut {
+                            explanation: crate::domain::oauth::Scope::parse(&scope)
+                                .map(|s| s.explanation().to_owned())
+                                .unwrap_or_default(),
+                            scope,
+                        })
+                        .collect(),
+                    app_scopes: row.app_scopes.clone(),
                     account_wide: row.user_id.is_none(),
                     app_type: row.kind.label().to_owned(),
                     id: row.id,
@@ -66,14 +101,47 @@ pub async fn uninstall(id: String) -> Result<(), AppError> {
             let install = repo::oauth::install_in_account(&state.db.pool, &user.account_id, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            match install.user_id.as_deref() {
-                Some(owner) if owner != user.user_id => return Err(AppError::NotFound),
-                None if !user.role.can_manage_members() => return Err(AppError::no_permission()),
-                _ => {}
-            }
+            may_manage(&user, &install)?;
             crate::server::webhooks::events::uninstall(&state, &install, &user.user_id).await?;
             if context::is_plain_form_post()? {
                 context::redirect("/installed?uninstalled=1");
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Approves the scopes a newer version of an installed app asks for:
+/// the install (and its tokens, from their next request) gets `scopes`,
+/// which must be what the app asks for now (what the page showed).
+#[server(endpoint = "approve_scopes")]
+pub async fn approve_scopes(id: String, scopes: String) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let user = context::require_user().await?;
+            let state = context::state()?;
+            let install = repo::oauth::install_in_account(&state.db.pool, &user.account_id, &id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            may_manage(&user, &install)?;
+            if install.unapproved_scopes().is_empty() {
+                return Err(AppError::refused(
+                    "There is nothing new to approve: the install already has every scope the app asks for.",
+                ));
+            }
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            if !repo::oauth::approve_install_scopes(&mut change, &user.account_id, &id, &scopes)
+                .await?
+            {
+                return Err(AppError::refused(
+                    "The app asks for different scopes since this page was shown: look at them again.",
+                ));
+            }
+            change.commit().await?;
+            if context::is_plain_form_post()? {
+                context::redirect("/installed?approved=1");
             }
             Ok(())
         }

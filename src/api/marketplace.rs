@@ -26,6 +26,8 @@ pub struct ListingCardOut {
     pub installs: i64,
     /// The first preview image, if any.
     pub image: Option<String>,
+    /// The app icon's media id, if the live version has one.
+    pub icon: Option<String>,
 }
 
 /// A page of results.
@@ -62,6 +64,7 @@ pub async fn browse_marketplace(
                         .map(str::to_owned)
                         .collect(),
                     image: row.media.split_whitespace().next().map(str::to_owned),
+                    icon: (!row.icon.is_empty()).then(|| row.icon.clone()),
                     app_id: row.app_id,
                     name: row.name,
                     kind: row.kind,
@@ -117,6 +120,8 @@ pub struct MarketplaceAppOut {
     pub scopes: Vec<ScopeOut>,
     pub release_notes: String,
     pub media: Vec<ListingMediaOut>,
+    /// The app icon's media id, if the live version has one.
+    pub icon: Option<String>,
     pub installs: i64,
     pub published_ms: i64,
     pub updated_ms: i64,
@@ -138,9 +143,9 @@ pub async fn marketplace_app(id: String) -> Result<MarketplaceAppOut, AppError> 
             let row = repo::marketplace::find(pool, &id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let stored = repo::media::list_for_app(pool, &id).await?;
+            let stored = repo::media::listed_for_app(pool, &id).await?;
             // In the order approved, and only what was approved (a draft's
-            // new uploads are not shown).
+            // new uploads are not shown; what it deleted still is).
             let media = row
                 .media
                 .split_whitespace()
@@ -185,6 +190,7 @@ pub async fn marketplace_app(id: String) -> Result<MarketplaceAppOut, AppError> 
                     })
                     .collect(),
                 media,
+                icon: (!row.icon.is_empty()).then(|| row.icon.clone()),
                 install,
                 app_id: row.app_id,
                 version: row.version,

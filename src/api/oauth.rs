@@ -56,63 +56,78 @@ pub async fn authorize_request(query: String) -> Result<ConsentOut, AppError> {
     use crate::server::context;
     use crate::server::oauth::authorize::{self, Refusal};
     let parts = context::parts()?;
-    // Rendering the consent page itself: its own request's query is the
-    // one the browser sent. Called from the browser (after a navigation
-    // inside the app) the argument carries `location.search` unchanged.
-    let raw = match parts.uri.path() {
-        "/oauth/authorize" => parts.uri.query().unwrap_or_default(),
-        _ => query.as_str(),
-    };
-    let req = authorize::parse_request_query(raw);
-    let app_state = context::state()?;
-    let refuse = |refusal: Refusal| -> AppError {
-        match refusal {
-            Refusal::Page(message) => AppError::refused(message),
-            Refusal::Redirect(location) => {
-                context::redirect(&location);
-                AppError::refused("Sending you back to the app…")
+    // Rendering the consent page shows a refusal as the page, and a
+    // redirect (back to the app, or to sign in) keeps its own status; any
+    // other refusal answers a call with its status (409), not a 500.
+    let rendering_page = parts.uri.path() == "/oauth/authorize";
+    let redirected = std::sync::atomic::AtomicBool::new(false);
+    let result = async {
+        // Rendering the consent page itself: its own request's query is the
+        // one the browser sent. Called from the browser (after a navigation
+        // inside the app) the argument carries `location.search` unchanged.
+        let raw = match parts.uri.path() {
+            "/oauth/authorize" => parts.uri.query().unwrap_or_default(),
+            _ => query.as_str(),
+        };
+        let req = authorize::parse_request_query(raw);
+        let app_state = context::state()?;
+        let refuse = |refusal: Refusal| -> AppError {
+            match refusal {
+                Refusal::Page(message) => AppError::refused(message),
+                Refusal::Redirect(location) => {
+                    redirected.store(true, std::sync::atomic::Ordering::Relaxed);
+                    context::redirect(&location);
+                    AppError::refused("Sending you back to the app…")
+                }
             }
+        };
+        let checked = authorize::check_client(&app_state, &req)
+            .await?
+            .map_err(refuse)?;
+        let Some(user) = context::user().await? else {
+            let back = format!("/oauth/authorize?{}", authorize::request_query(&req));
+            let next: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
+            redirected.store(true, std::sync::atomic::Ordering::Relaxed);
+            context::redirect(&format!("/signin?next={next}"));
+            return Err(AppError::Unauthenticated);
+        };
+        authorize::check_user(&checked, &user).map_err(refuse)?;
+        // The form's answer redirects to the app: let this page's CSP allow it.
+        if let Ok(url) = url::Url::parse(&checked.redirect_uri) {
+            crate::server::http::allow_form_action(&parts, &url.origin().ascii_serialization());
         }
-    };
-    let checked = authorize::check_client(&app_state, &req)
-        .await?
-        .map_err(refuse)?;
-    let Some(user) = context::user().await? else {
-        let back = format!("/oauth/authorize?{}", authorize::request_query(&req));
-        let next: String = url::form_urlencoded::byte_serialize(back.as_bytes()).collect();
-        context::redirect(&format!("/signin?next={next}"));
-        return Err(AppError::Unauthenticated);
-    };
-    authorize::check_user(&checked, &user).map_err(refuse)?;
-    // The form's answer redirects to the app: let this page's CSP allow it.
-    if let Ok(url) = url::Url::parse(&checked.redirect_uri) {
-        crate::server::http::allow_form_action(&parts, &url.origin().ascii_serialization());
+        let kind = checked.kind;
+        let client = checked.client.clone();
+        Ok(ConsentOut {
+            app_name: client.app_name,
+            publisher: client.publisher,
+            app_type: kind.label().to_owned(),
+            environment: client.environment,
+            account_wide: checked.account_wide(),
+            account_name: user.account_name,
+            user_name: user.display_name,
+            scopes: checked
+                .scopes
+                .iter()
+                .map(|s| ScopeOut {
+                    scope: s.as_str().to_owned(),
+                    explanation: s.explanation().to_owned(),
+                })
+                .collect(),
+            response_type: req.response_type,
+            client_id: req.client_id,
+            redirect_uri: req.redirect_uri,
+            state: req.state,
+            code_challenge: req.code_challenge,
+            code_challenge_method: req.code_challenge_method,
+        })
     }
-    let kind = checked.kind;
-    let client = checked.client.clone();
-    Ok(ConsentOut {
-        app_name: client.app_name,
-        publisher: client.publisher,
-        app_type: kind.label().to_owned(),
-        environment: client.environment,
-        account_wide: checked.account_wide(),
-        account_name: user.account_name,
-        user_name: user.display_name,
-        scopes: checked
-            .scopes
-            .iter()
-            .map(|s| ScopeOut {
-                scope: s.as_str().to_owned(),
-                explanation: s.explanation().to_owned(),
-            })
-            .collect(),
-        response_type: req.response_type,
-        client_id: req.client_id,
-        redirect_uri: req.redirect_uri,
-        state: req.state,
-        code_challenge: req.code_challenge,
-        code_challenge_method: req.code_challenge_method,
-    })
+    .await;
+    if rendering_page || redirected.load(std::sync::atomic::Ordering::Relaxed) {
+        result
+    } else {
+        context::finish(result)
+    }
 }
 
 /// What a Publishable URL leads to.

@@ -67,6 +67,22 @@ pub(crate) async fn open_field_notes(
     )
 }
 
+/// The reviewer's notes the developer still has to act on, for the app's
+/// pages to show beside their fields (`ReviewNote`).
+#[server(endpoint = "review_field_notes")]
+pub async fn review_field_notes(id: String) -> Result<Vec<FieldNoteOut>, AppError> {
+    use crate::server::context;
+    context::finish(
+        async {
+            let access =
+                crate::server::app_access::require(&id, crate::domain::app_access::AppAction::Open)
+                    .await?;
+            open_field_notes(&access.user.account_id, &id).await
+        }
+        .await,
+    )
+}
+
 #[cfg(feature = "ssr")]
 fn field_notes_of(json: &str) -> Vec<FieldNoteOut> {
     use crate::domain::review::NOTE_FIELDS;
@@ -401,6 +417,10 @@ pub struct ReviewOut {
     pub changes: Option<Vec<FieldChange>>,
     /// The app's audit log, newest first.
     pub activity: Vec<crate::api::collaborators::AuditEntryOut>,
+    /// Where the reviewer installs the app in their own account with its
+    /// development credentials, while it is in review (`None` without
+    /// development credentials and a development redirect URL).
+    pub try_url: Option<String>,
 }
 
 /// The review page's data.
@@ -448,7 +468,23 @@ pub async fn review_submission(submission_id: String) -> Result<ReviewOut, AppEr
                 .into_iter()
                 .map(|r| SubmissionOut::from_row(r, now))
                 .collect();
+            let try_url = match repo::oauth::client_of_app(
+                pool,
+                &row.app_id,
+                crate::domain::app::Environment::Development,
+            )
+            .await?
+            {
+                Some(client)
+                    if client.status == crate::domain::app::AppStatus::InReview
+                        && !client.redirect_url().is_empty() =>
+                {
+                    Some(crate::server::oauth::authorize::install_path(&client))
+                }
+                _ => None,
+            };
             Ok(ReviewOut {
+                try_url,
                 submission: SubmissionOut::from_row(row, now),
                 snapshot,
                 claimed_by_me,
@@ -591,13 +627,7 @@ async fn publish(
     snapshot: &Snapshot,
     now: i64,
 ) -> Result<(), AppError> {
-    use crate::server::{context, repo};
-    let state = context::state()?;
-    let media: Vec<String> = repo::media::list_for_app(&state.db.pool, app_id)
-        .await?
-        .into_iter()
-        .map(|m| m.id)
-        .collect();
+    use crate::server::repo;
     repo::marketplace::make_live(
         change,
         repo::marketplace::Publish {
@@ -605,7 +635,6 @@ async fn publish(
             submission_id,
             version,
             snapshot,
-            media: &media,
             now,
         },
     )

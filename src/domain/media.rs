@@ -1,6 +1,6 @@
-//! Listing media: preview images and the optional video.
+//! Listing media: the app icon, preview images and the optional video.
 //!
-//! The browser runs [`check_preview_image`] on a picked file before sending
+//! The browser runs [`check_preview_image`] (or [`check_icon`]) on a picked file before sending
 //! a byte, and the server runs it again on what arrives, followed by
 //! [`verify_image_decodes`] (server only: a full decode under strict limits,
 //! so a forged or corrupt file whose header looks right is refused too).
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 mod problem;
 pub use problem::MediaProblem;
 
-/// A stored preview image or video.
+/// A stored icon, preview image or video.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaOut {
     pub id: String,
@@ -42,6 +42,10 @@ pub const IMAGE_HEIGHT: u32 = 780;
 pub const MAX_IMAGES: usize = 6;
 /// …or this many when the listing also has a video.
 pub const MAX_IMAGES_WITH_VIDEO: usize = 5;
+/// The app icon is exactly this many pixels square.
+pub const ICON_SIZE: u32 = 160;
+/// The largest icon accepted (a 160x160 PNG of noise is ~77 KB).
+pub const MAX_ICON_BYTES: u64 = 1024 * 1024;
 /// The largest preview image accepted (a 1200x780 PNG of noise is ~2.8 MB).
 pub const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 /// The largest video accepted.
@@ -55,6 +59,18 @@ super::stored_names! {
     pub enum MediaKind {
         Image = "image",
         Video = "video",
+        Icon = "icon",
+    }
+}
+
+impl MediaKind {
+    /// The most bytes a file of this kind may have.
+    pub fn byte_limit(self) -> u64 {
+        match self {
+            MediaKind::Image => MAX_IMAGE_BYTES,
+            MediaKind::Video => MAX_VIDEO_BYTES,
+            MediaKind::Icon => MAX_ICON_BYTES,
+        }
     }
 }
 
@@ -148,14 +164,55 @@ pub fn check_preview_image(bytes: &[u8]) -> Result<ImageInfo, MediaProblem> {
     })
 }
 
-/// Decodes every pixel of an image that passed [`check_preview_image`],
-/// under limits (dimensions and allocation), so truncated or forged data
-/// is refused. The server runs this; the browser does not need to.
+/// Checks an app icon as [`check_preview_image`] checks a preview image:
+/// PNG or JPEG (an icon is a still square, so no GIF), exactly
+/// 160x160, from the header alone.
+pub fn check_icon(bytes: &[u8]) -> Result<ImageInfo, MediaProblem> {
+    if bytes.len() as u64 > MAX_ICON_BYTES {
+        return Err(MediaProblem::TooLarge {
+            kind: MediaKind::Icon,
+            limit: MAX_ICON_BYTES,
+        });
+    }
+    let format = match sniff(bytes) {
+        Ok(PreviewFormat::Gif) => {
+            return Err(MediaProblem::IconFormat {
+                format: "GIF".into(),
+            })
+        }
+        Ok(format) => format,
+        Err(MediaProblem::UnsupportedFormat { format }) => {
+            return Err(MediaProblem::IconFormat { format })
+        }
+        Err(MediaProblem::NotAnImage) => {
+            return Err(MediaProblem::IconFormat {
+                format: String::new(),
+            })
+        }
+        Err(other) => return Err(other),
+    };
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format.image_format())
+        .into_dimensions()
+        .map_err(|_| MediaProblem::Unreadable)?;
+    if (width, height) != (ICON_SIZE, ICON_SIZE) {
+        return Err(MediaProblem::IconWrongSize { width, height });
+    }
+    Ok(ImageInfo {
+        format,
+        width,
+        height,
+    })
+}
+
+/// Decodes every pixel of an image that passed [`check_preview_image`] or
+/// [`check_icon`], under limits (its checked dimensions and an allocation
+/// cap), so truncated or forged data is refused. The server runs this; the
+/// browser does not need to.
 pub fn verify_image_decodes(bytes: &[u8], info: ImageInfo) -> Result<(), MediaProblem> {
     let mut reader = ImageReader::with_format(Cursor::new(bytes), info.format.image_format());
     let mut limits = Limits::default();
-    limits.max_image_width = Some(IMAGE_WIDTH);
-    limits.max_image_height = Some(IMAGE_HEIGHT);
+    limits.max_image_width = Some(info.width.min(IMAGE_WIDTH));
+    limits.max_image_height = Some(info.height.min(IMAGE_HEIGHT));
     limits.max_alloc = Some(DECODE_ALLOC_LIMIT);
     reader.limits(limits);
     reader
@@ -393,6 +450,49 @@ mod tests {
         let info = check_preview_image(&forged).expect("header readable");
         assert_eq!(
             verify_image_decodes(&forged, info),
+            Err(MediaProblem::Unreadable)
+        );
+    }
+
+    #[test]
+    fn icons_are_160_square_png_or_jpeg() {
+        for bytes in [png(160, 160), jpeg(160, 160)] {
+            let info = check_icon(&bytes).expect("valid icon");
+            assert_eq!((info.width, info.height), (160, 160));
+            verify_image_decodes(&bytes, info).expect("decodes");
+        }
+        assert_eq!(
+            check_icon(&png(1200, 780)),
+            Err(MediaProblem::IconWrongSize {
+                width: 1200,
+                height: 780
+            })
+        );
+        assert_eq!(
+            check_icon(&gif(160, 160)),
+            Err(MediaProblem::IconFormat {
+                format: "GIF".into()
+            })
+        );
+        assert_eq!(
+            check_icon(&svg()),
+            Err(MediaProblem::IconFormat {
+                format: "SVG".into()
+            })
+        );
+        assert_eq!(
+            check_icon(b"not an image"),
+            Err(MediaProblem::IconFormat {
+                format: String::new()
+            })
+        );
+        // A preview image is not an icon, nor the other way round.
+        assert!(check_preview_image(&png(160, 160)).is_err());
+        let truncated = png(160, 160);
+        let truncated = &truncated[..truncated.len() / 2];
+        let info = check_icon(truncated).expect("header readable");
+        assert_eq!(
+            verify_image_decodes(truncated, info),
             Err(MediaProblem::Unreadable)
         );
     }

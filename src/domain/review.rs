@@ -68,7 +68,11 @@ pub struct Snapshot {
     pub categories: Vec<String>,
     /// Preview images in the listing.
     pub images: usize,
+    /// Their media ids, in order (empty in snapshots taken before icons).
+    pub image_ids: Vec<String>,
     pub has_video: bool,
+    /// The app icon's media id ('' when there is none).
+    pub icon: String,
     pub development_redirect_url: String,
     pub production_redirect_url: String,
     pub scopes: Vec<String>,
@@ -100,7 +104,25 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<FieldChange> {
     fn list(items: &[String]) -> String {
         items.join(", ")
     }
-    let pairs: [(&str, String, String); 19] = [
+    // Media are compared by identity, and shown by what a person can tell
+    // apart: how many, and whether they were replaced.
+    let images = |s: &Snapshot| s.images.to_string();
+    let (images_before, mut images_after) = (images(before), images(after));
+    if images_before == images_after
+        && !before.image_ids.is_empty()
+        && !after.image_ids.is_empty()
+        && before.image_ids != after.image_ids
+    {
+        images_after.push_str(" (changed or reordered)");
+    }
+    let (icon_before, icon_after) = match (before.icon.as_str(), after.icon.as_str()) {
+        ("", "") => ("none", "none"),
+        ("", _) => ("none", "set"),
+        (_, "") => ("set", "none"),
+        (b, a) if b == a => ("set", "set"),
+        _ => ("the earlier icon", "a new icon"),
+    };
+    let pairs: [(&str, String, String); 20] = [
         ("App name", before.name.clone(), after.name.clone()),
         (
             "Short description",
@@ -142,11 +164,8 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<FieldChange> {
             list(&before.categories),
             list(&after.categories),
         ),
-        (
-            "Preview images",
-            before.images.to_string(),
-            after.images.to_string(),
-        ),
+        ("App icon", icon_before.to_owned(), icon_after.to_owned()),
+        ("Preview images", images_before, images_after),
         (
             "Video",
             yes_no(before.has_video).to_owned(),
@@ -256,6 +275,9 @@ pub fn checklist(app: &Snapshot) -> Vec<Missing> {
     if app.categories.is_empty() {
         need("At least one category.", "information");
     }
+    if app.icon.is_empty() {
+        need("An app icon (160x160 PNG or JPEG).", "information");
+    }
     if app.images == 0 {
         need("At least one preview image.", "information");
     }
@@ -354,7 +376,7 @@ pub const NOTE_FIELDS: [(&str, &str, &str, &str); 12] = [
     ("categories", "Categories", "information", "note_categories"),
     (
         "media",
-        "Preview images and video",
+        "Icon, preview images and video",
         "information",
         "note_media",
     ),
@@ -478,6 +500,8 @@ mod tests {
             support_url: "https://example.com/support".into(),
             categories: vec!["productivity".into()],
             images: 1,
+            image_ids: vec!["med_1".into()],
+            icon: "med_icon".into(),
             production_redirect_url: "https://example.com/cb".into(),
             scopes: vec!["user:read".into()],
             ..Snapshot::default()
@@ -503,6 +527,7 @@ mod tests {
             [
                 "credentials",
                 "scopes",
+                "information",
                 "information",
                 "information",
                 "information",
@@ -544,6 +569,33 @@ mod tests {
         assert_eq!(fields, ["Short description", "Scopes"]);
         assert_eq!(changes[1].before, "user:read");
         assert_eq!(changes[1].after, "user:read, meeting:read");
+        let new_media = Snapshot {
+            icon: "med_icon2".into(),
+            image_ids: vec!["med_2".into()],
+            ..complete()
+        };
+        let changes = diff(&live, &new_media);
+        assert_eq!(
+            changes,
+            [
+                FieldChange {
+                    field: "App icon".into(),
+                    before: "the earlier icon".into(),
+                    after: "a new icon".into(),
+                },
+                FieldChange {
+                    field: "Preview images".into(),
+                    before: "1".into(),
+                    after: "1 (changed or reordered)".into(),
+                },
+            ]
+        );
+        let first_icon = Snapshot {
+            icon: String::new(),
+            ..complete()
+        };
+        assert_eq!(diff(&first_icon, &live)[0].before, "none");
+        assert_eq!(diff(&first_icon, &live)[0].after, "set");
         let landing = Snapshot {
             install_option: "landing_page".into(),
             ..complete()

@@ -128,7 +128,10 @@ fn AppCard(app: ListingCardOut) -> impl IntoView {
     view! {
         <li class="market-card">
             {app.image.clone().map(|id| view! { <img src=format!("/media/{id}") alt=alt.clone() loading="lazy" width="320" height="180"/> })}
-            <h3><a href=link>{app.name.clone()}</a></h3>
+            <h3>
+                {app.icon.clone().map(|id| view! { <img class="market-icon" src=format!("/media/{id}") alt="" loading="lazy" width="40" height="40"/> })}
+                <a href=link>{app.name.clone()}</a>
+            </h3>
             <p class="muted">{format!("{} · {}", app.publisher, app.kind.label())}</p>
             <p>{app.short_description.clone()}</p>
             <p class="muted small">{format!("{} · {}", app.categories.join(", "), installs)}</p>
@@ -168,7 +171,10 @@ pub fn MarketplaceAppPage() -> impl IntoView {
                     <article class="market-app">
                         <section class="card">
                             <p><a href="/marketplace">"← Marketplace"</a></p>
-                            <h1>{app.name.clone()}</h1>
+                            <div class="market-app-head">
+                                {app.icon.clone().map(|id| view! { <img class="market-icon large" src=format!("/media/{id}") alt=format!("{} icon", app.name) width="80" height="80"/> })}
+                                <h1>{app.name.clone()}</h1>
+                            </div>
                             <p class="muted">{format!("{} · by {} · version {}", app.kind.label(), app.publisher, app.version)}</p>
                             <p class="lead">{app.short_description.clone()}</p>
                             {install}

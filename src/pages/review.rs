@@ -130,6 +130,18 @@ pub fn ReviewSubmissionPage() -> impl IntoView {
                             <h2>"The app's activity"</h2>
                             <crate::pages::apps::activity::AuditLog entries=page.activity.clone()/>
                         </section>
+                        {open.then(|| view! {
+                            <section class="card">
+                                <h2>"Try it"</h2>
+                                {match page.try_url.clone() {
+                                    Some(url) => view! {
+                                        <p>"Install it in your own account with its development credentials, and follow the test plan below."</p>
+                                        <p><a class="btn" href=url>"Install in my account"</a></p>
+                                    }.into_any(),
+                                    None => view! { <p class="muted">"It cannot be installed to try: it has no development credentials or development redirect URL."</p> }.into_any(),
+                                }}
+                            </section>
+                        })}
                         <section class="card">
                             <h2>"From the developer"</h2>
                             <h3>"Notes"</h3>

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 use crate::domain::app_access::AppAction;
 use crate::domain::media::MediaOut;
 use crate::domain::media::{
-    check_preview_image, check_video, verify_image_decodes, MediaKind, MediaProblem, MAX_IMAGES,
-    MAX_IMAGES_WITH_VIDEO, MAX_IMAGE_BYTES, MAX_VIDEO_BYTES,
+    check_icon, check_preview_image, check_video, verify_image_decodes, MediaKind, MediaProblem,
+    MAX_IMAGES, MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
 };
 use crate::error::AppError;
 use crate::server::auth::session::{self, SessionUser};
@@ -51,7 +51,8 @@ enum UploadError {
     Internal(AppError),
 }
 
-/// `POST /apps/{id}/media`: one file in a field named `image` or `video`.
+/// `POST /apps/{id}/media`: one file in a field named `icon`, `image` or
+/// `video` (a new icon replaces the old one).
 pub async fn upload(
     State(state): State<AppState>,
     Path(app_id): Path<String>,
@@ -82,10 +83,10 @@ pub async fn upload(
             "/signin?next={}",
             urlencode(&format!("/apps/{app_id}/information"))
         )),
-        (Err(UploadError::Problem { problem, .. }), false) => {
+        (Err(UploadError::Problem { field, problem }), false) => {
             let problem = serde_json::to_string(&problem).unwrap_or_default();
             see_other(&format!(
-                "/apps/{app_id}/information?media_problem={}#media",
+                "/apps/{app_id}/information?media_problem={}&media_field={field}#media-{field}",
                 urlencode(&problem)
             ))
         }
@@ -125,6 +126,7 @@ async fn store_upload(
         let kind = match field.name() {
             Some("image") => MediaKind::Image,
             Some("video") => MediaKind::Video,
+            Some("icon") => MediaKind::Icon,
             _ => continue,
         };
         break (kind, read_limited(field, kind).await?);
@@ -132,8 +134,13 @@ async fn store_upload(
     let field = kind.as_str();
     let problem = |problem| UploadError::Problem { field, problem };
     let (content_type, width, height) = match kind {
-        MediaKind::Image => {
-            let info = check_preview_image(&bytes).map_err(problem)?;
+        MediaKind::Image | MediaKind::Icon => {
+            let info = if kind == MediaKind::Icon {
+                check_icon(&bytes)
+            } else {
+                check_preview_image(&bytes)
+            }
+            .map_err(problem)?;
             // A full decode takes milliseconds of CPU: off the async threads.
             let decoded = {
                 let bytes = bytes.clone();
@@ -172,11 +179,7 @@ async fn store_upload(
     if let Inserted::Added(id) = &inserted {
         let detail = format!(
             "{} {id} ({} bytes{})",
-            if kind == MediaKind::Image {
-                "image"
-            } else {
-                "video"
-            },
+            kind.as_str(),
             bytes.len(),
             if width > 0 {
                 format!(", {width}×{height}")
@@ -228,10 +231,7 @@ async fn store_upload(
 /// Reads a file field, refusing it as soon as it passes its kind's limit
 /// (the body limit of the route caps the whole request as well).
 async fn read_limited(mut field: Field<'_>, kind: MediaKind) -> Result<Vec<u8>, UploadError> {
-    let limit = match kind {
-        MediaKind::Image => MAX_IMAGE_BYTES,
-        MediaKind::Video => MAX_VIDEO_BYTES,
-    };
+    let limit = kind.byte_limit();
     let too_large = || UploadError::Problem {
         field: kind.as_str(),
         problem: MediaProblem::TooLarge { kind, limit },

@@ -71,7 +71,17 @@ pub async fn snapshot_of(
         support_url: info.support_url,
         configure_url: info.configure_url,
         images: media.iter().filter(|m| m.kind == MediaKind::Image).count(),
+        image_ids: media
+            .iter()
+            .filter(|m| m.kind == MediaKind::Image)
+            .map(|m| m.id.clone())
+            .collect(),
         has_video: media.iter().any(|m| m.kind == MediaKind::Video),
+        icon: media
+            .iter()
+            .find(|m| m.kind == MediaKind::Icon)
+            .map(|m| m.id.clone())
+            .unwrap_or_default(),
         development_redirect_url: oauth.development_redirect_url,
         production_redirect_url: oauth.production_redirect_url,
         scopes: oauth.scopes.split_whitespace().map(str::to_owned).collect(),

@@ -35,6 +35,8 @@ const NOT_APP_SCOPED: &[&str] = &[
     "delete_meeting",
     "installed_apps",
     "uninstall",
+    // Acts on an install of the caller's account (tests/it/marketplace.rs).
+    "approve_scopes",
     "authorize_request",
     "install_link",
     "my_apps",

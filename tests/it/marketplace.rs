@@ -17,6 +17,8 @@ on_both_databases!(
     edits_after_approval_are_a_draft_until_the_next_approval,
     a_landing_page_app_says_visit_site_to_add,
     apps_approved_before_versions_get_their_live_version,
+    the_live_icon_and_images_outlive_draft_changes,
+    new_scopes_wait_for_the_installs_approval,
 );
 
 async fn browse(app: &TestApp, query: &[(&str, &str)]) -> serde_json::Value {
@@ -530,4 +532,316 @@ async fn apps_approved_before_versions_get_their_live_version(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(again, 0);
+}
+
+/// GET /media/{id}, anonymously: what the public sees.
+async fn public_status(app: &TestApp, media_id: &str) -> StatusCode {
+    app.get(&format!("/media/{media_id}"), None).await.status
+}
+
+/// The listing shows its icon; replacing the icon and deleting an approved
+/// image in the draft leave the live listing whole (its media stay public)
+/// until the next version is approved, which then drops what it no longer
+/// shows.
+async fn the_live_icon_and_images_outlive_draft_changes(app: &TestApp) {
+    use portico::domain::media::fixtures;
+    let rae = reviewer(app, "rae-media@example.com").await;
+    let (cookie, id) = live_app(app, "media-live@example.com", &rae).await;
+    let listing = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    let live_icon = listing["icon"]
+        .as_str()
+        .expect("the listing has an icon")
+        .to_owned();
+    let live_image = listing["media"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(public_status(app, &live_icon).await, StatusCode::OK);
+    assert_eq!(public_status(app, &live_image).await, StatusCode::OK);
+    let card = browse(app, &[("q", &format!("Complete {id}"))]).await;
+    assert_eq!(card["apps"][0]["icon"], live_icon.as_str(), "{card}");
+
+    // The draft: a new icon, the approved image deleted, a new image.
+    let res = crate::media::upload(app, &cookie, &id, "icon", &fixtures::jpeg(160, 160)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let new_icon = res.json()["id"].as_str().unwrap().to_owned();
+    app.call(
+        "delete_media",
+        &[("app_id", &id), ("media_id", &live_image)],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    let res = crate::media::upload(app, &cookie, &id, "image", &fixtures::jpeg(1200, 780)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let new_image = res.json()["id"].as_str().unwrap().to_owned();
+    let info = app
+        .call("app_information", &[("id", &id)], Some(&cookie))
+        .await
+        .json();
+    let draft: Vec<&str> = info["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        draft,
+        [new_icon.as_str(), new_image.as_str()],
+        "the draft holds the new ones only"
+    );
+
+    // The live listing is unchanged and still public; the draft's are not.
+    let listing = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(listing["icon"], live_icon.as_str());
+    assert_eq!(listing["media"][0]["id"], live_image.as_str());
+    assert_eq!(public_status(app, &live_icon).await, StatusCode::OK);
+    assert_eq!(public_status(app, &live_image).await, StatusCode::OK);
+    assert_eq!(public_status(app, &new_icon).await, StatusCode::NOT_FOUND);
+    assert_eq!(public_status(app, &new_image).await, StatusCode::NOT_FOUND);
+    let page = submit_page(app, &cookie, &id).await;
+    let changes: Vec<(&str, &str, &str)> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["field"].as_str().unwrap(),
+                c["before"].as_str().unwrap(),
+                c["after"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("App icon", "the earlier icon", "a new icon"),
+            ("Preview images", "1", "1 (changed or reordered)"),
+        ],
+        "{page}"
+    );
+
+    // The next approval shows the new media and lets the old ones go.
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    decide(app, &rae, &submission, "approve").await;
+    let listing = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    assert_eq!(listing["icon"], new_icon.as_str());
+    assert_eq!(listing["media"][0]["id"], new_image.as_str());
+    assert_eq!(public_status(app, &new_icon).await, StatusCode::OK);
+    assert_eq!(public_status(app, &live_icon).await, StatusCode::NOT_FOUND);
+    assert_eq!(public_status(app, &live_image).await, StatusCode::NOT_FOUND);
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM app_media WHERE app_id = $1")
+        .bind(&id)
+        .fetch_one(&app.state.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2, "the old icon and image were deleted");
+}
+
+/// The scopes of the caller's one install on Installed apps:
+/// (consented, asked for and not yet approved, may approve).
+async fn installed(
+    app: &TestApp,
+    cookie: &str,
+) -> (Vec<String>, Vec<String>, bool, String, String) {
+    let res = app.call("installed_apps", &[], Some(cookie)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let list = res.json();
+    let one = &list[0];
+    let words = |v: &serde_json::Value, key: Option<&str>| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| match key {
+                Some(k) => s[k].as_str().unwrap().to_owned(),
+                None => s.as_str().unwrap().to_owned(),
+            })
+            .collect()
+    };
+    (
+        words(&one["scopes"], None),
+        words(&one["new_scopes"], Some("scope")),
+        one["can_uninstall"].as_bool().unwrap(),
+        one["id"].as_str().unwrap().to_owned(),
+        one["app_scopes"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A new version asking for more scopes does not re-scope existing
+/// installs: their tokens keep what was consented to until someone who
+/// may manage the install approves the new scopes on Installed apps;
+/// anyone else is refused.
+async fn new_scopes_wait_for_the_installs_approval(app: &TestApp) {
+    use crate::oauth::{api, basic, post_oauth};
+    let rae = reviewer(app, "rae-scopes@example.com").await;
+    let (cookie, id) = live_app(app, "scopes-dev@example.com", &rae).await;
+    let secret = app
+        .call(
+            "generate_secret",
+            &[("id", &id), ("environment", "production")],
+            Some(&cookie),
+        )
+        .await
+        .json();
+    let (client_id, secret) = (
+        secret["client_id"].as_str().unwrap().to_owned(),
+        secret["client_secret"].as_str().unwrap().to_owned(),
+    );
+    let listing = app
+        .call("marketplace_app", &[("id", &id)], None)
+        .await
+        .json();
+    let install = listing["install"]["Authorize"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A user of another account installs it (user-managed: for themself).
+    let user = app
+        .sign_up("scopes-user@example.com", "Uma", "correct horse battery")
+        .await;
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(install.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
+    let res = crate::oauth::decide(app, &user, &query, "allow").await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    let location = res.header("location");
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let tokens = post_oauth(
+        app,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", "https://app.example.com/cb"),
+        ],
+        Some(&basic(&client_id, &secret)),
+    )
+    .await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+    let access = tokens.json()["access_token"].as_str().unwrap().to_owned();
+    let meetings = "/v2/users/me/meetings";
+    assert_eq!(
+        api(app, "GET", "/v2/users/me", &access, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        api(app, "GET", meetings, &access, None).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Version 2 asks for meeting:read too, and is approved.
+    app.call(
+        "save_scopes",
+        &[
+            ("id", &id),
+            ("scopes[0]", "user:read"),
+            ("scopes[1]", "meeting:read"),
+        ],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    decide(app, &rae, &submission, "approve").await;
+
+    // The install keeps its scopes; the page says what is new.
+    let (scopes, new, may, install_id, app_scopes) = installed(app, &user).await;
+    assert_eq!(scopes, ["user:read"]);
+    assert_eq!(new, ["meeting:read"]);
+    assert!(may, "their own install");
+    assert_eq!(app_scopes, "user:read meeting:read");
+    assert_eq!(
+        api(app, "GET", meetings, &access, None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let html = app.get("/installed", Some(&user)).await;
+    assert!(
+        html.body.contains("A new version asks for more:"),
+        "{}",
+        html.body
+    );
+    assert!(html.body.contains("Approve new scopes"));
+
+    // Nobody else may approve it: another account does not see it; an
+    // approval of a different set than the app asks for is refused.
+    let stranger = app
+        .sign_up(
+            "scopes-stranger@example.com",
+            "Sam",
+            "correct horse battery",
+        )
+        .await;
+    let res = app
+        .call(
+            "approve_scopes",
+            &[("id", &install_id), ("scopes", &app_scopes)],
+            Some(&stranger),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
+    let res = app
+        .call(
+            "approve_scopes",
+            &[
+                ("id", &install_id),
+                ("scopes", "user:read meeting:read meeting:write"),
+            ],
+            Some(&user),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.body.contains("look at them again"), "{}", res.body);
+    assert_eq!(
+        installed(app, &user).await.0,
+        ["user:read"],
+        "nothing half-done"
+    );
+
+    // Approved by its user: the same token now reaches meetings.
+    app.call(
+        "approve_scopes",
+        &[("id", &install_id), ("scopes", &app_scopes)],
+        Some(&user),
+    )
+    .await
+    .assert_done();
+    let (scopes, new, ..) = installed(app, &user).await;
+    assert_eq!(scopes, ["user:read", "meeting:read"]);
+    assert!(new.is_empty());
+    assert_eq!(
+        api(app, "GET", meetings, &access, None).await.status,
+        StatusCode::OK
+    );
+    let res = app
+        .call(
+            "approve_scopes",
+            &[("id", &install_id), ("scopes", &app_scopes)],
+            Some(&user),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::CONFLICT,
+        "nothing new: {}",
+        res.body
+    );
 }

@@ -20,6 +20,7 @@ on_both_databases!(
     images_are_reordered_and_deleted,
     media_of_other_accounts_do_not_exist,
     plain_form_posts_redirect_back_with_the_outcome,
+    the_icon_is_checked_and_a_new_one_replaces_it,
 );
 
 fn multipart_body(field: &str, filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
@@ -38,7 +39,7 @@ fn multipart_body(field: &str, filename: &str, bytes: &[u8]) -> (String, Vec<u8>
 }
 
 /// Uploads as the page's script does (asks for JSON).
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     cookie: &str,
     app_id: &str,
@@ -556,8 +557,12 @@ async fn plain_form_posts_redirect_back_with_the_outcome(app: &TestApp) {
         location.starts_with(&format!("{page}?media_problem=")),
         "{location}"
     );
+    assert!(
+        location.ends_with("&media_field=image#media-image"),
+        "{location}"
+    );
     let shown = app
-        .get(location.trim_end_matches("#media"), Some(&dev))
+        .get(location.split('#').next().unwrap(), Some(&dev))
         .await;
     assert!(
         shown
@@ -575,4 +580,94 @@ async fn plain_form_posts_redirect_back_with_the_outcome(app: &TestApp) {
     assert_eq!(crafted.status, StatusCode::OK);
     assert!(!crafted.body.contains("evil"));
     assert_eq!(media_ids(app, &dev, &id).await.len(), 1);
+}
+
+/// The app icon: PNG or JPEG of exactly 160x160, checked like preview
+/// images; one per app, a new upload replacing the old; a refused plain
+/// post says why beside the icon's own picker.
+async fn the_icon_is_checked_and_a_new_one_replaces_it(app: &TestApp) {
+    let (dev, id) = app
+        .developer_with_app("media-icon@example.com", "marketplace.account_level")
+        .await;
+    for (bytes, message) in [
+        (
+            fixtures::png(1200, 780),
+            "This image is 1200x780 pixels. The app icon must be exactly 160x160.",
+        ),
+        (
+            fixtures::gif(160, 160),
+            "This is a GIF image. The app icon must be a PNG or JPEG file.",
+        ),
+        (
+            b"just text".to_vec(),
+            "This file is not a PNG or JPEG image. The app icon must be a PNG or JPEG file.",
+        ),
+    ] {
+        let res = upload(app, &dev, &id, "icon", &bytes).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        assert_eq!(field_message(&res, "icon"), message);
+    }
+    let mut too_big = fixtures::png(160, 160);
+    too_big.resize(1024 * 1024 + 1, 0);
+    let res = upload(app, &dev, &id, "icon", &too_big).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", res.body);
+    assert!(media_ids(app, &dev, &id).await.is_empty(), "nothing stored");
+
+    let first = upload(app, &dev, &id, "icon", &fixtures::png(160, 160)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(first.json()["kind"], "icon");
+    let second = upload(app, &dev, &id, "icon", &fixtures::jpeg(160, 160)).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    let second_id = second.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        media_ids(app, &dev, &id).await,
+        std::slice::from_ref(&second_id),
+        "the new icon replaced the old"
+    );
+    // An icon is no preview image, and does not count as one.
+    let res = upload(app, &dev, &id, "image", &fixtures::png(160, 160)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let old = get_media(app, first.json()["id"].as_str().unwrap(), Some(&dev), None).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND, "never live, so deleted");
+    let current = get_media(app, &second_id, Some(&dev), None).await;
+    assert_eq!(current.status, StatusCode::OK);
+    assert_eq!(current.header("content-type"), "image/jpeg");
+    assert_eq!(
+        get_media(app, &second_id, None, None).await.status,
+        StatusCode::NOT_FOUND,
+        "a draft's icon is not public"
+    );
+
+    // Without JavaScript: the refusal comes back beside the icon's picker.
+    let bad = upload_accepting(
+        app,
+        &dev,
+        &id,
+        "icon",
+        &fixtures::png(161, 160),
+        "text/html",
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::SEE_OTHER);
+    let location = bad.header("location");
+    assert!(
+        location.ends_with("&media_field=icon#media-icon"),
+        "{location}"
+    );
+    let shown = app
+        .get(location.split('#').next().unwrap(), Some(&dev))
+        .await;
+    let body = &shown.body;
+    let message = "This image is 161x160 pixels. The app icon must be exactly 160x160.";
+    let at = body.find(message).expect("the message is on the page");
+    let icon_picker = body.find("id=\"media-icon\"").expect("the icon picker");
+    let image_picker = body.find("id=\"media-image\"").expect("the image picker");
+    assert!(
+        icon_picker < at && at < image_picker,
+        "beside the icon's picker, not the preview images'"
+    );
+    assert!(
+        body.contains("alt=\"App icon\""),
+        "the current icon is shown"
+    );
 }

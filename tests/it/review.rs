@@ -3,8 +3,7 @@
 //! the reviewers-only queue with claims, exactly one decision, and what
 //! approval and rejection do to production credentials.
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::StatusCode;
 use portico::domain::media::fixtures;
 
 use crate::oauth::{basic, post_oauth};
@@ -20,6 +19,7 @@ on_both_databases!(
     a_private_app_is_activated_for_its_own_account_only,
     field_notes_are_shown_beside_their_fields,
     pre_review_checks_try_the_listing_pages,
+    a_reviewer_tries_the_app_in_their_own_account,
 );
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
@@ -77,31 +77,13 @@ pub(crate) async fn complete(app: &TestApp, cookie: &str, id: &str) {
     .assert_done();
     let res = upload_image(app, cookie, id).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let res = crate::media::upload(app, cookie, id, "icon", &fixtures::png(160, 160)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
 }
 
 /// Uploads a valid preview image as the page's script does.
 async fn upload_image(app: &TestApp, cookie: &str, id: &str) -> crate::support::TestResponse {
-    let boundary = "----review-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\
-         Content-Type: image/png\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&fixtures::png(1200, 780));
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    app.send(
-        Request::post(format!("/apps/{id}/media"))
-            .header(
-                header::CONTENT_TYPE,
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .header(header::ACCEPT, "application/json")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
+    crate::media::upload(app, cookie, id, "image", &fixtures::png(1200, 780)).await
 }
 
 pub(crate) async fn submit_page(app: &TestApp, cookie: &str, id: &str) -> serde_json::Value {
@@ -627,6 +609,8 @@ async fn field_notes_are_shown_beside_their_fields(app: &TestApp) {
                 "Say what it does, not how: <i>one</i> sentence.",
             ),
             ("note_scopes", "Why user:read?"),
+            ("note_redirect_urls", "Use your own domain."),
+            ("note_install", "Say where the landing page is."),
             ("note_bogus", "ignored"),
         ],
         Some(&rae),
@@ -639,8 +623,46 @@ async fn field_notes_are_shown_beside_their_fields(app: &TestApp) {
         .json();
     let notes = info["review_notes"].as_array().unwrap();
     let fields: Vec<&str> = notes.iter().map(|n| n["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["short_description", "scopes"], "{info}");
-    assert_eq!(notes[1]["page"], "scopes");
+    assert_eq!(
+        fields,
+        ["short_description", "redirect_urls", "scopes", "install"],
+        "{info}"
+    );
+    assert_eq!(notes[2]["page"], "scopes");
+    // Each other page shows its own note, and only its own.
+    for (page, own, others) in [
+        (
+            "scopes",
+            "Why user:read?",
+            ["Use your own domain.", "Say where the landing page is."],
+        ),
+        (
+            "credentials",
+            "Use your own domain.",
+            ["Why user:read?", "Say where the landing page is."],
+        ),
+        (
+            "install",
+            "Say where the landing page is.",
+            ["Why user:read?", "Use your own domain."],
+        ),
+    ] {
+        let html = app.get(&format!("/apps/{id}/{page}"), Some(&cookie)).await;
+        assert_eq!(html.status, StatusCode::OK);
+        assert!(html.body.contains(own), "{page}: {}", html.body);
+        for other in others {
+            assert!(!html.body.contains(other), "{page} shows {other}");
+        }
+    }
+    assert_eq!(
+        app.call("review_field_notes", &[("id", &id)], Some(&cookie))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
     let html = app
         .get(&format!("/apps/{id}/information"), Some(&cookie))
         .await;
@@ -765,4 +787,98 @@ async fn pre_review_checks_try_the_listing_pages(app: &TestApp) {
             .contains("does not send to"),
         "{privacy}"
     );
+}
+
+/// While an app is in review, a reviewer may install it in their own
+/// account with its development credentials to try it; nobody else
+/// outside the developer's account may, and not once it is decided.
+async fn a_reviewer_tries_the_app_in_their_own_account(app: &TestApp) {
+    let rae = reviewer(app, "rae-try@example.com").await;
+    let (cookie, id) = bare_app(app, "try-dev@example.com").await;
+    complete(app, &cookie, &id).await;
+    app.call(
+        "generate_secret",
+        &[("id", &id), ("environment", "development")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    submit(app, &cookie, &id).await.assert_done();
+    let page = submit_page(app, &cookie, &id).await;
+    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let review = app
+        .call(
+            "review_submission",
+            &[("submission_id", &submission)],
+            Some(&rae),
+        )
+        .await
+        .json();
+    let url = review["try_url"]
+        .as_str()
+        .expect("a trial install link")
+        .to_owned();
+    assert!(
+        url.starts_with("/oauth/authorize?response_type=code&client_id="),
+        "{url}"
+    );
+    let query = url.split_once('?').unwrap().1.to_owned();
+    let consent = app
+        .call("authorize_request", &[("query", &query)], Some(&rae))
+        .await;
+    assert_eq!(consent.status, StatusCode::OK, "{}", consent.body);
+    assert_eq!(consent.json()["environment"], "development");
+    let html = app.get(&format!("/review/{submission}"), Some(&rae)).await;
+    assert!(html.body.contains("Install in my account"), "{}", html.body);
+
+    // Another account's member is still refused the development version.
+    let stranger = app
+        .sign_up("try-stranger@example.com", "Stu", PASSWORD)
+        .await;
+    let refused = app
+        .call("authorize_request", &[("query", &query)], Some(&stranger))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(
+        refused.body.contains("still in development"),
+        "{}",
+        refused.body
+    );
+
+    // The reviewer allows it: the code goes to the development redirect URL.
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let res = crate::oauth::decide(app, &rae, &pairs, "allow").await;
+    assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    assert!(
+        res.header("location")
+            .starts_with("http://localhost:4000/cb?code="),
+        "{}",
+        res.header("location")
+    );
+
+    // Decided: no more trial installs.
+    app.call(
+        "claim_submission",
+        &[("submission_id", &submission)],
+        Some(&rae),
+    )
+    .await
+    .assert_done();
+    app.call(
+        "decide_submission",
+        &[
+            ("submission_id", &submission),
+            ("decision", "approve"),
+            ("note", ""),
+        ],
+        Some(&rae),
+    )
+    .await
+    .assert_done();
+    let after = app
+        .call("authorize_request", &[("query", &query)], Some(&rae))
+        .await;
+    assert_eq!(after.status, StatusCode::CONFLICT, "{}", after.body);
 }

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MediaKind, IMAGE_HEIGHT, IMAGE_WIDTH, MAX_IMAGES_WITH_VIDEO};
+use super::{MediaKind, ICON_SIZE, IMAGE_HEIGHT, IMAGE_WIDTH, MAX_IMAGES_WITH_VIDEO};
 
-/// Why a file cannot be a preview image or the video. `message()` is what
+/// Why a file cannot be the icon, a preview image or the video. `message()` is what
 /// the person who picked it reads.
 ///
 /// On the wire: `{"reason": "<variant>", ...its fields}`, serde's
@@ -29,6 +29,11 @@ pub enum MediaProblem {
     TooMany { kind: MediaKind, limit: usize },
     /// Empty file.
     Empty,
+    /// An icon that is not a PNG or JPEG (`format` names what it is, when
+    /// it is an image at all).
+    IconFormat { format: String },
+    /// An icon that is not exactly 160x160.
+    IconWrongSize { width: u32, height: u32 },
 }
 
 impl MediaProblem {
@@ -61,6 +66,7 @@ impl MediaProblem {
                 match kind {
                     MediaKind::Image => "preview image",
                     MediaKind::Video => "video",
+                    MediaKind::Icon => "app icon",
                 },
                 limit / (1024 * 1024)
             ),
@@ -74,8 +80,23 @@ impl MediaProblem {
                     "A listing has one video: delete the current one first (and keep at most 5 images beside it)."
                         .into()
                 }
+                MediaKind::Icon => "A listing has one icon: a new upload replaces it.".into(),
             },
             MediaProblem::Empty => "This file is empty.".into(),
+            MediaProblem::IconFormat { format }
+                if !format.is_empty()
+                    && format.len() <= 5
+                    && format.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                format!("This is a {format} image. The app icon must be a PNG or JPEG file.")
+            }
+            MediaProblem::IconFormat { .. } => {
+                "This file is not a PNG or JPEG image. The app icon must be a PNG or JPEG file."
+                    .into()
+            }
+            MediaProblem::IconWrongSize { width, height } => format!(
+                "This image is {width}x{height} pixels. The app icon must be exactly {ICON_SIZE}x{ICON_SIZE}."
+            ),
         }
     }
 
@@ -83,6 +104,7 @@ impl MediaProblem {
     pub fn field(&self) -> MediaKind {
         match self {
             MediaProblem::NotMp4 => MediaKind::Video,
+            MediaProblem::IconFormat { .. } | MediaProblem::IconWrongSize { .. } => MediaKind::Icon,
             MediaProblem::TooLarge { kind, .. } | MediaProblem::TooMany { kind, .. } => *kind,
             _ => MediaKind::Image,
         }
@@ -122,6 +144,13 @@ mod tests {
                 limit: MAX_IMAGES,
             },
             MediaProblem::Empty,
+            MediaProblem::IconFormat {
+                format: "GIF".into(),
+            },
+            MediaProblem::IconWrongSize {
+                width: 16,
+                height: 16,
+            },
         ] {
             let json = serde_json::to_string(&problem).unwrap();
             let back: MediaProblem = serde_json::from_str(&json).unwrap();

@@ -6,11 +6,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::submit::ReviewNote;
 use super::AppNav;
 use crate::api::credentials::{
     credentials_page, EnvironmentOut, GenerateSecret, GraceOut, NewSecretOut, RevokeOldSecret,
 };
 use crate::api::oauth::{GeneratePublishableUrl, OAuthSettingsOut, SaveRedirects};
+use crate::api::review::{review_field_notes, FieldNoteOut};
 use crate::components::async_view;
 use crate::components::copy::copy_button;
 use crate::components::field::{field_error, FormError, TextField};
@@ -33,6 +35,7 @@ pub fn CredentialsPage() -> impl IntoView {
     let publish = form_action::<GeneratePublishableUrl>();
     // The whole page in one request.
     let data = page_resource(id, credentials_page);
+    let notes = page_resource(id, review_field_notes);
     let (generate_error, revoke_error) = (generate.error(), revoke.error());
     let error = Signal::derive(move || generate_error.get().or(revoke_error.get()));
     view! {
@@ -43,6 +46,7 @@ pub fn CredentialsPage() -> impl IntoView {
                     Ok(page) => page,
                     Err(e) => return error_view(e),
                 };
+                let notes = notes.await.unwrap_or_default();
                 let app = page.app.clone();
                 let nav = view! { <AppNav id=app.id.clone() name=app.name.clone() current="credentials"/> };
                 let Some(settings) = page.settings.clone() else {
@@ -82,7 +86,7 @@ pub fn CredentialsPage() -> impl IntoView {
                                     || app.role().may(AppAction::RotateProductionSecret);
                                 view! { <EnvironmentCard id=app.id.clone() environment current published may_rotate generate revoke/> }
                             }).collect_view()}
-                            <RedirectsCard id=app_id.clone() settings=settings.clone() save=save_redirects/>
+                            <RedirectsCard id=app_id.clone() settings=settings.clone() save=save_redirects notes/>
                             <PublishableCard id=app_id settings publish/>
                         </div>
                     </div>
@@ -211,6 +215,8 @@ fn RedirectsCard(
     id: String,
     settings: OAuthSettingsOut,
     save: ActionOf<SaveRedirects>,
+    /// The reviewer's notes (the one on redirect URLs is shown here).
+    notes: Vec<FieldNoteOut>,
 ) -> impl IntoView {
     let error = save.error();
     let query = use_query_map();
@@ -220,6 +226,7 @@ fn RedirectsCard(
     view! {
         <section class="card" aria-labelledby="redirects-heading">
             <h2 id="redirects-heading">"Redirect URLs and allow list"</h2>
+            <ReviewNote notes field="redirect_urls"/>
             <p class="muted">
                 "After someone allows your app, they are sent back to its redirect URL with an authorization code. "
                 "The URL must be https (http only for localhost), without a fragment or a user name."

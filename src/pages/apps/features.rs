@@ -8,11 +8,13 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::credentials::grace_words;
+use super::submit::ReviewNote;
 use super::AppNav;
 use crate::api::features::{
     features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
     SaveSubscription, SetSubscriptionActive, SubscriptionOut,
 };
+use crate::api::review::review_field_notes;
 use crate::components::async_view;
 use crate::components::copy::copy_button;
 use crate::components::field::{field_error, Check, FormError, TextField};
@@ -34,6 +36,7 @@ pub fn FeaturesPage() -> impl IntoView {
     let deauth = form_action::<SaveDeauthorizationUrl>();
     let toggle = form_action::<SetSubscriptionActive>();
     let data = page_resource(id, features_page);
+    let notes = page_resource(id, review_field_notes);
     view! {
         <Title text="Features"/>
         <Transition>
@@ -42,12 +45,14 @@ pub fn FeaturesPage() -> impl IntoView {
                     Ok(data) => data,
                     Err(e) => return error_view(e),
                 };
+                let notes = notes.await.unwrap_or_default();
                 let app = data.app.clone();
                 let deauthorization_url = data.deauthorization_url.clone();
                 view! {
                     <div class="app-layout">
                         <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
                         <div class="information-main">
+                            <ReviewNote notes field="features"/>
                             {secret_token_card(app.id.clone(), data.clone(), rotate)}
                             {subscriptions_card(app.id.clone(), data, save, delete, toggle)}
                             {deauthorization_card(app.id.clone(), deauthorization_url, deauth)}

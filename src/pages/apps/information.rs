@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::media::MediaSection;
 use super::preview::{ListingDraft, ListingPreview, SavedListing};
+use super::submit::ReviewNote;
 use super::AppNav;
 use crate::api::apps::{app_information, InformationOut, UpdateInformation};
 use crate::api::media::{DeleteMedia, MediaOut, MoveMedia};
@@ -17,7 +18,7 @@ use crate::components::field::{field_error, Check, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
 use crate::components::url_check::UrlRule;
 use crate::domain::listing::{CATEGORIES, MAX_CATEGORIES};
-use crate::domain::media::MediaProblem;
+use crate::domain::media::{MediaKind, MediaProblem};
 use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
@@ -55,7 +56,15 @@ pub fn InformationPage() -> impl IntoView {
                         let (posted_problem, posted_added) = query.with_untracked(|q| {
                             (
                                 q.get("media_problem")
-                                    .and_then(|json| serde_json::from_str::<MediaProblem>(&json).ok()),
+                                    .and_then(|json| serde_json::from_str::<MediaProblem>(&json).ok())
+                                    .map(|problem| {
+                                        // Which picker it was, so the message sits beside it.
+                                        let kind = q
+                                            .get("media_field")
+                                            .and_then(|f| MediaKind::parse(&f))
+                                            .unwrap_or_else(|| problem.field());
+                                        (kind, problem)
+                                    }),
                                 q.get("media").as_deref() == Some("added"),
                             )
                         });
@@ -82,14 +91,8 @@ fn information_form(info: InformationOut) -> impl IntoView {
     let saved = move || save.value().get().is_none() && query.read().get("saved").is_some();
     let categories_error = field_error(error, "categories");
     let selected = info.categories.clone();
-    let notes = info.review_notes.clone();
-    let note = move |key: &str| {
-        notes.iter().find(|n| n.field == key).map(|n| {
-            view! {
-                <p class="review-note" role="note"><strong>{format!("Reviewer’s note on {}: ", n.label.to_lowercase())}</strong>{n.note.clone()}</p>
-            }
-        })
-    };
+    let notes = StoredValue::new(info.review_notes.clone());
+    let note = move |field: &'static str| view! { <ReviewNote notes=notes.get_value() field/> };
     view! {
         <section class="card">
             <h1>"App information"</h1>
@@ -165,6 +168,8 @@ fn information_form(info: InformationOut) -> impl IntoView {
                 </fieldset>
                 <button type="submit" class="btn primary">"Save"</button>
             </PostForm>
+            // The icon, images and video are below, in their own forms.
+            {note("media")}
         </section>
     }
 }
@@ -179,7 +184,7 @@ fn ListingWorkbench(
     saved: SavedListing,
     publisher: String,
     app_type: String,
-    posted_problem: Option<MediaProblem>,
+    posted_problem: Option<(MediaKind, MediaProblem)>,
     posted_added: bool,
     posted_error: Option<AppError>,
     children: Children,

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::submit::ReviewNote;
 use super::AppNav;
 use crate::api::oauth::{install_page, SaveInstallOption};
+use crate::api::review::review_field_notes;
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
@@ -24,6 +26,7 @@ pub fn InstallPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let save = form_action::<SaveInstallOption>();
     let data = page_resource(id, install_page);
+    let notes = page_resource(id, review_field_notes);
     let error = save.error();
     let query = use_query_map();
     let saved = move || save.value().get().is_none() && query.read().get("saved").is_some();
@@ -35,6 +38,7 @@ pub fn InstallPage() -> impl IntoView {
                     Ok(page) => page,
                     Err(e) => return error_view(e),
                 };
+                let notes = notes.await.unwrap_or_default();
                 let app = page.app.clone();
                 let nav = view! { <AppNav id=app.id.clone() name=app.name.clone() current="install"/> };
                 let may_edit = app.role().may(AppAction::Edit);
@@ -46,6 +50,7 @@ pub fn InstallPage() -> impl IntoView {
                     view! {
                         <section class="card">
                             <h1>"How users add your app"</h1>
+                            <ReviewNote notes=notes.clone() field="install"/>
                             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                             {move || saved().then(|| view! { <p class="saved" role="status">"Install option saved."</p> })}
                             <PostForm action=save>

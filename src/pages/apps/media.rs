@@ -1,4 +1,4 @@
-//! The listing's preview images and video on the App information page.
+//! The listing's icon, preview images and video on the App information page.
 //!
 //! Without JavaScript each upload is a plain multipart form post that the
 //! server checks and answers with a redirect back here. With it, a picked
@@ -13,7 +13,8 @@ use crate::api::media::{DeleteMedia, MediaOut, MoveMedia};
 use crate::components::field::FormError;
 use crate::components::form::{form_action, ActionOf, PostForm};
 use crate::domain::media::{
-    human_size, MediaKind, MediaProblem, MAX_IMAGES, MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
+    human_size, MediaKind, MediaProblem, ICON_SIZE, MAX_ICON_BYTES, MAX_IMAGES,
+    MAX_IMAGES_WITH_VIDEO, MAX_VIDEO_BYTES,
 };
 use crate::error::AppError;
 
@@ -43,8 +44,9 @@ fn image_limit(media: &[MediaOut]) -> usize {
 pub fn MediaSection(
     app_id: String,
     media: RwSignal<Vec<MediaOut>>,
-    /// What a plain upload post was refused for, carried back in the address.
-    posted_problem: Option<MediaProblem>,
+    /// What a plain upload post was refused for (and which picker it
+    /// came from), carried back in the address.
+    posted_problem: Option<(MediaKind, MediaProblem)>,
     /// Whether a plain upload post just succeeded.
     posted_added: bool,
     /// Why a plain move or delete post was refused.
@@ -56,6 +58,7 @@ pub fn MediaSection(
         progress: RwSignal::new(None),
         picked: RwSignal::new(false),
     };
+    let icon_slot = slot(MediaKind::Icon);
     let image_slot = slot(MediaKind::Image);
     let video_slot = slot(MediaKind::Video);
     let posted_problem = StoredValue::new(posted_problem);
@@ -64,8 +67,8 @@ pub fn MediaSection(
             slot.error.get().or_else(|| {
                 posted_problem
                     .get_value()
-                    .filter(|p| p.field() == slot.kind && !slot.picked.get())
-                    .map(|p| p.message())
+                    .filter(|(kind, _)| *kind == slot.kind && !slot.picked.get())
+                    .map(|(_, p)| p.message())
             })
         })
     };
@@ -99,10 +102,28 @@ pub fn MediaSection(
             .collect::<Vec<_>>()
     };
     let video = move || media.get().into_iter().find(|m| m.kind == MediaKind::Video);
+    let icon = move || media.get().into_iter().find(|m| m.kind == MediaKind::Icon);
     let upload_url = format!("/apps/{app_id}/media");
     let app_id = StoredValue::new(app_id);
 
     view! {
+        <section class="card media" id="icon" aria-labelledby="icon-heading">
+            <h2 id="icon-heading">"App icon"</h2>
+            <p class="hint">
+                {format!("A PNG or JPEG image of exactly {ICON_SIZE}x{ICON_SIZE} pixels, at most {} MB. Shown on the Marketplace beside the app's name; a new upload replaces it.", MAX_ICON_BYTES / (1024 * 1024))}
+            </p>
+            {move || match icon() {
+                Some(item) => view! {
+                    <div class="media-item icon-item">
+                        <img src=item.url.clone() alt="App icon" width="80" height="80"/>
+                        <span class="media-meta">{format!("{} · {}", short_type(&item.content_type), human_size(item.byte_size))}</span>
+                        <DeleteButton action=delete_action app_id=app_id.get_value() media_id=item.id.clone() label="Delete icon".to_owned()/>
+                    </div>
+                }.into_any(),
+                None => view! { <p class="muted">"No icon yet."</p> }.into_any(),
+            }}
+            <UploadForm upload=icon_slot url=upload_url.clone() media error=error_of(icon_slot)/>
+        </section>
         <section class="card media" id="media" aria-labelledby="media-heading">
             <h2 id="media-heading">"Preview images and video"</h2>
             <p class="hint">
@@ -218,6 +239,12 @@ fn UploadForm(
             "Upload image",
         ),
         MediaKind::Video => ("video", "Add a video", "video/mp4", "Upload video"),
+        MediaKind::Icon => (
+            "icon",
+            "Add an app icon",
+            "image/png,image/jpeg",
+            "Upload icon",
+        ),
     };
     let input_id = format!("media-{field}");
     let error_id = format!("{input_id}-error");
@@ -276,7 +303,8 @@ mod client {
     use crate::api::media::MediaOut;
     use crate::browser;
     use crate::domain::media::{
-        check_preview_image, check_video_size, ImageInfo, MediaKind, MediaProblem, MAX_IMAGE_BYTES,
+        check_icon, check_preview_image, check_video_size, ImageInfo, MediaKind, MediaProblem,
+        MAX_ICON_BYTES, MAX_IMAGE_BYTES,
     };
     use crate::error::AppError;
 
@@ -284,9 +312,13 @@ mod client {
     /// are most of its weight) and fetched the first time a file is picked.
     /// Times itself as the `portico:image-check` performance measure.
     #[leptos::lazy]
-    async fn check_image_in_browser(bytes: Vec<u8>) -> Result<ImageInfo, MediaProblem> {
+    async fn check_image_in_browser(icon: bool, bytes: Vec<u8>) -> Result<ImageInfo, MediaProblem> {
         browser::start_measure("portico:image-check");
-        let result = check_preview_image(&bytes);
+        let result = if icon {
+            check_icon(&bytes)
+        } else {
+            check_preview_image(&bytes)
+        };
         browser::end_measure("portico:image-check");
         result
     }
@@ -326,7 +358,7 @@ mod client {
                     // The file itself first: what is wrong with it matters
                     // more than a full listing.
                     match browser::file_bytes(&file).await {
-                        Ok(bytes) => check_image_in_browser(bytes).await.map(|_| ()),
+                        Ok(bytes) => check_image_in_browser(false, bytes).await.map(|_| ()),
                         Err(message) => {
                             slot.error.set(Some(message));
                             return;
@@ -340,6 +372,22 @@ mod client {
                     } else {
                         Ok(())
                     })
+                }
+            }
+            MediaKind::Icon => {
+                if size > MAX_ICON_BYTES {
+                    Err(MediaProblem::TooLarge {
+                        kind: MediaKind::Icon,
+                        limit: MAX_ICON_BYTES,
+                    })
+                } else {
+                    match browser::file_bytes(&file).await {
+                        Ok(bytes) => check_image_in_browser(true, bytes).await.map(|_| ()),
+                        Err(message) => {
+                            slot.error.set(Some(message));
+                            return;
+                        }
+                    }
                 }
             }
             MediaKind::Video => {
@@ -383,6 +431,10 @@ mod client {
         match outcome {
             Ok(item) => {
                 media.try_update(|list| {
+                    // A new icon replaces the old one (the server did the same).
+                    if item.kind == MediaKind::Icon {
+                        list.retain(|m| m.kind != MediaKind::Icon);
+                    }
                     list.push(item);
                     // Images first, then the video, as the server orders them.
                     list.sort_by_key(|m| m.kind == MediaKind::Video);

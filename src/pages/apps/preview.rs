@@ -194,7 +194,10 @@ pub fn ListingPreview(
             <p class="preview-label">"Detail page"</p>
             <article class="listing-detail" aria-label="Detail page preview">
                 <div class="detail-head">
-                    <span class="app-icon" aria-hidden="true">{initial}</span>
+                    {move || match media.get().into_iter().find(|m| m.kind == MediaKind::Icon) {
+                        Some(icon) => view! { <img class="app-icon" src=icon.url alt="App icon" width="56" height="56"/> }.into_any(),
+                        None => view! { <span class="app-icon" aria-hidden="true">{initial}</span> }.into_any(),
+                    }}
                     <div>
                         <h3 class="listing-name">{name}</h3>
                         <p class="listing-by">{move || format!("{} · {app_type}", publisher.get_value())}</p>

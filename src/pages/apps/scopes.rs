@@ -6,9 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::submit::ReviewNote;
 use super::AppNav;
 use crate::api::apps::app_detail;
 use crate::api::oauth::{app_scopes, SaveScopes};
+use crate::api::review::review_field_notes;
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError};
 use crate::components::form::{form_action, PostForm};
@@ -24,6 +26,7 @@ pub fn ScopesPage() -> impl IntoView {
     let save = form_action::<SaveScopes>();
     let app = page_resource(id, app_detail);
     let scopes = page_resource(id, app_scopes);
+    let notes = page_resource(id, review_field_notes);
     let error = save.error();
     let scopes_error = field_error(error, "scopes");
     let query = use_query_map();
@@ -50,6 +53,7 @@ pub fn ScopesPage() -> impl IntoView {
                     Ok(scopes) => scopes,
                     Err(e) => return error_view(e),
                 };
+                let notes = notes.await.unwrap_or_default();
                 let hint = match app.app_type.kind {
                     AppKind::UserManaged => "A user-managed app acts for the one user who installs it, so it takes user scopes.",
                     AppKind::AccountLevel => "An account-level app is installed by an admin for the whole account, so it takes the :admin scopes.",
@@ -61,6 +65,7 @@ pub fn ScopesPage() -> impl IntoView {
                         <section class="card">
                             <h1>"Scopes"</h1>
                             <p class="muted">{hint} " People see each scope explained before they allow the app."</p>
+                            <ReviewNote notes field="scopes"/>
                             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
                             {move || saved().then(|| view! { <p class="saved" role="status">"Scopes saved."</p> })}
                             <PostForm action=save>

@@ -214,6 +214,20 @@ pub fn PreReviewChecks(checks: Vec<crate::domain::review::PreReviewCheck>) -> im
     .into_any()
 }
 
+/// The reviewer's note on one field (a `NOTE_FIELDS` key), if there is
+/// one: shown beside the field it is about.
+#[component]
+pub fn ReviewNote(
+    notes: Vec<crate::api::review::FieldNoteOut>,
+    field: &'static str,
+) -> impl IntoView {
+    notes.into_iter().find(|n| n.field == field).map(|n| {
+        view! {
+            <p class="review-note" role="note"><strong>{format!("Reviewer’s note on {}: ", n.label.to_lowercase())}</strong>{n.note}</p>
+        }
+    })
+}
+
 /// A reviewer's notes on single fields; with `app_id`, each links to the
 /// page that holds its field.
 #[component]

@@ -10,7 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 
 use super::CODE_TTL_MS;
-use crate::domain::app::{AppKind, Environment};
+use crate::domain::app::{AppKind, AppStatus, Environment};
 use crate::domain::oauth::{parse_scope_list, redirect_allowed, AuthorizeRequest, Scope};
 use crate::server::auth::session::{self, SessionUser};
 use crate::server::ids::{hash_secret, new_secret};
@@ -171,11 +171,16 @@ pub async fn check_client(
 }
 
 /// Checks who is consenting: development credentials authorize only
-/// members of the developer's own account; account-wide apps need an
-/// owner or admin.
+/// members of the developer's own account, and a reviewer trying an app
+/// in review in their own account; account-wide apps need an owner or
+/// admin.
 pub fn check_user(checked: &CheckedClient, user: &SessionUser) -> Result<(), Refusal> {
     let client = &checked.client;
-    if client.environment == Environment::Development && user.account_id != client.account_id {
+    let reviewer_trying_it = user.is_reviewer && client.status == AppStatus::InReview;
+    if client.environment == Environment::Development
+        && user.account_id != client.account_id
+        && !reviewer_trying_it
+    {
         return Err(Refusal::Page(format!(
             "{} is still in development: only members of {} can install it.",
             client.app_name, client.publisher

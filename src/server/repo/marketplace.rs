@@ -29,6 +29,8 @@ pub struct ListingRow {
     pub landing_url: String,
     pub release_notes: String,
     pub media: String,
+    /// The icon's media id ('' for a version approved before icons).
+    pub icon: String,
     pub published_at: i64,
     pub updated_at: i64,
     pub installs: i64,
@@ -37,7 +39,7 @@ pub struct ListingRow {
 
 const SELECT: &str = "SELECT l.app_id, l.version, l.name, l.kind, l.short_description, \
             l.long_description, l.categories, l.privacy_url, l.support_url, l.scopes, \
-            l.install_option, l.landing_url, l.release_notes, l.media, l.published_at, \
+            l.install_option, l.landing_url, l.release_notes, l.media, l.icon, l.published_at, \
             l.updated_at, l.installs, acc.name AS publisher";
 
 const FROM: &str = "FROM marketplace_listings l JOIN apps a ON a.id = l.app_id \
@@ -49,8 +51,6 @@ pub struct Publish<'a> {
     pub submission_id: &'a str,
     pub version: i64,
     pub snapshot: &'a Snapshot,
-    /// The media shown, in order.
-    pub media: &'a [String],
     pub now: i64,
 }
 
@@ -62,6 +62,9 @@ pub async fn publish(
     p: Publish<'_>,
 ) -> Result<(), sqlx::Error> {
     let s = p.snapshot;
+    // The draft's media are what was submitted: media cannot change while
+    // an app is in review.
+    let (media, icon) = crate::server::repo::media::live_media(tx, p.app_id).await?;
     let kind = s.kind.map_or("", AppKind::as_str);
     let install_option = if s.install_option.is_empty() {
         "marketplace"
@@ -71,8 +74,8 @@ pub async fn publish(
     sqlx::query(
         "INSERT INTO marketplace_listings (app_id, submission_id, version, name, name_key, kind, \
                 short_description, long_description, categories, privacy_url, support_url, scopes, \
-                install_option, landing_url, release_notes, media, published_at, updated_at, installs) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, \
+                install_option, landing_url, release_notes, media, icon, published_at, updated_at, installs) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $17, $17, \
                 (SELECT COUNT(*) FROM installs WHERE app_id = $1 AND environment = 'production')) \
          ON CONFLICT (app_id) DO UPDATE SET submission_id = excluded.submission_id, \
                 version = excluded.version, name = excluded.name, name_key = excluded.name_key, \
@@ -81,7 +84,7 @@ pub async fn publish(
                 privacy_url = excluded.privacy_url, support_url = excluded.support_url, \
                 scopes = excluded.scopes, install_option = excluded.install_option, \
                 landing_url = excluded.landing_url, release_notes = excluded.release_notes, \
-                media = excluded.media, updated_at = excluded.updated_at",
+                media = excluded.media, icon = excluded.icon, updated_at = excluded.updated_at",
     )
     .bind(p.app_id)
     .bind(p.submission_id)
@@ -98,8 +101,9 @@ pub async fn publish(
     .bind(install_option)
     .bind(&s.landing_url)
     .bind(&s.release_notes)
-    .bind(p.media.join(" "))
+    .bind(media.join(" "))
     .bind(p.now)
+    .bind(icon.unwrap_or_default())
     .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM marketplace_categories WHERE app_id = $1")
@@ -132,6 +136,7 @@ pub async fn make_live(
         live.snapshot.production_redirect_url.clone(),
     );
     publish(tx, live).await?;
+    crate::server::repo::media::prune_detached(tx, app_id).await?;
     crate::server::repo::apps::set_live(tx, app_id, version, &scopes, &redirect_url).await
 }
 
@@ -253,11 +258,6 @@ pub async fn backfill_live_versions(db: &Db) -> Result<usize, sqlx::Error> {
         let Ok(snapshot) = serde_json::from_str::<Snapshot>(&json) else {
             continue;
         };
-        let media: Vec<String> = crate::server::repo::media::list_for_app(&db.pool, &app_id)
-            .await?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
         let _turn = db.write_turn().await;
         let mut tx = db.pool.begin().await?;
         make_live(
@@ -267,7 +267,6 @@ pub async fn backfill_live_versions(db: &Db) -> Result<usize, sqlx::Error> {
                 submission_id: &submission_id,
                 version,
                 snapshot: &snapshot,
-                media: &media,
                 now: approved_at,
             },
         )

@@ -1,4 +1,9 @@
-//! Listing media (`app_media`): preview images and the video.
+//! Listing media (`app_media`): the icon, preview images and the video.
+//!
+//! The draft holds the rows with `detached = 0`. A row the draft let go of
+//! (deleted, or an icon replaced) while the live Marketplace listing still
+//! shows it is only detached: it is served until an approved version stops
+//! showing it, and then deleted (`prune_detached`).
 
 use sqlx::{AnyPool, FromRow};
 
@@ -22,6 +27,10 @@ pub struct MediaRow {
 
 const MEDIA_COLUMNS: &str =
     "id, app_id, kind, content_type, position, byte_size, width, height, etag";
+
+/// True (in SQL) when the live listing of row `m`'s app shows it.
+const LISTED: &str = "EXISTS (SELECT 1 FROM marketplace_listings l WHERE l.app_id = m.app_id \
+     AND (l.icon = m.id OR (' ' || l.media || ' ') LIKE ('% ' || m.id || ' %')))";
 
 /// What an upload stores.
 pub struct NewMedia<'a> {
@@ -67,9 +76,36 @@ async fn touch_app(
     Ok(touched.rows_affected() == 1)
 }
 
+/// Takes an item out of the draft: deleted, or only detached while the live
+/// listing shows it. True when the draft held it.
+async fn retire(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+    media_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let detached = sqlx::query(&format!(
+        "UPDATE app_media SET detached = 1 WHERE id = $1 AND app_id = $2 AND detached = 0 \
+         AND id IN (SELECT m.id FROM app_media m WHERE m.id = $1 AND {LISTED})"
+    ))
+    .bind(media_id)
+    .bind(app_id)
+    .execute(&mut **tx)
+    .await?;
+    if detached.rows_affected() == 1 {
+        return Ok(true);
+    }
+    let deleted =
+        sqlx::query("DELETE FROM app_media WHERE id = $1 AND app_id = $2 AND detached = 0")
+            .bind(media_id)
+            .bind(app_id)
+            .execute(&mut **tx)
+            .await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
 /// Adds a media item at the end of its kind's list, unless the listing is
-/// full. Two uploads racing for the last place are counted one after the
-/// other (see `touch_app`).
+/// full; a new icon replaces the old one. Two uploads racing for the last
+/// place are counted one after the other (see `touch_app`).
 pub async fn insert(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     media: NewMedia<'_>,
@@ -80,16 +116,29 @@ pub async fn insert(
     let id = new_id("med");
     // Room for an image: fewer than 6, or fewer than 5 beside a video.
     // Room for a video: none yet, and at most 5 images.
+    // Room for an icon: always, once the old one is retired.
     let room = match media.kind {
         MediaKind::Image => format!(
-            "(SELECT COUNT(*) FROM app_media WHERE app_id = $2 AND kind = 'image') < \
-             CASE WHEN EXISTS (SELECT 1 FROM app_media WHERE app_id = $2 AND kind = 'video') \
+            "(SELECT COUNT(*) FROM app_media WHERE app_id = $2 AND kind = 'image' AND detached = 0) < \
+             CASE WHEN EXISTS (SELECT 1 FROM app_media WHERE app_id = $2 AND kind = 'video' AND detached = 0) \
                   THEN {MAX_IMAGES_WITH_VIDEO} ELSE {MAX_IMAGES} END"
         ),
         MediaKind::Video => format!(
-            "NOT EXISTS (SELECT 1 FROM app_media WHERE app_id = $2 AND kind = 'video') AND \
-             (SELECT COUNT(*) FROM app_media WHERE app_id = $2 AND kind = 'image') <= {MAX_IMAGES_WITH_VIDEO}"
+            "NOT EXISTS (SELECT 1 FROM app_media WHERE app_id = $2 AND kind = 'video' AND detached = 0) AND \
+             (SELECT COUNT(*) FROM app_media WHERE app_id = $2 AND kind = 'image' AND detached = 0) <= {MAX_IMAGES_WITH_VIDEO}"
         ),
+        MediaKind::Icon => {
+            let current: Vec<(String,)> = sqlx::query_as(
+                "SELECT id FROM app_media WHERE app_id = $1 AND kind = 'icon' AND detached = 0",
+            )
+            .bind(media.app_id)
+            .fetch_all(&mut **tx)
+            .await?;
+            for (old,) in current {
+                retire(tx, media.app_id, &old).await?;
+            }
+            "1 = 1".to_owned()
+        }
     };
     let added = sqlx::query(&format!(
         "INSERT INTO app_media (id, app_id, kind, content_type, position, byte_size, width, height, etag, bytes, created_at) \
@@ -116,14 +165,65 @@ pub async fn insert(
     Ok(Inserted::Added(id))
 }
 
-/// The app's media, images first, each kind in its order.
+/// The draft's media: the icon, then images, then the video, each kind
+/// in its order.
 pub async fn list_for_app(pool: &AnyPool, app_id: &str) -> Result<Vec<MediaRow>, sqlx::Error> {
     sqlx::query_as::<_, MediaRow>(&format!(
-        "SELECT {MEDIA_COLUMNS} FROM app_media WHERE app_id = $1 ORDER BY kind, position"
+        "SELECT {MEDIA_COLUMNS} FROM app_media WHERE app_id = $1 AND detached = 0 ORDER BY kind, position"
     ))
     .bind(app_id)
     .fetch_all(pool)
     .await
+}
+
+/// The media the live listing shows (detached or not), in no order.
+pub async fn listed_for_app(pool: &AnyPool, app_id: &str) -> Result<Vec<MediaRow>, sqlx::Error> {
+    sqlx::query_as::<_, MediaRow>(&format!(
+        "SELECT {MEDIA_COLUMNS} FROM app_media m WHERE m.app_id = $1 AND {LISTED}"
+    ))
+    .bind(app_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// What an approval makes live: the draft's images and video in order,
+/// and its icon.
+pub async fn live_media(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+) -> Result<(Vec<String>, Option<String>), sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, kind FROM app_media WHERE app_id = $1 AND detached = 0 ORDER BY kind, position",
+    )
+    .bind(app_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let icon = rows
+        .iter()
+        .find(|(_, k)| k == "icon")
+        .map(|(id, _)| id.clone());
+    let shown = rows
+        .into_iter()
+        .filter(|(_, k)| k != "icon")
+        .map(|(id, _)| id)
+        .collect();
+    Ok((shown, icon))
+}
+
+/// Deletes the detached media no live listing shows any more (after a new
+/// version went live).
+pub async fn prune_detached(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+) -> Result<u64, sqlx::Error> {
+    let pruned = sqlx::query(&format!(
+        "DELETE FROM app_media WHERE app_id = $1 AND detached = 1 \
+         AND id NOT IN (SELECT m.id FROM app_media m WHERE m.app_id = $1 AND {LISTED})"
+    ))
+    .bind(app_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(pruned.rows_affected())
 }
 
 /// A media item to serve, with who may see it.
@@ -149,11 +249,10 @@ pub struct MediaHead {
 
 /// The item's ETag and owner, without its bytes.
 pub async fn head(pool: &AnyPool, id: &str) -> Result<Option<MediaHead>, sqlx::Error> {
-    sqlx::query_as::<_, MediaHead>(
-        "SELECT m.etag, m.app_id, a.account_id, CASE WHEN EXISTS (SELECT 1 FROM marketplace_listings l WHERE l.app_id = m.app_id \
-                 AND (' ' || l.media || ' ') LIKE ('% ' || m.id || ' %')) THEN 1 ELSE 0 END AS listed \
-         FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
-    )
+    sqlx::query_as::<_, MediaHead>(&format!(
+        "SELECT m.etag, m.app_id, a.account_id, CASE WHEN {LISTED} THEN 1 ELSE 0 END AS listed \
+         FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1"
+    ))
     .bind(id)
     .fetch_optional(pool)
     .await
@@ -161,17 +260,17 @@ pub async fn head(pool: &AnyPool, id: &str) -> Result<Option<MediaHead>, sqlx::E
 
 /// The item with its bytes.
 pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<ServedMedia>, sqlx::Error> {
-    sqlx::query_as::<_, ServedMedia>(
-        "SELECT m.content_type, m.etag, m.bytes, a.account_id, CASE WHEN EXISTS (SELECT 1 FROM marketplace_listings l WHERE l.app_id = m.app_id \
-                 AND (' ' || l.media || ' ') LIKE ('% ' || m.id || ' %')) THEN 1 ELSE 0 END AS listed \
-         FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1",
-    )
+    sqlx::query_as::<_, ServedMedia>(&format!(
+        "SELECT m.content_type, m.etag, m.bytes, a.account_id, CASE WHEN {LISTED} THEN 1 ELSE 0 END AS listed \
+         FROM app_media m JOIN apps a ON a.id = m.app_id WHERE m.id = $1"
+    ))
     .bind(id)
     .fetch_optional(pool)
     .await
 }
 
-/// Deletes an item of an app in the account; true when one was deleted.
+/// Takes an item out of an app's draft in the account (see `retire`); true
+/// when the draft held it.
 pub async fn delete(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     account_id: &str,
@@ -182,12 +281,7 @@ pub async fn delete(
     if !touch_app(tx, account_id, app_id, now).await? {
         return Ok(false);
     }
-    let deleted = sqlx::query("DELETE FROM app_media WHERE id = $1 AND app_id = $2")
-        .bind(media_id)
-        .bind(app_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(deleted.rows_affected() == 1)
+    retire(tx, app_id, media_id).await
 }
 
 /// Swaps an item with its neighbour of the same kind (`earlier`: the one
@@ -203,21 +297,22 @@ pub async fn move_item(
     if !touch_app(tx, account_id, app_id, now).await? {
         return Ok(false);
     }
-    let item: Option<(String, i64)> =
-        sqlx::query_as("SELECT kind, position FROM app_media WHERE id = $1 AND app_id = $2")
-            .bind(media_id)
-            .bind(app_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let item: Option<(String, i64)> = sqlx::query_as(
+        "SELECT kind, position FROM app_media WHERE id = $1 AND app_id = $2 AND detached = 0",
+    )
+    .bind(media_id)
+    .bind(app_id)
+    .fetch_optional(&mut **tx)
+    .await?;
     let Some((kind, position)) = item else {
         return Ok(false);
     };
     let neighbour_sql = if earlier {
         "SELECT id, position FROM app_media WHERE app_id = $1 AND kind = $2 AND position < $3 \
-         ORDER BY position DESC LIMIT 1"
+         AND detached = 0 ORDER BY position DESC LIMIT 1"
     } else {
         "SELECT id, position FROM app_media WHERE app_id = $1 AND kind = $2 AND position > $3 \
-         ORDER BY position ASC LIMIT 1"
+         AND detached = 0 ORDER BY position ASC LIMIT 1"
     };
     let neighbour: Option<(String, i64)> = sqlx::query_as(neighbour_sql)
         .bind(app_id)

@@ -273,13 +273,67 @@ pub struct InstallRow {
     pub account_id: String,
     pub user_id: Option<String>,
     pub installed_by_name: String,
+    /// What the install consented to.
     pub scopes: String,
+    /// What the app asks for now in the install's environment (production:
+    /// the live version's; development: the draft's).
+    pub app_scopes: String,
     pub created_at: i64,
 }
 
+impl InstallRow {
+    /// Scopes the app asks for now that the install never consented to.
+    pub fn unapproved_scopes(&self) -> Vec<String> {
+        let consented: Vec<&str> = self.scopes.split_whitespace().collect();
+        self.app_scopes
+            .split_whitespace()
+            .filter(|s| !consented.contains(s))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
 const INSTALL_SELECT: &str = "SELECT i.id, i.app_id, a.name AS app_name, a.kind, i.environment, \
-            i.account_id, i.user_id, u.display_name AS installed_by_name, i.scopes, i.created_at \
+            i.account_id, i.user_id, u.display_name AS installed_by_name, i.scopes, \
+            CASE WHEN i.environment = 'production' AND a.live_version IS NOT NULL THEN a.live_scopes \
+                 ELSE COALESCE((SELECT o.scopes FROM app_oauth o WHERE o.app_id = a.id), '') END AS app_scopes, \
+            i.created_at \
      FROM installs i JOIN apps a ON a.id = i.app_id JOIN users u ON u.id = i.installed_by";
+
+/// Gives an install (of `account_id`) the scopes the app asks for now,
+/// after its owner approved them, and the install's unrevoked grants with
+/// it: their tokens carry the new scopes from the next request on (the
+/// token cache forgets at commit). Only what the install still lacks is
+/// asked for, so `expected` (what the person saw and approved) must still
+/// be what the app asks for: a version approved in between is not
+/// approved unseen. False when it is not.
+pub async fn approve_install_scopes(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    account_id: &str,
+    install_id: &str,
+    expected: &str,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE installs SET scopes = $1 WHERE id = $2 AND account_id = $3 AND $1 = \
+            (SELECT CASE WHEN installs.environment = 'production' AND a.live_version IS NOT NULL THEN a.live_scopes \
+                         ELSE COALESCE((SELECT o.scopes FROM app_oauth o WHERE o.app_id = a.id), '') END \
+             FROM apps a WHERE a.id = installs.app_id)",
+    )
+    .bind(expected)
+    .bind(install_id)
+    .bind(account_id)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE oauth_grants SET scopes = $1 WHERE install_id = $2 AND revoked_at IS NULL")
+        .bind(expected)
+        .bind(install_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(true)
+}
 
 /// What a user sees as installed: their own installs in the account and
 /// the account's account-wide ones.

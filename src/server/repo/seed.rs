@@ -162,7 +162,6 @@ pub async fn seed_marketplace(
                     submission_id: &submission_id,
                     version: 1,
                     snapshot: &snapshot,
-                    media: &[],
                     now: at,
                 },
             )
