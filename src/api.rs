@@ -11,5 +11,6 @@ pub mod installs;
 pub mod marketplace;
 pub mod media;
 pub mod meetings;
+pub mod notifications;
 pub mod oauth;
 pub mod review;

@@ -139,6 +139,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/oauth/authorize") view=pages::oauth::ConsentPage ssr=SsrMode::Async/>
                 <Route path=path!("/install/:token") view=pages::oauth::InstallLinkPage ssr=SsrMode::Async/>
                 <Route path=path!("/installed") view=pages::installs::InstalledAppsPage ssr=SsrMode::Async/>
+                <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/meetings") view=pages::meetings::MeetingsPage ssr=SsrMode::Async/>
                 <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::marketplace::MarketplacePage ssr=SsrMode::Async/>

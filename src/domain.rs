@@ -67,6 +67,7 @@ pub mod listing;
 pub mod marketplace;
 pub mod media;
 pub mod meeting;
+pub mod notify;
 pub mod oauth;
 pub mod review;
 pub mod text;

@@ -66,6 +66,7 @@ async fn state_for(
         .map_err(|e| format!("cannot open the database: {e}"))?;
     keys::ensure_key(&mut config)?;
     keys::SecretBox::from_base64(config.secret_key.as_deref().unwrap_or_default())?;
+    portico::server::mail::Mailer::from_config(&config)?;
     Ok(state::AppState::new(
         config,
         db,
@@ -89,6 +90,7 @@ async fn serve(config: portico::server::config::Config) -> Result<(), String> {
     }
     portico::server::jobs::spawn(state.clone());
     portico::server::webhooks::worker::spawn(state.clone());
+    portico::server::mail::spawn_worker(state.clone());
     let app = portico::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

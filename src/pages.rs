@@ -7,6 +7,7 @@ pub mod home;
 pub mod installs;
 pub mod marketplace;
 pub mod meetings;
+pub mod notifications;
 pub mod oauth;
 pub mod placeholder;
 pub mod review;

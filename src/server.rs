@@ -12,6 +12,7 @@ pub mod http;
 pub mod ids;
 pub mod jobs;
 pub mod keys;
+pub mod mail;
 pub mod media;
 pub mod meetings;
 pub mod members;

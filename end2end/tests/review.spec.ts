@@ -62,7 +62,14 @@ test("a developer completes the checklist and submits; a reviewer rejects with a
   // The developer sees the decision and the note, as text.
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, info, developer);
-  await page.goto(`${appUrl}/submit`);
+  // Told in Portico (no SMTP here), the newest first; the link leads to Submit.
+  await page.getByRole("banner").getByRole("link", { name: "Notifications" }).click();
+  const told = page.getByRole("list", { name: "Notifications" }).getByRole("listitem");
+  await expect(told.first()).toContainText("Add a <b>support</b> page.");
+  await expect(told.nth(1)).toContainText(`${name} was submitted for review`);
+  await page.getByRole("button", { name: "Mark all as read (2 new)" }).click();
+  await expect(page.getByRole("status")).toHaveText("All marked as read.");
+  await page.getByRole("link", { name: `${name} version 1 was not approved` }).click();
   await expect(page.getByRole("heading", { name: "Earlier submissions" })).toBeVisible();
   await expect(page.getByText("Rejected", { exact: true })).toBeVisible();
   await expect(page.getByText("Add a <b>support</b> page.")).toBeVisible();

@@ -41,6 +41,10 @@ ensure_node_packages() {
 # Independent OAuth clients the interoperability tests run against Portico
 # (tests/it/interop.rs): Authlib, a widely used Python client.
 ensure_python_clients() {
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing the local SMTP sink the notification tests send to (aiosmtpd)"
+    python3 -m pip install -q 'aiosmtpd==1.4.6'
+  fi
   if ! python3 -c 'import authlib, requests' 2>/dev/null; then
     say "installing the Python OAuth client the interop tests use (Authlib)"
     python3 -m pip install -q 'authlib==1.9.10' 'requests==2.34.2'

@@ -61,6 +61,8 @@ pub struct MembersOut {
     /// cookie only its own post set: never from the address, where it
     /// would stay in the history and could be planted by a link).
     pub new_invite_link: Option<String>,
+    /// Whether Portico can email an invite (SMTP configured).
+    pub email_on: bool,
 }
 
 /// A new invite, for clients that post for JSON (the page shows it from
@@ -247,6 +249,7 @@ pub async fn members() -> Result<MembersOut, AppError> {
                     })
                     .map(|token| format!("{link_base}{token}")),
                 invite_link_base: link_base,
+                email_on: state.mailer.is_some(),
             })
         }
         .await,
@@ -265,10 +268,15 @@ fn invite_link_base() -> Result<String, AppError> {
     ))
 }
 
-/// Makes an invite link (owners and admins). There is no mail server, so
-/// the link is shown once on the members page for the admin to pass on.
+/// Makes an invite link (owners and admins), shown once on the members
+/// page for the admin to pass on; with an `email` address and SMTP
+/// configured, Portico also emails it there (the link is sealed with the
+/// server key until the mail is sent, then forgotten).
 #[server(endpoint = "create_invite")]
-pub async fn create_invite(role: String) -> Result<NewInviteOut, AppError> {
+pub async fn create_invite(
+    role: String,
+    #[server(default)] email: Option<String>,
+) -> Result<NewInviteOut, AppError> {
     use crate::server::{context, ids, repo};
     context::finish(
         async {
@@ -287,10 +295,24 @@ pub async fn create_invite(role: String) -> Result<NewInviteOut, AppError> {
                 None => return Err(AppError::field("role", "Choose a role.")),
             };
             let state = context::state()?;
+            let email = match email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+                None => None,
+                Some(_) if state.mailer.is_none() => {
+                    return Err(AppError::field(
+                        "email",
+                        "This Portico sends no email: leave the address out and pass the link on yourself.",
+                    ))
+                }
+                Some(address) => Some(
+                    crate::domain::account::validate_email(address)
+                        .map_err(|message| AppError::field("email", message))?,
+                ),
+            };
             let token = ids::new_secret();
             let now = state.now_ms();
+            let mut change = crate::server::change::Change::begin(&state).await?;
             repo::invites::create(
-                &state.db.pool,
+                &mut change,
                 &ids::hash_secret(&token),
                 &user.account_id,
                 role.as_str(),
@@ -300,6 +322,23 @@ pub async fn create_invite(role: String) -> Result<NewInviteOut, AppError> {
             )
             .await?;
             let link = format!("{}{token}", invite_link_base()?);
+            if let Some(address) = &email {
+                crate::server::mail::notify(
+                    &mut change,
+                    &state,
+                    repo::notifications::Recipient::Address(address),
+                    &crate::domain::notify::Message::invited(
+                        &user.account_name,
+                        &user.display_name,
+                        role.label(),
+                        crate::domain::notify::SECRET_SLOT,
+                    ),
+                    Some(&link),
+                )
+                .await?;
+            }
+            change.commit().await?;
+            crate::server::mail::wake(&state);
             if context::is_plain_form_post()? {
                 context::set_flash_cookie(NEW_INVITE_COOKIE, &token, "/account/members");
                 context::redirect("/account/members");

@@ -278,7 +278,17 @@ pub async fn submit_app(
                     "",
                 )
                 .await?;
+            let version = repo::submissions::latest_version(&mut change, &id).await?;
+            crate::server::mail::notify(
+                &mut change,
+                &state,
+                repo::notifications::Recipient::User(&access.user.user_id),
+                &crate::domain::notify::Message::submitted(&id, &access.app.name, version),
+                None,
+            )
+            .await?;
             change.commit().await?;
+            crate::server::mail::wake(&state);
             context::redirect(&format!("/apps/{id}/submit?submitted=1"));
             Ok(())
         }
@@ -571,9 +581,37 @@ pub async fn decide_submission(
             let (version, snapshot) = repo::submissions::frozen(&mut change, &form.submission_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            let snapshot: Snapshot = serde_json::from_str(&snapshot).map_err(context::internal)?;
+            if let Some((submitter, _)) =
+                repo::submissions::submitter(&mut change, &form.submission_id).await?
+            {
+                let labelled: Vec<(&str, &str)> = valid
+                    .field_notes
+                    .iter()
+                    .map(|(field, text)| {
+                        (
+                            crate::domain::review::note_field(field).map_or("", |f| f.0),
+                            text.as_str(),
+                        )
+                    })
+                    .collect();
+                crate::server::mail::notify(
+                    &mut change,
+                    &state,
+                    repo::notifications::Recipient::User(&submitter),
+                    &crate::domain::notify::Message::decided(
+                        &app_id,
+                        &snapshot.name,
+                        version,
+                        decision == Decision::Approve,
+                        &note,
+                        &labelled,
+                    ),
+                    None,
+                )
+                .await?;
+            }
             if decision == Decision::Approve {
-                let snapshot: Snapshot =
-                    serde_json::from_str(&snapshot).map_err(context::internal)?;
                 publish(
                     &mut change,
                     &app_id,
@@ -608,6 +646,7 @@ pub async fn decide_submission(
                 .await?;
             repo::apps::set_status(&mut change, &app_id, app, now).await?;
             change.commit().await?;
+            crate::server::mail::wake(&state);
             context::redirect("/review?decided=1");
             Ok(())
         }

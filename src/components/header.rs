@@ -44,6 +44,7 @@ pub fn SiteHeader() -> impl IntoView {
                                     <span class="who-name">{u.display_name.clone()}</span>
                                     <span class="who-account">{u.account_name.clone()}</span>
                                 </A>
+                                <A href="/notifications">"Notifications"</A>
                                 <A href="/account/members">"Members"</A>
                                 <PostForm action=sign_out attr:class="inline">
                                     <button type="submit" class="btn ghost">"Sign out"</button>

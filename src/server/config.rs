@@ -163,6 +163,21 @@ pub struct Config {
     #[arg(long, env = "PORTICO_WEBHOOK_POLL_MS", default_value_t = 250)]
     pub webhook_poll_ms: u64,
 
+    /// Send notifications by email through this SMTP server:
+    /// `smtp://host:25` (plain), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:pass@host:465` (TLS). Unset: no email;
+    /// notifications are listed in Portico only.
+    #[arg(long, env = "PORTICO_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of Portico's emails.
+    #[arg(
+        long,
+        env = "PORTICO_MAIL_FROM",
+        default_value = "Portico <portico@localhost>"
+    )]
+    pub mail_from: String,
+
     /// With PORTICO_REVIEWER_PASSWORD: make sure this reviewer exists at start-up.
     #[arg(long, env = "PORTICO_REVIEWER_EMAIL")]
     pub reviewer_email: Option<String>,

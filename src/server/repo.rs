@@ -10,6 +10,7 @@ pub mod invites;
 pub mod marketplace;
 pub mod media;
 pub mod meetings;
+pub mod notifications;
 pub mod oauth;
 pub mod outbox;
 pub mod rate_limits;

@@ -95,6 +95,10 @@ pub struct Shared {
     pub caches: Arc<super::cache::Caches>,
     /// Bounds the password hashes running at once.
     pub password_hashing: super::auth::password::HashGate,
+    /// Sends notifications by email; `None` without SMTP.
+    pub mailer: Option<super::mail::Mailer>,
+    /// Wakes this process's mail worker when mail was queued.
+    pub mail_wakeup: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -116,7 +120,12 @@ impl AppState {
             config.password_hash_permits(),
             config.password_hash_queue as usize,
         );
+        // Checked at start-up (`main`): a bad SMTP URL stops the server
+        // there; here it can only mean no email.
+        let mailer = super::mail::Mailer::from_config(&config).ok().flatten();
         Self(Arc::new(Shared {
+            mailer,
+            mail_wakeup: Arc::default(),
             db,
             config: Arc::new(config),
             clock,

@@ -37,6 +37,9 @@ const NOT_APP_SCOPED: &[&str] = &[
     "uninstall",
     // Acts on an install of the caller's account (tests/it/marketplace.rs).
     "approve_scopes",
+    // The caller's own notifications (tests/it/notifications.rs).
+    "notifications",
+    "mark_notifications_read",
     "authorize_request",
     "install_link",
     "my_apps",

@@ -51,11 +51,13 @@ async fn changes_are_recorded_without_secrets_for_managers_only(app: &TestApp) {
     let secret = made["client_secret"].as_str().unwrap().to_owned();
 
     let page = activity(app, &cookie, &id, "").await;
-    // Newest first: the secret, the upload, scopes, redirects, the listing, creation.
+    // Newest first: the secret, the uploads (icon, image), scopes,
+    // redirects, the listing, creation.
     assert_eq!(
         actions(&page),
         [
             "secret_generated",
+            "media_added",
             "media_added",
             "scopes_saved",
             "redirects_saved",
@@ -66,19 +68,19 @@ async fn changes_are_recorded_without_secrets_for_managers_only(app: &TestApp) {
     );
     let entries = page["entries"].as_array().unwrap();
     assert!(entries.iter().all(|e| e["actor"] == "Dev"), "{page}");
-    let listing = &entries[4]["detail"];
+    let listing = &entries[5]["detail"];
     assert!(
         listing.as_str().unwrap().contains("short description"),
         "{listing}"
     );
-    assert_eq!(entries[2]["detail"], "user:read");
+    assert_eq!(entries[3]["detail"], "user:read");
     assert!(
         !page.to_string().contains(&secret),
         "the secret is never in the log"
     );
     // A save that changes nothing records nothing.
     crate::review::complete_information(app, &cookie, &id).await;
-    assert_eq!(actions(&activity(app, &cookie, &id, "").await).len(), 6);
+    assert_eq!(actions(&activity(app, &cookie, &id, "").await).len(), 7);
 
     // Filtered by area.
     assert_eq!(
@@ -87,7 +89,7 @@ async fn changes_are_recorded_without_secrets_for_managers_only(app: &TestApp) {
     );
     assert_eq!(
         actions(&activity(app, &cookie, &id, "listing").await),
-        ["media_added", "listing_saved", "app_created"]
+        ["media_added", "media_added", "listing_saved", "app_created"]
     );
 
     // A collaborator edits but does not read the log; nor does another account.

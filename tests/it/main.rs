@@ -21,6 +21,7 @@ mod invites;
 mod islands;
 mod marketplace;
 mod media;
+mod notifications;
 mod oauth;
 mod oauth_rfc;
 mod outbound;

@@ -42,7 +42,7 @@ pub fn MembersPage() -> impl IntoView {
                             <section class="card">
                                 <h1>"Members of " {page.account_name.clone()}</h1>
                                 <FormError error/>
-                                {manage.then(|| view! { <InvitePanel invite new_invite_link=page.new_invite_link.clone()/> }.into_any())}
+                                {manage.then(|| view! { <InvitePanel invite new_invite_link=page.new_invite_link.clone() email_on=page.email_on/> }.into_any())}
                                 {view! { <MemberTable page=page.clone() change remove/> }.into_any()}
                             </section>
                             {(manage && !invites.is_empty()).then(move || view! {
@@ -78,12 +78,26 @@ fn InvitePanel(
     invite: ActionOf<CreateInvite>,
     /// The link this viewer just made, if any (shown once).
     new_invite_link: Option<String>,
+    /// Whether Portico can email the link (SMTP configured).
+    email_on: bool,
 ) -> impl IntoView {
+    let email_error = crate::components::field::field_error(invite.error(), "email");
     view! {
         <div class="invite-panel">
             <h2>"Invite someone"</h2>
-            <p class="muted">"There is no email here: create a link and send it yourself. It works once."</p>
+            <p class="muted">{if email_on {
+                "Create a link to send yourself, or give an address and Portico emails it. It works once."
+            } else {
+                "This Portico sends no email: create a link and send it yourself. It works once."
+            }}</p>
             <PostForm action=invite attr:class="row">
+                {email_on.then(|| view! {
+                    <label for="invite-email">"Email address (optional)"</label>
+                    <input id="invite-email" type="email" name="email" autocomplete="off"
+                        aria-invalid=move || email_error.get().map(|_| "true")
+                        aria-describedby=move || email_error.get().map(|_| "invite-email-error")/>
+                    {move || email_error.get().map(|m| view! { <p class="field-error" id="invite-email-error">{m}</p> })}
+                })}
                 <label for="invite-role">"Role"</label>
                 <select id="invite-role" name="role">
                     <option value="member" selected>"Member"</option>

@@ -30,7 +30,7 @@ pub struct PendingInviteRow {
 
 /// Stores an invite whose token hashes to `token_hash`; returns its id.
 pub async fn create(
-    pool: &AnyPool,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     token_hash: &str,
     account_id: &str,
     role: &str,
@@ -50,7 +50,7 @@ pub async fn create(
     .bind(created_by)
     .bind(now)
     .bind(expires_at)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?;
     Ok(id)
 }

@@ -274,3 +274,26 @@ pub async fn decide(
     .fetch_optional(&mut **tx)
     .await
 }
+
+/// Who submitted a submission, and its version (inside the caller's
+/// transaction).
+pub async fn submitter(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    submission_id: &str,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT submitted_by, version FROM submissions WHERE id = $1")
+        .bind(submission_id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// The app's newest submission's version (inside the caller's transaction).
+pub async fn latest_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM submissions WHERE app_id = $1")
+        .bind(app_id)
+        .fetch_one(&mut **tx)
+        .await
+}
