@@ -334,6 +334,8 @@ pub async fn withdraw_submission(id: String) -> Result<(), AppError> {
                 ));
             };
             repo::apps::set_status(&mut change, &id, previous, now).await?;
+            // Out of review: the reviewers' trial installs end.
+            repo::oauth::end_trial_installs(&mut change, &id).await?;
             access
                 .audit(
                     &mut change,
@@ -645,6 +647,8 @@ pub async fn decide_submission(
                 )
                 .await?;
             repo::apps::set_status(&mut change, &app_id, app, now).await?;
+            // The review is over: so are the reviewers' trial installs.
+            repo::oauth::end_trial_installs(&mut change, &app_id).await?;
             change.commit().await?;
             crate::server::mail::wake(&state);
             context::redirect("/review?decided=1");

@@ -781,8 +781,18 @@ async fn new_scopes_wait_for_the_installs_approval(app: &TestApp) {
     );
     assert!(html.body.contains("Approve new scopes"));
 
-    // Nobody else may approve it: another account does not see it; an
+    // Nobody else may approve it: a teammate (even an admin: it is the
+    // user's own install) and another account do not see it; an
     // approval of a different set than the app asks for is refused.
+    let teammate = app.join_as(&user, "scopes-mate@example.com", "admin").await;
+    let res = app
+        .call(
+            "approve_scopes",
+            &[("id", &install_id), ("scopes", &app_scopes)],
+            Some(&teammate),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.body);
     let stranger = app
         .sign_up(
             "scopes-stranger@example.com",

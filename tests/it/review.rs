@@ -796,13 +796,18 @@ async fn a_reviewer_tries_the_app_in_their_own_account(app: &TestApp) {
     let rae = reviewer(app, "rae-try@example.com").await;
     let (cookie, id) = bare_app(app, "try-dev@example.com").await;
     complete(app, &cookie, &id).await;
-    app.call(
-        "generate_secret",
-        &[("id", &id), ("environment", "development")],
-        Some(&cookie),
-    )
-    .await
-    .assert_done();
+    let dev = app
+        .call(
+            "generate_secret",
+            &[("id", &id), ("environment", "development")],
+            Some(&cookie),
+        )
+        .await
+        .json();
+    let auth = basic(
+        dev["client_id"].as_str().unwrap(),
+        dev["client_secret"].as_str().unwrap(),
+    );
     submit(app, &cookie, &id).await.assert_done();
     let page = submit_page(app, &cookie, &id).await;
     let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
@@ -851,11 +856,37 @@ async fn a_reviewer_tries_the_app_in_their_own_account(app: &TestApp) {
         .collect();
     let res = crate::oauth::decide(app, &rae, &pairs, "allow").await;
     assert_eq!(res.status, StatusCode::FOUND, "{}", res.body);
+    let location = res.header("location");
     assert!(
-        res.header("location")
-            .starts_with("http://localhost:4000/cb?code="),
-        "{}",
-        res.header("location")
+        location.starts_with("http://localhost:4000/cb?code="),
+        "{location}"
+    );
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let tokens = post_oauth(
+        app,
+        "/oauth/token",
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", "http://localhost:4000/cb"),
+        ],
+        Some(&auth),
+    )
+    .await;
+    assert_eq!(tokens.status, StatusCode::OK, "{}", tokens.body);
+    let refresh = tokens.json()["refresh_token"].as_str().unwrap().to_owned();
+    let access = tokens.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        crate::oauth::api(app, "GET", "/v2/users/me", &access, None)
+            .await
+            .status,
+        StatusCode::OK
     );
 
     // Decided: no more trial installs.
@@ -881,4 +912,25 @@ async fn a_reviewer_tries_the_app_in_their_own_account(app: &TestApp) {
         .call("authorize_request", &[("query", &query)], Some(&rae))
         .await;
     assert_eq!(after.status, StatusCode::CONFLICT, "{}", after.body);
+    // And the trial install is gone with its tokens: neither the access
+    // token nor a refresh works any more.
+    assert_eq!(
+        crate::oauth::api(app, "GET", "/v2/users/me", &access, None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let refreshed = post_oauth(
+        app,
+        "/oauth/token",
+        &[("grant_type", "refresh_token"), ("refresh_token", &refresh)],
+        Some(&auth),
+    )
+    .await;
+    assert_eq!(
+        refreshed.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        refreshed.body
+    );
 }

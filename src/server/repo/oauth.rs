@@ -393,6 +393,28 @@ pub async fn account_install(
     .await
 }
 
+/// Ends the reviewers' trial installs of an app (development installs in
+/// accounts other than the app's own, which only a reviewer can make
+/// while the app is in review): when its review ends, their grants,
+/// tokens and codes go with them, in the caller's transaction. Returns
+/// how many.
+pub async fn end_trial_installs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app_id: &str,
+) -> Result<usize, sqlx::Error> {
+    let trials: Vec<(String,)> = sqlx::query_as(
+        "SELECT i.id FROM installs i JOIN apps a ON a.id = i.app_id \
+         WHERE i.app_id = $1 AND i.environment = 'development' AND i.account_id <> a.account_id",
+    )
+    .bind(app_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id,) in &trials {
+        delete_install(tx, id).await?;
+    }
+    Ok(trials.len())
+}
+
 /// Removes an install inside the caller's transaction (its
 /// `app_deauthorized` event commits with it): its grants, tokens and codes
 /// go at once.
