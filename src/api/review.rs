@@ -140,6 +140,9 @@ pub struct SubmitPageOut {
     /// What the working copy changes in the live version (empty without
     /// one, or when nothing changed).
     pub changes: Vec<FieldChange>,
+    /// An OAuth app without a production client secret yet: approval
+    /// would list it, but nobody could install it until one is made.
+    pub lacks_production_secret: bool,
 }
 
 /// The Submit page's data.
@@ -167,7 +170,17 @@ pub async fn submit_page(id: String) -> Result<SubmitPageOut, AppError> {
                 .iter()
                 .position(|s| s.status == SubmissionStatus::InReview)
                 .map(|at| history.remove(at));
+            let lacks_production_secret = access.app.kind
+                != crate::domain::app::AppKind::WebhookOnly
+                && repo::oauth::client_of_app(
+                    pool,
+                    &id,
+                    crate::domain::app::Environment::Production,
+                )
+                .await?
+                .is_none();
             Ok(SubmitPageOut {
+                lacks_production_secret,
                 app,
                 missing: crate::domain::review::checklist(&snapshot),
                 in_review,

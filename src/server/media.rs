@@ -74,7 +74,10 @@ pub async fn upload(
     .await;
     match (result, wants_json) {
         (Ok(media), true) => (StatusCode::CREATED, Json(media)).into_response(),
-        (Ok(_), false) => see_other(&format!("/apps/{app_id}/information?media=added#media")),
+        (Ok(media), false) => see_other(&format!(
+            "/apps/{app_id}/information?media=added&media_field={kind}#media-{kind}",
+            kind = media.kind.as_str()
+        )),
         (Err(err), true) => {
             let (status, error) = err.into_app_error();
             (status, Json(error)).into_response()

@@ -530,7 +530,10 @@ async fn plain_form_posts_redirect_back_with_the_outcome(app: &TestApp) {
     )
     .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
-    assert_eq!(ok.header("location"), format!("{page}?media=added#media"));
+    assert_eq!(
+        ok.header("location"),
+        format!("{page}?media=added&media_field=image#media-image")
+    );
     let shown = app.get(&format!("{page}?media=added"), Some(&dev)).await;
     assert!(shown.body.contains("Uploaded."));
     assert!(
@@ -669,5 +672,29 @@ async fn the_icon_is_checked_and_a_new_one_replaces_it(app: &TestApp) {
     assert!(
         body.contains("alt=\"App icon\""),
         "the current icon is shown"
+    );
+    // A plain upload that works says so in the icon's card.
+    let ok = upload_accepting(
+        app,
+        &dev,
+        &id,
+        "icon",
+        &fixtures::png(160, 160),
+        "text/html",
+    )
+    .await;
+    let location = ok.header("location");
+    assert!(
+        location.ends_with("&media_field=icon#media-icon"),
+        "{location}"
+    );
+    let shown = app
+        .get(location.split('#').next().unwrap(), Some(&dev))
+        .await
+        .body;
+    let said = shown.find("Uploaded.").expect("said");
+    assert!(
+        said < shown.find("id=\"media-image\"").unwrap(),
+        "in the icon's card"
     );
 }

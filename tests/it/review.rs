@@ -168,6 +168,28 @@ async fn a_complete_app_is_submitted_frozen_and_withdrawn(app: &TestApp) {
         submit_page(app, &cookie, &id).await["missing"],
         serde_json::json!([])
     );
+    // Submittable without a production secret, but the page warns.
+    assert_eq!(
+        submit_page(app, &cookie, &id).await["lacks_production_secret"],
+        true
+    );
+    let html = app.get(&format!("/apps/{id}/submit"), Some(&cookie)).await;
+    assert!(
+        html.body.contains("No production client secret yet"),
+        "{}",
+        html.body
+    );
+    app.call(
+        "generate_secret",
+        &[("id", &id), ("environment", "production")],
+        Some(&cookie),
+    )
+    .await
+    .assert_done();
+    assert_eq!(
+        submit_page(app, &cookie, &id).await["lacks_production_secret"],
+        false
+    );
     // Text that is not plain is refused beside its field.
     let res = app
         .call(

@@ -65,7 +65,12 @@ pub fn InformationPage() -> impl IntoView {
                                             .unwrap_or_else(|| problem.field());
                                         (kind, problem)
                                     }),
-                                q.get("media").as_deref() == Some("added"),
+                                // Which card the upload was for ("Uploaded." shows there).
+                                (q.get("media").as_deref() == Some("added")).then(|| {
+                                    q.get("media_field")
+                                        .and_then(|f| MediaKind::parse(&f))
+                                        .unwrap_or(MediaKind::Image)
+                                }),
                             )
                         });
                         view! {
@@ -148,7 +153,7 @@ fn information_form(info: InformationOut) -> impl IntoView {
                     url_rule=UrlRule::OptionalPublicUrl
                     server_error=field_error(error, "configure_url")/>
                 <fieldset class="group categories" aria-describedby="categories-hint">
-                    <legend>"Categories (optional)"</legend>
+                    <legend>"Categories"</legend>
                     <p class="hint" id="categories-hint">{format!("Up to {MAX_CATEGORIES}.")}</p>
                     {note("categories")}
                     <div class="category-grid">
@@ -185,7 +190,7 @@ fn ListingWorkbench(
     publisher: String,
     app_type: String,
     posted_problem: Option<(MediaKind, MediaProblem)>,
-    posted_added: bool,
+    posted_added: Option<MediaKind>,
     posted_error: Option<AppError>,
     children: Children,
 ) -> impl IntoView {

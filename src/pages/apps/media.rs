@@ -48,7 +48,8 @@ pub fn MediaSection(
     /// came from), carried back in the address.
     posted_problem: Option<(MediaKind, MediaProblem)>,
     /// Whether a plain upload post just succeeded.
-    posted_added: bool,
+    /// Which kind a plain upload post just added, if one did.
+    posted_added: Option<MediaKind>,
     /// Why a plain move or delete post was refused.
     posted_error: Option<AppError>,
 ) -> impl IntoView {
@@ -109,6 +110,7 @@ pub fn MediaSection(
     view! {
         <section class="card media" id="icon" aria-labelledby="icon-heading">
             <h2 id="icon-heading">"App icon"</h2>
+            {(posted_added == Some(MediaKind::Icon)).then(|| view! { <p class="saved" role="status">"Uploaded."</p> })}
             <p class="hint">
                 {format!("A PNG or JPEG image of exactly {ICON_SIZE}x{ICON_SIZE} pixels, at most {} MB. Shown on the Marketplace beside the app's name; a new upload replaces it.", MAX_ICON_BYTES / (1024 * 1024))}
             </p>
@@ -129,7 +131,7 @@ pub fn MediaSection(
             <p class="hint">
                 {format!("PNG, JPEG or GIF images of exactly 1200x780 pixels: up to {MAX_IMAGES}, or {MAX_IMAGES_WITH_VIDEO} beside a video. One MP4 video of at most {} MB.", MAX_VIDEO_BYTES / (1024 * 1024))}
             </p>
-            {posted_added.then(|| view! { <p class="saved" role="status">"Uploaded."</p> })}
+            {(posted_added.is_some_and(|k| k != MediaKind::Icon)).then(|| view! { <p class="saved" role="status">"Uploaded."</p> })}
             <FormError error=list_error/>
             <p class="muted">{move || {
                 let all = media.get();

@@ -116,6 +116,12 @@ pub fn SubmitPage() -> impl IntoView {
                             {unchanged.then(|| view! {
                                 <p>"Nothing changed since the live version. Edit the app, and submit the changes here."</p>
                             })}
+                            {page.lacks_production_secret.then(|| view! {
+                                <p class="review-note" role="note">
+                                    "No production client secret yet: once approved, the app is listed but nobody can install it until you "
+                                    <a href=format!("/apps/{}/credentials", app.id)>"generate one on Credentials"</a>"."
+                                </p>
+                            })}
                             {if ready {
                                 view! { <p>"Everything a review needs is here."</p> }.into_any()
                             } else if page.missing.is_empty() {
