@@ -30,6 +30,22 @@ pub struct InstalledOut {
     pub can_uninstall: bool,
 }
 
+/// The install `id` of the caller's account, if they may manage it
+/// (`may_manage`): the one lookup of uninstall and approve_scopes.
+#[cfg(feature = "ssr")]
+async fn managed_install(
+    state: &crate::server::state::AppState,
+    user: &crate::server::auth::session::SessionUser,
+    id: &str,
+) -> Result<crate::server::repo::oauth::InstallRow, AppError> {
+    let install =
+        crate::server::repo::oauth::install_in_account(&state.db.pool, &user.account_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    may_manage(user, &install)?;
+    Ok(install)
+}
+
 /// May `user` manage `install` (uninstall it, approve its new scopes)?
 /// Their own install, or an account-wide one when they are an owner or
 /// admin. Someone else's own install is not theirs to see: `NotFound`.
@@ -66,13 +82,8 @@ pub async fn installed_apps() -> Result<Vec<InstalledOut>, AppError> {
                     can_uninstall: may_manage(&user, &row).is_ok(),
                     new_scopes: row
                         .unapproved_scopes()
-                        .into_iter()
-                        .map(|scope| crate::api::oauth::ScopeOut {
-                            explanation: crate::domain::oauth::Scope::parse(&scope)
-                                .map(|s| s.explanation().to_owned())
-                                .unwrap_or_default(),
-                            scope,
-                        })
+                        .iter()
+                        .map(|scope| crate::api::oauth::ScopeOut::named(scope))
                         .collect(),
                     app_scopes: row.app_scopes.clone(),
                     account_wide: row.user_id.is_none(),
@@ -93,15 +104,12 @@ pub async fn installed_apps() -> Result<Vec<InstalledOut>, AppError> {
 /// Uninstalls: the install, its grants and every token go at once.
 #[server(endpoint = "uninstall")]
 pub async fn uninstall(id: String) -> Result<(), AppError> {
-    use crate::server::{context, repo};
+    use crate::server::context;
     context::finish(
         async {
             let user = context::require_user().await?;
             let state = context::state()?;
-            let install = repo::oauth::install_in_account(&state.db.pool, &user.account_id, &id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            may_manage(&user, &install)?;
+            let install = managed_install(&state, &user, &id).await?;
             crate::server::webhooks::events::uninstall(&state, &install, &user.user_id).await?;
             if context::is_plain_form_post()? {
                 context::redirect("/installed?uninstalled=1");
@@ -122,10 +130,7 @@ pub async fn approve_scopes(id: String, scopes: String) -> Result<(), AppError> 
         async {
             let user = context::require_user().await?;
             let state = context::state()?;
-            let install = repo::oauth::install_in_account(&state.db.pool, &user.account_id, &id)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            may_manage(&user, &install)?;
+            let install = managed_install(&state, &user, &id).await?;
             if install.unapproved_scopes().is_empty() {
                 return Err(AppError::refused(
                     "There is nothing new to approve: the install already has every scope the app asks for.",

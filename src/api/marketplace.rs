@@ -133,7 +133,6 @@ pub struct MarketplaceAppOut {
 pub async fn marketplace_app(id: String) -> Result<MarketplaceAppOut, AppError> {
     use crate::domain::app::Environment;
     use crate::domain::listing::category_label;
-    use crate::domain::oauth::Scope;
     use crate::server::oauth::authorize::install_path;
     use crate::server::{context, repo};
     context::finish(
@@ -182,12 +181,7 @@ pub async fn marketplace_app(id: String) -> Result<MarketplaceAppOut, AppError> 
                 scopes: row
                     .scopes
                     .split_whitespace()
-                    .map(|s| ScopeOut {
-                        scope: s.to_owned(),
-                        explanation: Scope::parse(s)
-                            .map(|scope| scope.explanation().to_owned())
-                            .unwrap_or_default(),
-                    })
+                    .map(ScopeOut::named)
                     .collect(),
                 media,
                 icon: (!row.icon.is_empty()).then(|| row.icon.clone()),

@@ -16,6 +16,27 @@ pub struct ScopeOut {
     pub explanation: String,
 }
 
+impl ScopeOut {
+    /// A known scope with its consent explanation.
+    pub fn of(scope: crate::domain::oauth::Scope) -> Self {
+        ScopeOut {
+            scope: scope.as_str().to_owned(),
+            explanation: scope.explanation().to_owned(),
+        }
+    }
+
+    /// A scope as stored: explained when known, else its name alone.
+    pub fn named(scope: &str) -> Self {
+        match crate::domain::oauth::Scope::parse(scope) {
+            Some(known) => Self::of(known),
+            None => ScopeOut {
+                scope: scope.to_owned(),
+                explanation: String::new(),
+            },
+        }
+    }
+}
+
 /// The consent page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentOut {
@@ -106,14 +127,7 @@ pub async fn authorize_request(query: String) -> Result<ConsentOut, AppError> {
             account_wide: checked.account_wide(),
             account_name: user.account_name,
             user_name: user.display_name,
-            scopes: checked
-                .scopes
-                .iter()
-                .map(|s| ScopeOut {
-                    scope: s.as_str().to_owned(),
-                    explanation: s.explanation().to_owned(),
-                })
-                .collect(),
+            scopes: checked.scopes.iter().map(|s| ScopeOut::of(*s)).collect(),
             response_type: req.response_type,
             client_id: req.client_id,
             redirect_uri: req.redirect_uri,
@@ -368,13 +382,7 @@ pub async fn app_scopes(id: String) -> Result<ScopesOut, AppError> {
             let kind = app.kind;
             let settings = repo::oauth::settings(&context::state()?.db.pool, &id).await?;
             Ok(ScopesOut {
-                available: scopes_for(kind)
-                    .iter()
-                    .map(|s| ScopeOut {
-                        scope: s.as_str().to_owned(),
-                        explanation: s.explanation().to_owned(),
-                    })
-                    .collect(),
+                available: scopes_for(kind).iter().map(|s| ScopeOut::of(*s)).collect(),
                 chosen: settings
                     .scopes
                     .split_whitespace()
