@@ -7,7 +7,7 @@
 use axum::http::StatusCode;
 
 use crate::on_both_databases;
-use crate::review::{complete, reviewer, submit, submit_page, submitted};
+use crate::review::{complete, reviewer, submit, submit_for_id, submit_page, submitted};
 use crate::support::TestApp;
 
 on_both_databases!(
@@ -412,9 +412,7 @@ async fn edits_after_approval_are_a_draft_until_the_next_approval(app: &TestApp)
     assert!(live["install"]["Authorize"].is_object(), "{live}");
 
     // Resubmitted and approved: the new version is live.
-    submit(app, &cookie, &id).await.assert_done();
-    let page = submit_page(app, &cookie, &id).await;
-    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let submission = submit_for_id(app, &cookie, &id).await;
     decide(app, &rae, &submission, "approve").await;
     let live = app
         .call("marketplace_app", &[("id", &id)], None)
@@ -633,9 +631,7 @@ async fn the_live_icon_and_images_outlive_draft_changes(app: &TestApp) {
     );
 
     // The next approval shows the new media and lets the old ones go.
-    submit(app, &cookie, &id).await.assert_done();
-    let page = submit_page(app, &cookie, &id).await;
-    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let submission = submit_for_id(app, &cookie, &id).await;
     decide(app, &rae, &submission, "approve").await;
     let listing = app
         .call("marketplace_app", &[("id", &id)], None)
@@ -766,9 +762,7 @@ async fn new_scopes_wait_for_the_installs_approval(app: &TestApp) {
     )
     .await
     .assert_done();
-    submit(app, &cookie, &id).await.assert_done();
-    let page = submit_page(app, &cookie, &id).await;
-    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let submission = submit_for_id(app, &cookie, &id).await;
     decide(app, &rae, &submission, "approve").await;
 
     // The install keeps its scopes; the page says what is new.

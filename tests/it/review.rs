@@ -124,10 +124,15 @@ pub(crate) async fn reviewer(app: &TestApp, email: &str) -> String {
 pub(crate) async fn submitted(app: &TestApp, email: &str) -> (String, String, String) {
     let (cookie, id) = bare_app(app, email).await;
     complete(app, &cookie, &id).await;
-    submit(app, &cookie, &id).await.assert_done();
-    let page = submit_page(app, &cookie, &id).await;
-    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let submission = submit_for_id(app, &cookie, &id).await;
     (cookie, id, submission)
+}
+
+/// Submits the app (it must be ready); returns the new submission's id.
+pub(crate) async fn submit_for_id(app: &TestApp, cookie: &str, id: &str) -> String {
+    submit(app, cookie, id).await.assert_done();
+    let page = submit_page(app, cookie, id).await;
+    page["in_review"]["id"].as_str().unwrap().to_owned()
 }
 
 /// The checklist names each missing part with its page; the server refuses
@@ -830,9 +835,7 @@ async fn a_reviewer_tries_the_app_in_their_own_account(app: &TestApp) {
         dev["client_id"].as_str().unwrap(),
         dev["client_secret"].as_str().unwrap(),
     );
-    submit(app, &cookie, &id).await.assert_done();
-    let page = submit_page(app, &cookie, &id).await;
-    let submission = page["in_review"]["id"].as_str().unwrap().to_owned();
+    let submission = submit_for_id(app, &cookie, &id).await;
     let review = app
         .call(
             "review_submission",
