@@ -14,3 +14,4 @@ pub mod meetings;
 pub mod notifications;
 pub mod oauth;
 pub mod review;
+pub mod submit;

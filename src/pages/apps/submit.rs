@@ -7,9 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::AppNav;
-use crate::api::review::{
-    submit_page, SetPrivateAppActive, SubmissionOut, SubmitApp, WithdrawSubmission,
-};
+use crate::api::review::SubmissionOut;
+use crate::api::submit::{submit_page, SetPrivateAppActive, SubmitApp, WithdrawSubmission};
 use crate::components::async_view;
 use crate::components::field::{field_error, FormError, TextField};
 use crate::components::form::{form_action, PostForm};
