@@ -19,6 +19,7 @@ pub mod members;
 pub mod oauth;
 pub mod objects;
 pub mod outbound;
+pub mod page_cache;
 pub mod repo;
 pub mod rest;
 pub mod returned_form;

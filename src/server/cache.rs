@@ -138,6 +138,8 @@ pub struct Caches {
     pub clients: ReadCache<ClientRow>,
     /// Account members by account id and user id or email (`member_key`).
     pub members: ReadCache<MemberRow>,
+    /// Rendered Marketplace pages for visitors (see `page_cache`).
+    pub pages: super::page_cache::PageCache,
     /// Whether the caches may be used now.
     live: AtomicBool,
     /// PostgreSQL only: where to listen. The listener starts with the
@@ -154,6 +156,7 @@ impl Caches {
             tokens: ReadCache::default(),
             clients: ReadCache::default(),
             members: ReadCache::default(),
+            pages: Default::default(),
             live: AtomicBool::new(!postgres),
             postgres_url: postgres.then(|| url.to_owned()),
             listener: OnceLock::new(),
@@ -179,6 +182,7 @@ impl Caches {
         self.tokens.forget_all();
         self.clients.forget_all();
         self.members.forget_all();
+        self.pages.forget_all();
     }
 }
 

@@ -62,6 +62,7 @@ where
     let fn_state = state.clone();
     let header_state = state.clone();
     let form_state = state.clone();
+    let cache_state = state.clone();
     let leptos_options = state.leptos_options.clone();
     // The WASM, its split chunks, the JS and the CSS, served straight from
     // disk: conditional requests get 304, and a file that cannot be read
@@ -121,6 +122,10 @@ where
         // axum's default, written out: what server functions (and form
         // extractors) read at most; the upload route sets its own.
         .layer(DefaultBodyLimit::max(SERVER_FN_BODY_LIMIT))
+        // Inside `run_to_completion`, so that a change whose client hung
+        // up still makes the kept pages go; inside `security_headers`,
+        // which gives each copy's nonce to the CSP.
+        .layer(middleware::from_fn_with_state(cache_state, super::page_cache::serve))
         .layer(middleware::from_fn(run_to_completion))
         .layer(middleware::from_fn_with_state(fn_state, reject_cross_site))
         .layer(middleware::from_fn_with_state(header_state, security_headers))
@@ -288,7 +293,7 @@ pub fn allow_form_action(parts: &Parts, origin: &str) {
 /// responses under concurrent load; this slot travels with the request
 /// itself.)
 #[derive(Clone, Default)]
-struct PageCsp(Arc<Mutex<PageCspParts>>);
+pub(crate) struct PageCsp(Arc<Mutex<PageCspParts>>);
 
 #[derive(Default)]
 struct PageCspParts {
@@ -301,6 +306,24 @@ impl PageCsp {
         if let Ok(mut parts) = self.0.lock() {
             change(&mut parts);
         }
+    }
+
+    /// The script nonce of the page drawn for this request, if any.
+    pub(crate) fn nonce(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|parts| parts.nonce.clone())
+    }
+
+    /// Gives the answer another script nonce (a kept page's copy).
+    pub(crate) fn set_nonce(&self, nonce: String) {
+        self.update(|csp| csp.nonce = Some(nonce));
+    }
+
+    /// Whether the page let its forms go to another origin.
+    pub(crate) fn widens_form_action(&self) -> bool {
+        self.0
+            .lock()
+            .map(|parts| !parts.form_action.is_empty())
+            .unwrap_or(true)
     }
 
     fn take(&self) -> PageCspParts {

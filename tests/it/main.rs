@@ -25,6 +25,7 @@ mod notifications;
 mod oauth;
 mod oauth_rfc;
 mod outbound;
+mod page_cache;
 mod redirects;
 mod rest;
 mod returned_form;
