@@ -61,6 +61,7 @@ pub mod account;
 pub mod app;
 pub mod app_access;
 pub mod audit;
+pub mod chat;
 pub mod events;
 pub mod fields;
 pub mod listing;

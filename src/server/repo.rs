@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod apps;
 pub mod audit;
+pub mod chat;
 pub mod collaborators;
 pub mod credentials;
 pub mod invites;
