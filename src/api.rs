@@ -4,6 +4,7 @@
 pub mod account;
 pub mod apps;
 pub mod auth;
+pub mod chat;
 pub mod collaborators;
 pub mod credentials;
 pub mod features;

@@ -144,7 +144,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/apps/:id/delete") view=pages::apps::DeleteAppPage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace") view=pages::marketplace::MarketplacePage ssr=SsrMode::Async/>
                 <Route path=path!("/marketplace/:id") view=pages::marketplace::MarketplaceAppPage ssr=SsrMode::Async/>
-                <Route path=path!("/chat") view=pages::placeholder::ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("/chat") view=pages::chat::ChatPage ssr=SsrMode::Async/>
+                <Route path=path!("/chat/:id") view=pages::chat::ChatPage ssr=SsrMode::Async/>
                 <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/review/:submission") view=pages::review::ReviewSubmissionPage ssr=SsrMode::Async/>
             </Routes>

@@ -3,13 +3,13 @@
 pub mod account;
 pub mod apps;
 pub mod auth;
+pub mod chat;
 pub mod home;
 pub mod installs;
 pub mod marketplace;
 pub mod meetings;
 pub mod notifications;
 pub mod oauth;
-pub mod placeholder;
 pub mod review;
 
 use leptos::prelude::*;

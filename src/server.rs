@@ -5,6 +5,7 @@ pub mod app_access;
 pub mod auth;
 pub mod cache;
 pub mod change;
+pub mod chat;
 pub mod config;
 pub mod context;
 pub mod db;

@@ -35,6 +35,9 @@ pub struct FeaturesOut {
     pub old_token: Option<crate::api::credentials::GraceOut>,
     pub deauthorization_url: String,
     pub subscriptions: Vec<SubscriptionOut>,
+    /// A chat bot's command and endpoints (chat bot apps only; empty
+    /// fields until saved).
+    pub bot: Option<crate::domain::chat::BotIn>,
 }
 
 // Every app type can have webhooks (a chat bot's own events come through
@@ -86,7 +89,23 @@ pub async fn features_page(id: String) -> Result<FeaturesOut, AppError> {
             let (tokens, row) = tokens_of(&id).await?;
             let state = context::state()?;
             let subscriptions = repo::webhooks::subscriptions(&state.db.pool, &id).await?;
+            let bot = if app.app_type.kind == crate::domain::app::AppKind::ChatBot {
+                let row = repo::chat::bot(&state.db.pool, &id)
+                    .await?
+                    .unwrap_or_default();
+                Some(crate::domain::chat::BotIn {
+                    slash_command: row.slash_command,
+                    description: row.description,
+                    hint: row.hint,
+                    welcome_message: row.welcome_message,
+                    development_url: row.development_url,
+                    production_url: row.production_url,
+                })
+            } else {
+                None
+            };
             Ok(FeaturesOut {
+                bot,
                 app,
                 secret_token: tokens[0].clone(),
                 old_token: (tokens.len() > 1)
@@ -368,6 +387,76 @@ pub async fn delete_subscription(id: String, subscription_id: String) -> Result<
             change.commit().await?;
             if context::is_plain_form_post()? {
                 context::redirect(&format!("/apps/{id}/features"));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Saves a chat bot's slash command, its texts and its bot endpoints. Each
+/// endpoint given first gets the URL validation challenge, as a
+/// subscription's does; if one fails, nothing is saved.
+#[server(endpoint = "save_chat_bot")]
+pub async fn save_chat_bot(
+    id: String,
+    #[server(flatten)] form: crate::domain::chat::BotIn,
+) -> Result<(), AppError> {
+    use crate::server::{context, repo};
+    context::finish(
+        async {
+            let access = app_access(&id, AppAction::Edit).await?;
+            if access.app.kind != crate::domain::app::AppKind::ChatBot {
+                return Err(AppError::refused(
+                    "Only a chat bot app has a slash command.",
+                ));
+            }
+            let valid = crate::domain::chat::validate_bot(&form)?;
+            let state = context::state()?;
+            if let Some(other) =
+                repo::chat::command_taken(&state.db.pool, &id, &valid.slash_command).await?
+            {
+                return Err(AppError::field(
+                    "slash_command",
+                    format!(
+                        "{other} answers /{} in an account where this bot is installed: choose another command.",
+                        valid.slash_command
+                    ),
+                ));
+            }
+            check_endpoints(&id, &valid.development_url, &valid.production_url).await?;
+            let now = state.now_ms();
+            let mut change = crate::server::change::Change::begin(&state).await?;
+            repo::chat::save_bot(
+                &mut change,
+                &repo::chat::BotRow {
+                    app_id: id.clone(),
+                    slash_command: valid.slash_command.clone(),
+                    description: valid.description,
+                    hint: valid.hint,
+                    welcome_message: valid.welcome_message,
+                    development_url: valid.development_url.clone(),
+                    production_url: valid.production_url.clone(),
+                    validated_at: now,
+                },
+                now,
+            )
+            .await?;
+            access
+                .audit(
+                    &mut change,
+                    crate::domain::audit::AuditAction::ChatBotSaved,
+                    &format!(
+                        "/{} (development {}, production {})",
+                        valid.slash_command,
+                        crate::domain::text::or_none(&valid.development_url),
+                        crate::domain::text::or_none(&valid.production_url)
+                    ),
+                )
+                .await?;
+            change.commit().await?;
+            if context::is_plain_form_post()? {
+                context::redirect(&format!("/apps/{id}/features?bot_saved=1#chat-bot"));
             }
             Ok(())
         }

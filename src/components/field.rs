@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::url_check::UrlRule;
-use crate::domain::{account, app, events, listing, meeting};
+use crate::domain::{account, app, chat, events, listing, meeting};
 use crate::error::AppError;
 
 /// Which `domain` rule a field is checked by in the browser.
@@ -32,6 +32,8 @@ pub enum Check {
     DraftDisplayName,
     DraftShortDescription,
     DraftLongDescription,
+    /// A chat bot's slash command.
+    SlashCommand,
 }
 
 impl Check {
@@ -56,6 +58,7 @@ impl Check {
             Self::DraftLongDescription => {
                 listing::check_draft(value, listing::validate_long_description)
             }
+            Self::SlashCommand => chat::validate_command(value).map(|_| ()),
         }
     }
 }

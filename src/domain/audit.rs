@@ -19,6 +19,7 @@ super::stored_names! {
         SubscriptionSaved = "subscription_saved",
         SubscriptionDeleted = "subscription_deleted",
         DeauthorizationSaved = "deauthorization_saved",
+        ChatBotSaved = "chat_bot_saved",
         CollaboratorAdded = "collaborator_added",
         CollaboratorRemoved = "collaborator_removed",
         Submitted = "submitted",
@@ -103,6 +104,7 @@ impl AuditAction {
             AuditAction::SubscriptionSaved => "Saved an event subscription",
             AuditAction::SubscriptionDeleted => "Deleted an event subscription",
             AuditAction::DeauthorizationSaved => "Saved the deauthorization endpoint",
+            AuditAction::ChatBotSaved => "Saved the chat bot's command and endpoints",
             AuditAction::CollaboratorAdded => "Added a collaborator",
             AuditAction::CollaboratorRemoved => "Removed a collaborator",
             AuditAction::Submitted => "Submitted for review",
@@ -121,9 +123,8 @@ impl AuditAction {
             | InstallOptionSaved => AuditGroup::Listing,
             RedirectsSaved | ScopesSaved | SecretGenerated | OldSecretRevoked
             | PublishableUrlMade => AuditGroup::Credentials,
-            SecretTokenRotated | SubscriptionSaved | SubscriptionDeleted | DeauthorizationSaved => {
-                AuditGroup::Features
-            }
+            SecretTokenRotated | SubscriptionSaved | SubscriptionDeleted | DeauthorizationSaved
+            | ChatBotSaved => AuditGroup::Features,
             CollaboratorAdded | CollaboratorRemoved => AuditGroup::People,
             Submitted | Withdrawn | Approved | Rejected | Activated | Deactivated => {
                 AuditGroup::Review

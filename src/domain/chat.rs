@@ -21,6 +21,12 @@ pub const MAX_ITEMS: usize = 10;
 /// A short text of a bot's content (head, subhead, field key or value,
 /// button text and value, attachment title).
 pub const MAX_SHORT_CHARS: usize = 256;
+/// The longest attachment link.
+pub const MAX_URL_CHARS: usize = 2048;
+/// A button's styles (Zoom's).
+pub const BUTTON_STYLES: [&str; 4] = ["Primary", "Default", "Danger", "Disabled"];
+/// The most a bot message's content may take, stored (JSON bytes).
+pub const MAX_CONTENT_BYTES: usize = 16 * 1024;
 
 /// Checks a slash command as the developer types it (with or without the
 /// slash): lowercase letters, digits and dashes, starting with a letter.
@@ -393,6 +399,11 @@ pub fn check_content(content: &Content) -> Result<(), String> {
                 resource_url,
                 information,
             } => {
+                if resource_url.len() > MAX_URL_CHARS {
+                    return Err(format!(
+                        "an attachment's resource_url is at most {MAX_URL_CHARS} characters."
+                    ));
+                }
                 if !resource_url.is_empty() && safe_link(resource_url).is_none() {
                     return Err("an attachment's resource_url must be an http or https URL.".into());
                 }
@@ -414,6 +425,16 @@ pub fn check_content(content: &Content) -> Result<(), String> {
                 for action in items {
                     check_short("a button's text", &action.text)?;
                     check_short("a button's value", &action.value)?;
+                    if !action.style.is_empty()
+                        && !BUTTON_STYLES
+                            .iter()
+                            .any(|known| known.eq_ignore_ascii_case(&action.style))
+                    {
+                        return Err(format!(
+                            "a button's style is one of {}.",
+                            BUTTON_STYLES.join(", ")
+                        ));
+                    }
                     if action.text.trim().is_empty() {
                         return Err("a button needs a text.".into());
                     }

@@ -86,6 +86,10 @@ pub struct Snapshot {
     pub landing_url: String,
     /// What changed for users in this version (the Submit form's).
     pub release_notes: String,
+    /// A chat bot's command (without the slash) and its production bot
+    /// endpoint ('' for other apps, and in snapshots taken before bots).
+    pub slash_command: String,
+    pub bot_endpoint: String,
 }
 
 /// One field that differs between two versions, for the reviewer's and
@@ -122,7 +126,7 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<FieldChange> {
         (b, a) if b == a => ("set", "set"),
         _ => ("the earlier icon", "a new icon"),
     };
-    let pairs: [(&str, String, String); 20] = [
+    let pairs: [(&str, String, String); 22] = [
         ("App name", before.name.clone(), after.name.clone()),
         (
             "Short description",
@@ -191,6 +195,16 @@ pub fn diff(before: &Snapshot, after: &Snapshot) -> Vec<FieldChange> {
             "Deauthorization endpoint",
             before.deauthorization_url.clone(),
             after.deauthorization_url.clone(),
+        ),
+        (
+            "Slash command",
+            before.slash_command.clone(),
+            after.slash_command.clone(),
+        ),
+        (
+            "Bot endpoint (production)",
+            before.bot_endpoint.clone(),
+            after.bot_endpoint.clone(),
         ),
         (
             "Install option",
@@ -287,11 +301,19 @@ pub fn checklist(app: &Snapshot) -> Vec<Missing> {
             "install",
         );
     }
-    if app.kind == Some(AppKind::ChatBot) && !app.events.iter().any(|e| e == "bot_notification") {
-        need(
-            "A subscription to bot_notification: it is how the bot hears its command.",
-            "features",
-        );
+    if app.kind == Some(AppKind::ChatBot) {
+        if app.slash_command.is_empty() {
+            need(
+                "A slash command: it is how members call the bot in team chat.",
+                "features",
+            );
+        }
+        if app.bot_endpoint.is_empty() {
+            need(
+                "A production bot endpoint: where installed accounts' commands go.",
+                "features",
+            );
+        }
     }
     missing
 }
@@ -536,6 +558,7 @@ mod tests {
                 "information",
                 "information",
                 "information",
+                "features",
                 "features"
             ]
         );

@@ -251,6 +251,10 @@ fn Listing(snapshot: Snapshot) -> impl IntoView {
                 <dt>"Scopes"</dt><dd>{or_none(&snapshot.scopes.join(" "))}</dd>
                 <dt>"Events"</dt><dd>{or_none(&snapshot.events.join(" "))}</dd>
                 <dt>"Deauthorization endpoint"</dt><dd>{or_none(&snapshot.deauthorization_url)}</dd>
+                {(!snapshot.slash_command.is_empty() || !snapshot.bot_endpoint.is_empty()).then(|| view! {
+                    <dt>"Slash command"</dt><dd>{format!("/{}", snapshot.slash_command)}</dd>
+                    <dt>"Bot endpoint (production)"</dt><dd>{or_none(&snapshot.bot_endpoint)}</dd>
+                })}
             </dl>
         </section>
     }

@@ -81,6 +81,7 @@ where
             post(super::media::upload).layer(DefaultBodyLimit::max(super::media::UPLOAD_BODY_LIMIT)),
         )
         .route("/media/{id}", get(super::media::serve))
+        .route("/chat/{id}/events", get(super::chat::events))
         .route("/oauth/authorize", post(super::oauth::authorize::decide))
         .route("/oauth/token", post(super::oauth::token::token))
         .route("/oauth/revoke", post(super::oauth::token_admin::revoke))

@@ -3,6 +3,7 @@
 //! limits shared through the database, Zoom's error shape
 //! `{"code": <int>, "message": "…"}`.
 
+pub mod chat;
 pub mod limits;
 pub mod meetings;
 pub mod users;
@@ -35,6 +36,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(meetings::get_one)
                 .patch(meetings::update)
                 .delete(meetings::delete),
+        )
+        .route("/im/chat/messages", axum::routing::post(chat::send))
+        .route(
+            "/im/chat/messages/{message_id}",
+            axum::routing::put(chat::edit).delete(chat::delete),
         )
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, 404, "No such API route.") })
         .layer(axum::middleware::from_fn_with_state(state, authenticate))

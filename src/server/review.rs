@@ -58,7 +58,10 @@ pub async fn snapshot_of(
         .map(|w| w.deauthorization_url)
         .unwrap_or_default();
     let categories = info.category_list();
+    let bot = repo::chat::bot(pool, &app.id).await?.unwrap_or_default();
     Ok(Snapshot {
+        slash_command: bot.slash_command,
+        bot_endpoint: bot.production_url,
         categories,
         name: app.name.clone(),
         kind: Some(app.kind),
@@ -137,6 +140,15 @@ pub async fn pre_review_checks(
                 snapshot.deauthorization_url
             ),
             Probe::Challenge(snapshot.deauthorization_url.clone()),
+        ));
+    }
+    if !snapshot.bot_endpoint.is_empty() {
+        probes.push((
+            format!(
+                "Bot endpoint passes the challenge ({})",
+                snapshot.bot_endpoint
+            ),
+            Probe::Challenge(snapshot.bot_endpoint.clone()),
         ));
     }
     for sub in repo::webhooks::subscriptions(&state.db.pool, app_id).await? {

@@ -99,6 +99,8 @@ pub struct Shared {
     pub mailer: Option<super::mail::Mailer>,
     /// Wakes this process's mail worker when mail was queued.
     pub mail_wakeup: Arc<tokio::sync::Notify>,
+    /// Team chat's live listeners (see `chat`).
+    pub chat: super::chat::ChatHub,
 }
 
 impl AppState {
@@ -123,7 +125,11 @@ impl AppState {
         // Checked at start-up (`main`): a bad SMTP URL stops the server
         // there; here it can only mean no email.
         let mailer = super::mail::Mailer::from_config(&config).ok().flatten();
+        let chat = super::chat::ChatHub::new(
+            (db.dialect == super::db::Dialect::Postgres).then(|| config.database_url.clone()),
+        );
         Self(Arc::new(Shared {
+            chat,
             mailer,
             mail_wakeup: Arc::default(),
             db,

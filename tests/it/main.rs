@@ -10,6 +10,7 @@ mod apps;
 mod audit;
 mod auth;
 mod caches;
+mod chat;
 mod crash;
 mod credentials;
 mod database;

@@ -11,8 +11,8 @@ use super::credentials::grace_words;
 use super::submit::ReviewNote;
 use super::AppNav;
 use crate::api::features::{
-    features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveDeauthorizationUrl,
-    SaveSubscription, SetSubscriptionActive, SubscriptionOut,
+    features_page, DeleteSubscription, FeaturesOut, RotateSecretToken, SaveChatBot,
+    SaveDeauthorizationUrl, SaveSubscription, SetSubscriptionActive, SubscriptionOut,
 };
 use crate::api::review::review_field_notes;
 use crate::components::async_view;
@@ -35,6 +35,9 @@ pub fn FeaturesPage() -> impl IntoView {
     let rotate = form_action::<RotateSecretToken>();
     let deauth = form_action::<SaveDeauthorizationUrl>();
     let toggle = form_action::<SetSubscriptionActive>();
+    let bot = form_action::<SaveChatBot>();
+    let query = use_query_map();
+    let bot_saved = move || query.read().get("bot_saved").is_some();
     let data = page_resource(id, features_page);
     let notes = page_resource(id, review_field_notes);
     view! {
@@ -53,6 +56,7 @@ pub fn FeaturesPage() -> impl IntoView {
                         <AppNav id=app.id.clone() name=app.name.clone() current="features"/>
                         <div class="information-main">
                             <ReviewNote notes field="features"/>
+                            {data.bot.clone().map(|settings| chat_bot_card(app.id.clone(), settings, bot, bot_saved()))}
                             {secret_token_card(app.id.clone(), data.clone(), rotate)}
                             {subscriptions_card(app.id.clone(), data, save, delete, toggle)}
                             {deauthorization_card(app.id.clone(), deauthorization_url, deauth)}
@@ -254,6 +258,41 @@ fn endpoint_check_view(error: AppError) -> Option<AnyView> {
             </div>
         }.into_any()),
         _ => None,
+    }
+}
+
+/// A chat bot's slash command, its texts and its bot endpoints.
+fn chat_bot_card(
+    id: String,
+    saved: crate::domain::chat::BotIn,
+    bot: ActionOf<SaveChatBot>,
+    just_saved: bool,
+) -> impl IntoView {
+    let error = bot.error();
+    view! {
+        <section class="card" id="chat-bot" aria-labelledby="bot-heading">
+            <h2 id="bot-heading">"Chat command and bot endpoint"</h2>
+            <p class="muted">"Members type the command in team chat; Portico sends bot_notification, signed, to the bot endpoint, and the bot answers with POST /v2/im/chat/messages. Each endpoint must answer the URL validation challenge before it is saved. The command must be free in every account that installs the bot."</p>
+            {just_saved.then(|| view! { <p class="saved" role="status">"Chat bot saved."</p> })}
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e, AppError::Invalid { .. })))/>
+            <PostForm action=bot>
+                <input type="hidden" name="id" value=id/>
+                <TextField label="Slash command" name="slash_command" value=bot.typed("slash_command", saved.slash_command)
+                    hint="Lowercase letters, digits and dashes, e.g. weather (typed as /weather)."
+                    check=Check::SlashCommand server_error=field_error(error, "slash_command")/>
+                <TextField label="Command description" name="description" value=bot.typed("description", saved.description) required=false
+                    hint="Shown beside the command as people type it." server_error=field_error(error, "description")/>
+                <TextField label="Usage hint" name="hint" value=bot.typed("hint", saved.hint) required=false
+                    hint="What follows the command, e.g. city [days]." server_error=field_error(error, "hint")/>
+                <TextField label="Welcome message" name="welcome_message" value=bot.typed("welcome_message", saved.welcome_message) required=false rows=3
+                    hint="The bot's first message to whoever installs it." server_error=field_error(error, "welcome_message")/>
+                <TextField label="Bot endpoint URL (development)" name="development_url" input_type="url" value=bot.typed("development_url", saved.development_url) required=false
+                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "development_url")/>
+                <TextField label="Bot endpoint URL (production)" name="production_url" input_type="url" value=bot.typed("production_url", saved.production_url) required=false
+                    url_rule=UrlRule::EndpointUrl server_error=field_error(error, "production_url")/>
+                <button type="submit" class="btn primary">"Save chat bot"</button>
+            </PostForm>
+        </section>
     }
 }
 

@@ -262,6 +262,14 @@ async fn decide_inner(
     }
     let client = &checked.client;
     let now = state.now_ms();
+    // A bot's slash command is its own in each account.
+    let mut new_bot = false;
+    if client.kind == AppKind::ChatBot {
+        match crate::server::chat::check_install(state, &user.account_id, &client.app_id).await? {
+            Err(conflict) => return Ok(error_page(StatusCode::CONFLICT, &conflict)),
+            Ok(already) => new_bot = !already,
+        }
+    }
     let scopes = crate::domain::oauth::scope_list(&checked.scopes);
     let install_id = repo::oauth::upsert_install(
         &state.db.pool,
@@ -279,6 +287,9 @@ async fn decide_inner(
     if client.environment == crate::domain::app::Environment::Production {
         // "Most installed" on the Marketplace.
         repo::marketplace::recount_installs(&state.db.pool, &client.app_id).await?;
+    }
+    if new_bot {
+        crate::server::chat::installed(state, &user, &client.app_id, client.environment).await?;
     }
     let code = new_secret();
     repo::tokens::create_code(

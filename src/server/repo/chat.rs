@@ -106,13 +106,34 @@ pub async fn installed_bots(
                 b.description, b.hint, b.development_url, b.production_url \
          FROM installs i JOIN apps a ON a.id = i.app_id JOIN chat_bots b ON b.app_id = i.app_id \
          WHERE i.account_id = $1 AND a.kind = 'chat_bot' \
-         ORDER BY b.slash_command, i.environment DESC",
+         ORDER BY b.slash_command, i.created_at, i.environment DESC",
     )
     .bind(account_id)
     .fetch_all(pool)
     .await?;
     bots.dedup_by(|later, first| later.app_id == first.app_id);
     Ok(bots)
+}
+
+/// Another bot that answers `command` in an account where bot `app_id` is
+/// installed, if any: its name (a bot may not take a command from under
+/// another's users).
+pub async fn command_taken(
+    pool: &AnyPool,
+    app_id: &str,
+    command: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT a.name FROM installs i JOIN apps a ON a.id = i.app_id \
+         JOIN chat_bots b ON b.app_id = i.app_id \
+         WHERE b.slash_command = $2 AND i.app_id <> $1 \
+           AND i.account_id IN (SELECT mine.account_id FROM installs mine WHERE mine.app_id = $1) \
+         ORDER BY a.name LIMIT 1",
+    )
+    .bind(app_id)
+    .bind(command)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The install of bot `app_id` in `account_id`, if it is installed there.
@@ -433,18 +454,6 @@ pub async fn message(
     .await
 }
 
-/// One message, wherever it is (for a notice from another process, which
-/// names the account it was about).
-pub async fn message_by_id(
-    pool: &AnyPool,
-    message_id: &str,
-) -> Result<Option<MessageRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{MESSAGE_SELECT} WHERE m.id = $1"))
-        .bind(message_id)
-        .fetch_optional(pool)
-        .await
-}
-
 /// Replaces the content of bot `app_id`'s own message in `account_id`;
 /// false when there is no such message.
 pub async fn edit_bot_message(
@@ -452,11 +461,11 @@ pub async fn edit_bot_message(
     account_id: &str,
     app_id: &str,
     message_id: &str,
-    content: &str,
+    (content, text): (&str, &str),
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
-        "UPDATE chat_messages SET content = $4, edited_at = $5 \
+        "UPDATE chat_messages SET content = $4, text = $6, edited_at = $5 \
          WHERE id = $3 AND account_id = $1 AND app_id = $2",
     )
     .bind(account_id)
@@ -464,6 +473,7 @@ pub async fn edit_bot_message(
     .bind(message_id)
     .bind(content)
     .bind(now)
+    .bind(text)
     .execute(pool)
     .await?
     .rows_affected()

@@ -93,6 +93,7 @@ pub async fn listeners(
 pub struct Claimed {
     pub id: String,
     pub app_id: String,
+    pub event_type: String,
     pub subscription_id: Option<String>,
     pub url: String,
     pub body: String,
@@ -126,7 +127,7 @@ pub async fn claim_batch(
                                     AND (lease_until IS NULL OR lease_until < $3) \
                                   ORDER BY next_attempt_at, id LIMIT $4 \
                                   FOR UPDATE SKIP LOCKED)) \
-             RETURNING id, app_id, subscription_id, url, body, attempts"
+             RETURNING id, app_id, event_type, subscription_id, url, body, attempts"
         }
         Dialect::Sqlite => {
             "UPDATE webhook_events SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
@@ -134,7 +135,7 @@ pub async fn claim_batch(
                           WHERE status = 'pending' AND next_attempt_at <= $3 \
                             AND (lease_until IS NULL OR lease_until < $3) \
                           ORDER BY next_attempt_at, id LIMIT $4) \
-             RETURNING id, app_id, subscription_id, url, body, attempts"
+             RETURNING id, app_id, event_type, subscription_id, url, body, attempts"
         }
     };
     // Not a prepared statement: planned each time with the real `now` and

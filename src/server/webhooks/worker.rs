@@ -246,6 +246,11 @@ async fn attempt(
             )
         }
     };
+    // A slash command's message says whether its bot got it.
+    if event.event_type == "bot_notification" {
+        let delivered = matches!(next, Next::Delivered);
+        crate::server::chat::delivery_outcome(state, &event.id, delivered).await;
+    }
     Ok(Outcome {
         event_id: event.id,
         attempt: event.attempts,
