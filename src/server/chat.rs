@@ -42,9 +42,6 @@ pub const MAX_LISTENERS: usize = 20_000;
 /// Updates a slow listener may fall behind before it is told to reload.
 const BACKLOG: usize = 1024;
 
-/// Live listeners one user may hold at once (tabs, devices); more are
-/// answered 429.
-pub const MAX_LISTENERS_PER_USER: usize = 8;
 /// How often an open stream checks that its listener may still listen
 /// (signed in, still a member).
 const RECHECK: Duration = Duration::from_secs(30);
@@ -60,6 +57,8 @@ pub struct ChatHub {
     rooms: Mutex<HashMap<String, broadcast::Sender<Arc<ChatUpdate>>>>,
     listeners: Arc<Semaphore>,
     per_user: Arc<Mutex<HashMap<String, usize>>>,
+    /// Streams one user may hold at once (`--chat-streams-per-user`).
+    per_user_limit: usize,
     /// Tells this process's own notices from others'.
     origin: String,
     postgres_url: Option<String>,
@@ -89,8 +88,9 @@ impl Drop for UserSlot {
 }
 
 impl ChatHub {
-    pub fn new(postgres_url: Option<String>) -> Self {
+    pub fn new(postgres_url: Option<String>, per_user_limit: usize) -> Self {
         Self {
+            per_user_limit,
             rooms: Mutex::default(),
             listeners: Arc::new(Semaphore::new(MAX_LISTENERS)),
             per_user: Arc::default(),
@@ -119,7 +119,7 @@ impl ChatHub {
     fn take_user_slot(&self, user_id: &str) -> Option<UserSlot> {
         let mut counts = self.per_user.lock().unwrap_or_else(|e| e.into_inner());
         let count = counts.entry(user_id.to_owned()).or_default();
-        if *count >= MAX_LISTENERS_PER_USER {
+        if *count >= self.per_user_limit {
             return None;
         }
         *count += 1;
@@ -380,7 +380,7 @@ pub async fn post(
     if let Some((event_id, bot, args)) = &bot_event {
         let payload = json!({
             "accountId": user.account_id,
-            "channelName": told_name(&channel),
+            "channelName": told_name(channel),
             "cmd": args,
             "robotJid": robot_jid(&bot.app_id),
             "timestamp": now,
@@ -680,7 +680,10 @@ pub async fn events(
                 _ = tokio::time::sleep_until(l.recheck_at) => {
                     // Signed out, removed from the account or the
                     // conversation: the stream ends.
-                    if !still_listening(&l.state, &l.headers, &l.user_id, &l.channel_id).await {
+                    // Boxed: the check's future is large and lives only
+                    // while it runs, not in every idle stream.
+                    let check = Box::pin(still_listening(&l.state, &l.headers, &l.user_id, &l.channel_id));
+                    if !check.await {
                         return None;
                     }
                     l.recheck_at = tokio::time::Instant::now() + RECHECK;

@@ -158,6 +158,11 @@ pub struct Config {
     #[arg(long, env = "PORTICO_WEBHOOK_CONCURRENCY", default_value_t = 64)]
     pub webhook_concurrency: usize,
 
+    /// Live chat streams (open conversations: tabs, devices) one user may
+    /// hold at once, per process; more are answered 429.
+    #[arg(long, env = "PORTICO_CHAT_STREAMS_PER_USER", default_value_t = 8)]
+    pub chat_streams_per_user: usize,
+
     /// How often an idle worker looks for due events (ms); changes made in
     /// the same process wake it at once.
     #[arg(long, env = "PORTICO_WEBHOOK_POLL_MS", default_value_t = 250)]

@@ -15,7 +15,10 @@
 //!
 //! How a copy stops being used:
 //! - After `TTL`, whatever happened. This is the bound for changes made by
-//!   another process on the same PostgreSQL, and by the command line.
+//!   another process on the same PostgreSQL, and by the command line; a
+//!   copy past its `TTL` (and less than `STALE` old) is still handed out
+//!   while one request draws its successor, so that a busy page never has
+//!   every visitor draw it at once when its copy runs out.
 //! - In this process, every state-changing request (anything but GET and
 //!   HEAD) forgets every copy once it has been answered, and so does
 //!   anything that makes the other caches forget (`Caches::forget`). A
@@ -39,8 +42,10 @@ use axum::response::{IntoResponse, Response};
 use super::http::PageCsp;
 use super::state::AppState;
 
-/// How long a copy is handed out.
+/// How long a copy is handed out as it is.
 pub const TTL: Duration = Duration::from_secs(1);
+/// How long an expired copy may stand in while its successor is drawn.
+pub const STALE: Duration = Duration::from_secs(5);
 /// All kept pages together.
 const MAX_BYTES: usize = 32 << 20;
 /// A bigger page is not kept.
@@ -57,6 +62,17 @@ pub struct PageCache {
 struct Kept {
     pages: HashMap<String, Page>,
     bytes: usize,
+    /// Keys whose successor some request is drawing now.
+    drawing: std::collections::HashSet<String>,
+}
+
+/// What the cache has for a request.
+enum Lookup {
+    /// A copy to hand out.
+    Copy(Page),
+    /// Nothing usable: draw it (and, when `successor`, this request is the
+    /// one drawing the successor of an expired copy).
+    Draw { successor: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -69,12 +85,44 @@ struct Page {
 }
 
 impl PageCache {
+    /// A copy to hand out now, if any (tests: `serve` uses `lookup`).
+    #[cfg(test)]
     fn get(&self, key: &str, now: Instant) -> Option<Page> {
-        let kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        kept.pages
-            .get(key)
-            .filter(|page| now.duration_since(page.drawn_at) < TTL)
-            .cloned()
+        match self.lookup(key, now) {
+            Lookup::Copy(page) => Some(page),
+            Lookup::Draw { successor } => {
+                if successor {
+                    self.done_drawing(key);
+                }
+                None
+            }
+        }
+    }
+
+    fn lookup(&self, key: &str, now: Instant) -> Lookup {
+        let mut kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(page) = kept.pages.get(key) else {
+            return Lookup::Draw { successor: false };
+        };
+        let age = now.duration_since(page.drawn_at);
+        if age < TTL {
+            return Lookup::Copy(page.clone());
+        }
+        if age >= STALE {
+            return Lookup::Draw { successor: false };
+        }
+        let page = page.clone();
+        if kept.drawing.insert(key.to_owned()) {
+            Lookup::Draw { successor: true }
+        } else {
+            // Another request is drawing it: this one gets the old copy.
+            Lookup::Copy(page)
+        }
+    }
+
+    fn done_drawing(&self, key: &str) {
+        let mut kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        kept.drawing.remove(key);
     }
 
     fn put(&self, key: String, page: Page, drawn_in: u64, now: Instant) {
@@ -85,7 +133,7 @@ impl PageCache {
         }
         if kept.bytes + page.body.len() > MAX_BYTES {
             kept.pages
-                .retain(|_, old| now.duration_since(old.drawn_at) < TTL);
+                .retain(|_, old| now.duration_since(old.drawn_at) < STALE);
             kept.bytes = kept.pages.values().map(|p| p.body.len()).sum();
             if kept.bytes + page.body.len() > MAX_BYTES {
                 return;
@@ -103,6 +151,7 @@ impl PageCache {
         self.generation.fetch_add(1, Ordering::SeqCst);
         kept.pages.clear();
         kept.bytes = 0;
+        kept.drawing.clear();
     }
 
     /// How many pages are kept (for tests).
@@ -138,9 +187,12 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
     let Some(csp) = req.extensions().get::<PageCsp>().cloned() else {
         return next.run(req).await;
     };
-    if let Some(page) = cache.get(&key, Instant::now()) {
-        return answer(page, &csp);
-    }
+    let successor = match cache.lookup(&key, Instant::now()) {
+        Lookup::Copy(page) => return answer(page, &csp),
+        Lookup::Draw { successor } => successor,
+    };
+    // Whatever becomes of this render, the next request may draw again.
+    let _drawing = successor.then(|| Drawing { cache, key: &key });
     let drawn_in = cache.generation.load(Ordering::SeqCst);
     let response = next.run(req).await;
     let Some(nonce) = csp.nonce().filter(|_| keepable(&response, &csp)) else {
@@ -165,9 +217,21 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
             content_type,
             drawn_at: Instant::now(),
         };
-        cache.put(key, page, drawn_in, Instant::now());
+        cache.put(key.clone(), page, drawn_in, Instant::now());
     }
     Response::from_parts(parts, Body::from(body))
+}
+
+/// Marks a key as no longer being drawn when dropped.
+struct Drawing<'a> {
+    cache: &'a PageCache,
+    key: &'a str,
+}
+
+impl Drop for Drawing<'_> {
+    fn drop(&mut self) {
+        self.cache.done_drawing(self.key);
+    }
 }
 
 /// The key of a request whose answer may be kept: its path and query.
@@ -254,6 +318,33 @@ mod tests {
     }
 
     #[test]
+    fn an_expired_copy_stands_in_while_one_request_draws_its_successor() {
+        let cache = PageCache::default();
+        let now = Instant::now();
+        cache.put("/m".into(), page("old", now), 0, now);
+        let later = now + TTL;
+        assert!(matches!(
+            cache.lookup("/m", later),
+            Lookup::Draw { successor: true }
+        ));
+        // Others meanwhile get the old copy.
+        assert!(matches!(cache.lookup("/m", later), Lookup::Copy(_)));
+        cache.done_drawing("/m");
+        assert!(matches!(
+            cache.lookup("/m", later),
+            Lookup::Draw { successor: true }
+        ));
+        cache.done_drawing("/m");
+        // Too old to stand in: everyone draws.
+        assert!(matches!(
+            cache.lookup("/m", now + STALE),
+            Lookup::Draw { successor: false }
+        ));
+        cache.put("/m".into(), page("new", later), 0, later);
+        assert!(matches!(cache.lookup("/m", later), Lookup::Copy(p) if &p.body[..] == b"new"));
+    }
+
+    #[test]
     fn memory_is_bounded() {
         let cache = PageCache::default();
         let now = Instant::now();
@@ -262,8 +353,9 @@ mod tests {
             cache.put(format!("/marketplace?q={i}"), page(&big, now), 0, now);
         }
         assert_eq!(cache.len(), MAX_BYTES / MAX_PAGE_BYTES);
-        // Once the kept copies expire, new ones take their place.
-        let later = now + TTL;
+        // Once the kept copies are too old to stand in, new ones take
+        // their place.
+        let later = now + STALE;
         cache.put("/marketplace?q=new".into(), page(&big, later), 0, later);
         assert_eq!(cache.len(), 1);
     }

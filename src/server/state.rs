@@ -127,6 +127,7 @@ impl AppState {
         let mailer = super::mail::Mailer::from_config(&config).ok().flatten();
         let chat = super::chat::ChatHub::new(
             (db.dialect == super::db::Dialect::Postgres).then(|| config.database_url.clone()),
+            config.chat_streams_per_user,
         );
         Self(Arc::new(Shared {
             chat,
