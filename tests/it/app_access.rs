@@ -44,6 +44,15 @@ const NOT_APP_SCOPED: &[&str] = &[
     "install_link",
     "my_apps",
     "create_app",
+    // Team chat acts on the caller's account's conversations; who may do
+    // what is `server::chat::conversation` (tests/it/chat.rs).
+    "chat_page",
+    "create_channel",
+    "join_channel",
+    "leave_channel",
+    "open_direct",
+    "post_message",
+    "press_button",
     // The Marketplace is public: it shows approved listings only
     // (tests/it/marketplace.rs).
     "browse_marketplace",
@@ -102,6 +111,10 @@ fn superset<'a>(app_id: &'a str, user_id: &'a str) -> Vec<(&'a str, &'a str)> {
         ("test_plan", ""),
         ("install_option", "landing_page"),
         ("landing_url", "https://example.com/add"),
+        ("slash_command", "weather"),
+        ("description", "x"),
+        ("hint", ""),
+        ("welcome_message", ""),
     ]
 }
 
