@@ -237,7 +237,11 @@ fn ChatRoom(
     // update that follows changes nothing), and the composer clears.
     Effect::new(move |_| {
         if let Some(Ok(message)) = post.value().get() {
-            upsert(list, message);
+            // The answer is the message as it was made; a live update
+            // may already have brought a newer version (its bot's state).
+            if list.with_untracked(|m| m.iter().all(|old| old.id != message.id)) {
+                upsert(list, message);
+            }
             text.set(String::new());
         }
     });
