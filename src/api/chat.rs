@@ -112,10 +112,11 @@ pub async fn chat_page(channel: Option<String>) -> Result<ChatOut, AppError> {
                     member: c.member == 1,
                 })
                 .collect();
-            let people = repo::chat::account_members(pool, &user.account_id)
+            let people = repo::accounts::members(pool, &user.account_id)
                 .await?
                 .into_iter()
-                .filter(|(id, _)| *id != user.user_id)
+                .filter(|m| m.user_id != user.user_id)
+                .map(|m| (m.user_id, m.display_name))
                 .collect();
             let commands = repo::chat::installed_bots(pool, &user.account_id)
                 .await?
@@ -229,7 +230,10 @@ pub async fn open_direct(person: String) -> Result<(), AppError> {
             let state = context::state()?;
             let pool = &state.db.pool;
             if person == user.user_id
-                || !repo::chat::is_account_member(pool, &user.account_id, &person).await?
+                // By id only (`member` also finds an email).
+                || repo::accounts::member(pool, &user.account_id, &person)
+                    .await?
+                    .is_none_or(|m| m.user_id != person)
             {
                 return Err(AppError::field(
                     "person",

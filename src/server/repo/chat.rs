@@ -550,35 +550,6 @@ pub async fn bot_conversation(
     }
 }
 
-/// Whether `user_id` is a member of `account_id`.
-pub async fn is_account_member(
-    pool: &AnyPool,
-    account_id: &str,
-    user_id: &str,
-) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM memberships WHERE account_id = $1 AND user_id = $2")
-            .bind(account_id)
-            .bind(user_id)
-            .fetch_optional(pool)
-            .await?;
-    Ok(found.is_some())
-}
-
-/// The account's members (id, name), for starting a direct conversation.
-pub async fn account_members(
-    pool: &AnyPool,
-    account_id: &str,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.account_id = $1 ORDER BY u.display_name, u.id",
-    )
-    .bind(account_id)
-    .fetch_all(pool)
-    .await
-}
-
 /// The poster has read everything up to their own message.
 pub async fn mark_read_own(
     db: impl sqlx::Executor<'_, Database = sqlx::Any>,

@@ -139,9 +139,11 @@ pub async fn send(
             channel.id
         }
         Jid::User(user_id) => {
-            if !repo::is_account_member(pool, &body.account_id, user_id)
+            // By id only (`member` also finds an email).
+            if crate::server::repo::accounts::member(pool, &body.account_id, user_id)
                 .await
                 .map_err(db_error(&headers))?
+                .is_none_or(|m| m.user_id != user_id)
             {
                 return Err(not_there());
             }
