@@ -120,6 +120,9 @@ export async function completeListing(page: Page, info: TestInfo, appUrl: string
   await page.getByLabel("Productivity").check();
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("status")).toHaveText("Saved.");
+  // Saving loaded the page again: a file picked before its islands are
+  // hydrated waits for the Upload button, which only the no-JS run clicks.
+  await waitForHydration(page, info);
   await page.getByLabel("Add a preview image").setInputFiles({ name: "shot.png", mimeType: "image/png", buffer: png(1200, 780) });
   if (!hydrated(info)) await page.getByRole("button", { name: "Upload image" }).click();
   await expect(page.getByRole("img", { name: "Preview image 1" })).toBeVisible();
