@@ -357,6 +357,7 @@ pub async fn decide_submission(
                     version,
                     &snapshot,
                     now,
+                    state.db.dialect,
                 )
                 .await?;
             }
@@ -405,6 +406,7 @@ async fn publish(
     version: i64,
     snapshot: &Snapshot,
     now: i64,
+    dialect: crate::server::db::Dialect,
 ) -> Result<(), AppError> {
     use crate::server::repo;
     repo::marketplace::make_live(
@@ -415,6 +417,7 @@ async fn publish(
             version,
             snapshot,
             now,
+            dialect,
         },
     )
     .await?;

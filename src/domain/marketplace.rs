@@ -16,10 +16,39 @@ pub const MAX_SEARCH_WORDS: usize = 8;
 pub const MAX_WORD_CHARS: usize = 40;
 /// Characters of the search box read at all (a 10 KB paste is cut here).
 pub const MAX_SEARCH_CHARS: usize = 200;
-/// A search ranks at most this many matching apps (the first found):
-/// ranking is the cost that grows with the catalogue, and a visitor who
-/// matches more narrows the search with another word or a category.
+/// A search sorted other than by best match (newest, most installed,
+/// name) sorts at most this many matching apps, the newest: sorting is
+/// the cost that grows with the catalogue, and a visitor who matches more
+/// narrows the search with another word or a category. Best match needs
+/// no such cut: its tiers are read in order (see `Tier`).
 pub const MAX_RANKED: usize = 1000;
+
+/// Best match, as tiers: an app whose name has every word comes first,
+/// then one whose name and short description have them between them, then
+/// one that has them anywhere (the long description too); newest first
+/// within a tier. Each tier is an index of its own, read newest first, so
+/// a page costs the same however many apps match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Name,
+    NameAndShortDescription,
+    Anywhere,
+}
+
+impl Tier {
+    /// Best first.
+    pub const ALL: [Tier; 3] = [Tier::Name, Tier::NameAndShortDescription, Tier::Anywhere];
+
+    /// PostgreSQL's weights for the columns of this tier (name A, short
+    /// description B, long description C; '' for all).
+    pub fn weights(self) -> &'static str {
+        match self {
+            Tier::Name => "A",
+            Tier::NameAndShortDescription => "AB",
+            Tier::Anywhere => "",
+        }
+    }
+}
 /// The last page one may ask for (deeper offsets cost the database more
 /// than anyone browsing needs).
 pub const MAX_PAGE: usize = 400;
@@ -149,11 +178,18 @@ pub fn fts5_query(words: &[String]) -> String {
         .join(" ")
 }
 
-/// PostgreSQL `to_tsquery('simple', …)`: the same terms, all required.
-pub fn tsquery(words: &[String]) -> String {
+/// PostgreSQL `to_tsquery('simple', …)`: the same terms, all required,
+/// each in the columns of `tier`.
+pub fn tsquery(words: &[String], tier: Tier) -> String {
+    let weights = tier.weights();
     words
         .iter()
-        .map(|w| format!("{w}{}", if is_prefix(w) { ":*" } else { "" }))
+        .map(|w| match (is_prefix(w), weights.is_empty()) {
+            (true, true) => format!("{w}:*"),
+            (true, false) => format!("{w}:*{weights}"),
+            (false, true) => w.clone(),
+            (false, false) => format!("{w}:{weights}"),
+        })
         .collect::<Vec<_>>()
         .join(" & ")
 }
@@ -228,12 +264,24 @@ mod tests {
             r#""meeting"* "notes"*"#
         );
         assert_eq!(
-            tsquery(&search_words("meeting notes")),
+            tsquery(&search_words("meeting notes"), Tier::Anywhere),
             "meeting:* & notes:*"
         );
         // Short words are whole words, not prefixes.
         assert_eq!(fts5_query(&search_words("a to crm")), r#""a" "to" "crm"*"#);
-        assert_eq!(tsquery(&search_words("a to crm")), "a & to & crm:*");
+        assert_eq!(
+            tsquery(&search_words("a to crm"), Tier::Anywhere),
+            "a & to & crm:*"
+        );
+        // A tier is a weight filter on each word.
+        assert_eq!(
+            tsquery(&search_words("to crm"), Tier::Name),
+            "to:A & crm:*A"
+        );
+        assert_eq!(
+            tsquery(&search_words("to crm"), Tier::NameAndShortDescription),
+            "to:AB & crm:*AB"
+        );
     }
 
     #[test]

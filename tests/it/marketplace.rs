@@ -19,6 +19,8 @@ on_both_databases!(
     apps_approved_before_versions_get_their_live_version,
     the_live_icon_and_images_outlive_draft_changes,
     new_scopes_wait_for_the_installs_approval,
+    best_match_is_name_then_short_description_then_anywhere_newest_first,
+    search_reads_the_first_layout_after_an_upgrade,
 );
 
 async fn browse(app: &TestApp, query: &[(&str, &str)]) -> serde_json::Value {
@@ -855,5 +857,142 @@ async fn new_scopes_wait_for_the_installs_approval(app: &TestApp) {
         StatusCode::CONFLICT,
         "nothing new: {}",
         res.body
+    );
+}
+
+/// Listings of one publisher, oldest first: (name, short, long), each
+/// approved a second after the one before; returns their names.
+async fn listings(app: &TestApp, tag: &str, texts: &[(&str, &str, &str)]) -> Vec<String> {
+    use portico::server::repo::seed;
+    let db = &app.state.db;
+    let now = app.state.now_ms();
+    let publisher = seed::seed_publisher(db, tag, now).await.unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    let mut names = Vec::new();
+    for (i, (name, short, long)) in texts.iter().enumerate() {
+        let snapshot = portico::domain::review::Snapshot {
+            name: (*name).to_owned(),
+            short_description: (*short).to_owned(),
+            long_description: (*long).to_owned(),
+            categories: vec![if i % 2 == 0 { "crm" } else { "education" }.to_owned()],
+            ..seed::seed_snapshot()
+        };
+        let at = now - 1_000_000 + i64::try_from(i).unwrap() * 1000;
+        seed::seed_listing(&mut tx, db.dialect, &publisher, &snapshot, at, 0)
+            .await
+            .unwrap();
+        names.push((*name).to_owned());
+    }
+    tx.commit().await.unwrap();
+    names
+}
+
+async fn best_match_is_name_then_short_description_then_anywhere_newest_first(app: &TestApp) {
+    let made = listings(
+        app,
+        "rank",
+        &[
+            ("Alpha Notes", "Notes.", "Works with quokka boards."),
+            ("Quokka Board", "A board.", "Boards."),
+            ("Gamma Planner", "Plans your quokka days.", "Plans."),
+            ("Delta Timer", "Times.", "Times for quokka teams."),
+            ("Quokka Zebu Kit", "A kit.", "Kits."),
+            ("Quokka Helper", "Helps every zebu.", "Helps."),
+            ("Zebu Desk", "A desk.", "Desks for a quokka."),
+            ("Quokka Only", "Nothing else.", "Nothing."),
+        ],
+    )
+    .await;
+    let made: Vec<&str> = made.iter().map(String::as_str).collect();
+    let [alpha, board, gamma, delta, kit, helper, desk, only] =
+        <[&str; 8]>::try_from(made).unwrap();
+    // One word: in the name (newest first), then the short description,
+    // then anywhere (newest first). A prefix ranks the same.
+    let expected = [only, helper, kit, board, gamma, desk, delta, alpha];
+    for q in ["quokka", "quok", "QUOKKA!"] {
+        let found = names(&browse(app, &[("q", q)]).await);
+        assert_eq!(found, expected, "{q}");
+    }
+    // Two words: both in the name, then between name and short
+    // description, then anywhere; an app with one of them is not a match.
+    let found = names(&browse(app, &[("q", "zebu quokka")]).await);
+    assert_eq!(found, [kit, helper, desk]);
+    // Within a category, the same order among its apps.
+    let crm = names(&browse(app, &[("q", "quokka"), ("category", "crm")]).await);
+    assert_eq!(crm, [kit, gamma, desk, alpha]);
+    // Another sort of a search sorts the matches.
+    let by_name = names(&browse(app, &[("q", "quokka"), ("sort", "name")]).await);
+    let mut sorted = expected.to_vec();
+    sorted.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(by_name, sorted);
+
+    // Pages across tiers: 30 more apps with the word in the long
+    // description, newer than all above; the tiers still come first, and
+    // every match is on exactly one page.
+    let texts: Vec<(String, String, String)> = (0..30)
+        .map(|i| {
+            (
+                format!("Filler {i:02}"),
+                "Fills.".to_owned(),
+                "A quokka filler.".to_owned(),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str, &str)> = texts
+        .iter()
+        .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+        .collect();
+    listings(app, "rank-fill", &borrowed).await;
+    let first = browse(app, &[("q", "quokka")]).await;
+    let second = browse(app, &[("q", "quokka"), ("page", "2")]).await;
+    assert_eq!(first["has_next"], true);
+    assert_eq!(second["has_next"], false);
+    let (first, second) = (names(&first), names(&second));
+    assert_eq!(first[..5], [only, helper, kit, board, gamma]);
+    // Newest first in the last tier: the fillers (29 is the newest), then
+    // the two older long-description matches on page 2.
+    assert_eq!(first[5], "Filler 29");
+    assert_eq!(first[23], "Filler 11");
+    assert_eq!(second.len(), 14, "{second:?}");
+    assert_eq!(second[..11].last().unwrap(), "Filler 00");
+    assert_eq!(second[12..], [delta, alpha]);
+    assert_eq!(second[11], desk);
+}
+
+async fn search_reads_the_first_layout_after_an_upgrade(app: &TestApp) {
+    // A database of the first search layout (one FTS5 table keyed by
+    // app_id, before `seq`): the next start builds the tiers from the
+    // listings. PostgreSQL's layout did not change.
+    if app.state.db.dialect != portico::server::db::Dialect::Sqlite {
+        return;
+    }
+    let made = listings(app, "upgrade", &[("Numbat Notes", "Notes.", "Notes.")]).await;
+    let pool = &app.state.db.pool;
+    for statement in [
+        "DROP TRIGGER marketplace_fts_insert",
+        "DROP TRIGGER marketplace_fts_update",
+        "DROP TRIGGER marketplace_fts_delete",
+        "DROP TABLE marketplace_fts_name",
+        "DROP TABLE marketplace_fts_brief",
+        "DROP TABLE marketplace_fts_full",
+        "CREATE VIRTUAL TABLE marketplace_search USING fts5(app_id UNINDEXED, name, \
+           short_description, long_description)",
+        "CREATE TRIGGER marketplace_search_delete AFTER DELETE ON marketplace_listings \
+         BEGIN DELETE FROM marketplace_search WHERE app_id = OLD.app_id; END",
+    ] {
+        sqlx::query(statement).execute(pool).await.unwrap();
+    }
+    let restarted = app.second_instance().await;
+    assert_eq!(names(&browse(&restarted, &[("q", "numbat")]).await), made);
+    // And the new triggers keep it: a new listing is found at once.
+    let more = listings(
+        &restarted,
+        "upgrade-2",
+        &[("Numbat Timer", "Times.", "Times.")],
+    )
+    .await;
+    assert_eq!(
+        names(&browse(&restarted, &[("q", "numbat")]).await),
+        [more[0].as_str(), made[0].as_str()]
     );
 }

@@ -7,9 +7,9 @@
 use sqlx::{AnyPool, FromRow};
 
 use crate::domain::app::AppKind;
-use crate::domain::marketplace::{fts5_query, tsquery, Browse, Sort, MAX_RANKED, PAGE_SIZE};
+use crate::domain::marketplace::{fts5_query, tsquery, Browse, Sort, Tier, MAX_RANKED, PAGE_SIZE};
 use crate::domain::review::Snapshot;
-use crate::server::db::{Db, Dialect};
+use crate::server::db::{Db, Dialect, SEARCH_TABLES};
 
 /// A listing as the Marketplace shows it.
 #[derive(Debug, Clone, FromRow)]
@@ -52,6 +52,7 @@ pub struct Publish<'a> {
     pub version: i64,
     pub snapshot: &'a Snapshot,
     pub now: i64,
+    pub dialect: Dialect,
 }
 
 /// Makes an approved version the app's listing (the first approval
@@ -71,12 +72,21 @@ pub async fn publish(
     } else {
         s.install_option.as_str()
     };
+    if p.dialect == Dialect::Postgres {
+        // A first approval takes the next `seq`: one approval at a time
+        // reads the highest (SQLite has one writer anyway).
+        sqlx::query("SELECT pg_advisory_xact_lock(7461726004)")
+            .execute(&mut **tx)
+            .await?;
+    }
     sqlx::query(
         "INSERT INTO marketplace_listings (app_id, submission_id, version, name, name_key, kind, \
                 short_description, long_description, categories, privacy_url, support_url, scopes, \
-                install_option, landing_url, release_notes, media, icon, published_at, updated_at, installs) \
+                install_option, landing_url, release_notes, media, icon, published_at, updated_at, installs, \
+                seq) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $17, $17, \
-                (SELECT COUNT(*) FROM installs WHERE app_id = $1 AND environment = 'production')) \
+                (SELECT COUNT(*) FROM installs WHERE app_id = $1 AND environment = 'production'), \
+                (SELECT COALESCE(MAX(seq), 0) + 1 FROM marketplace_listings)) \
          ON CONFLICT (app_id) DO UPDATE SET submission_id = excluded.submission_id, \
                 version = excluded.version, name = excluded.name, name_key = excluded.name_key, \
                 kind = excluded.kind, short_description = excluded.short_description, \
@@ -163,11 +173,16 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
     let limit = i64::try_from(PAGE_SIZE + 1).unwrap_or(i64::MAX);
     let offset = i64::try_from(query.offset()).unwrap_or(0);
     let searching = !query.words.is_empty();
-    // Every statement uses all four parameters: $1 the category ('' for
-    // any), $2 limit, $3 offset, $4 the search ('' for none). A category
-    // is a check per row in the sort's order, which stops after a page.
-    let category = "($1 = '' OR EXISTS (SELECT 1 FROM marketplace_categories mc \
-                     WHERE mc.category = $1 AND mc.app_id = l.app_id))";
+    // Every statement uses $1 the category ('' for any), $2 limit, $3
+    // offset and $4 the search ('' for none); PostgreSQL's best match adds
+    // $5 and $6, the search in the first two tiers. A category is a check
+    // per row in the sort's order, which stops after a page.
+    let category = |app_id: &str| {
+        format!(
+            "($1 = '' OR EXISTS (SELECT 1 FROM marketplace_categories mc \
+               WHERE mc.category = $1 AND mc.app_id = {app_id}))"
+        )
+    };
     let order = match query.sort {
         Sort::Newest => "l.published_at DESC, l.app_id",
         Sort::MostInstalled => "l.installs DESC, l.app_id",
@@ -178,45 +193,81 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
             Dialect::Postgres => "l.name_key COLLATE \"C\", l.app_id",
         },
         Sort::Relevance if !searching => "l.published_at DESC, l.app_id",
-        Sort::Relevance => match db.dialect {
-            Dialect::Sqlite => "m.score, l.name_key, l.app_id",
-            Dialect::Postgres => {
-                "ts_rank(l.search, to_tsquery('simple', $4)) DESC, l.name_key, l.app_id"
-            }
-        },
+        Sort::Relevance => "m.tier, l.seq DESC",
     };
-    let sql = match (searching, db.dialect) {
-        (false, _) => format!(
-            "{SELECT} {FROM} WHERE {category} AND $4 = '' ORDER BY {order} LIMIT $2 OFFSET $3"
-        ),
-        // At most MAX_RANKED matches are scored (see there); the name
-        // counts most, then the short description.
-        (true, Dialect::Sqlite) => format!(
-            "{SELECT} FROM (SELECT app_id, bm25(marketplace_search, 0.0, 10.0, 4.0, 1.0) AS score \
-                            FROM marketplace_search WHERE marketplace_search MATCH $4 \
-                            LIMIT {MAX_RANKED}) m \
-             JOIN marketplace_listings l ON l.app_id = m.app_id \
+    // The matches each search reads, as (seq, tier): for best match, per
+    // tier the newest `offset + limit` (enough for this page whatever the
+    // other tiers hold), merged to each app's best tier; for another sort,
+    // the newest MAX_RANKED, sorted afterwards.
+    let matches = |tier: Tier, n: &str| match db.dialect {
+        Dialect::Sqlite => {
+            let table = SEARCH_TABLES[tier as usize].0;
+            format!(
+                "SELECT * FROM (SELECT rowid AS seq, {t} AS tier FROM {table} \
+                   WHERE {table} MATCH $4 AND {c} ORDER BY rowid DESC LIMIT {n})",
+                t = tier as usize,
+                c = category(&format!(
+                    "(SELECT cl.app_id FROM marketplace_listings cl WHERE cl.seq = {table}.rowid)"
+                )),
+            )
+        }
+        Dialect::Postgres => {
+            let param = match tier {
+                Tier::Name => "$5",
+                Tier::NameAndShortDescription => "$6",
+                Tier::Anywhere => "$4",
+            };
+            format!(
+                "(SELECT x.seq, {t} AS tier FROM marketplace_listings x \
+                   WHERE x.search @@ to_tsquery('simple', {param}) AND {c} \
+                   ORDER BY x.seq DESC LIMIT {n})",
+                t = tier as usize,
+                c = category("x.app_id"),
+            )
+        }
+    };
+    let sql = if !searching {
+        format!(
+            "{SELECT} {FROM} WHERE {c} AND $4 = '' ORDER BY {order} LIMIT $2 OFFSET $3",
+            c = category("l.app_id")
+        )
+    } else if query.sort == Sort::Relevance {
+        let tiers = Tier::ALL
+            .iter()
+            .map(|&tier| matches(tier, "$2 + $3"))
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        format!(
+            "{SELECT} FROM (SELECT seq, MIN(tier) AS tier FROM ({tiers}) t GROUP BY seq \
+                            ORDER BY tier, seq DESC LIMIT $2 OFFSET $3) m \
+             JOIN marketplace_listings l ON l.seq = m.seq \
              JOIN apps a ON a.id = l.app_id JOIN accounts acc ON acc.id = a.account_id \
-             WHERE {category} ORDER BY {order} LIMIT $2 OFFSET $3"
-        ),
-        (true, Dialect::Postgres) => format!(
-            "{SELECT} {FROM} WHERE l.app_id IN (SELECT app_id FROM marketplace_listings \
-                 WHERE search @@ to_tsquery('simple', $4) LIMIT {MAX_RANKED}) AND {category} \
-             ORDER BY {order} LIMIT $2 OFFSET $3"
-        ),
+             ORDER BY {order}"
+        )
+    } else {
+        format!(
+            "{SELECT} FROM ({m}) m JOIN marketplace_listings l ON l.seq = m.seq \
+             JOIN apps a ON a.id = l.app_id JOIN accounts acc ON acc.id = a.account_id \
+             ORDER BY {order} LIMIT $2 OFFSET $3",
+            m = matches(Tier::Anywhere, &MAX_RANKED.to_string()),
+        )
     };
     let search = match (searching, db.dialect) {
         (false, _) => String::new(),
         (true, Dialect::Sqlite) => fts5_query(&query.words),
-        (true, Dialect::Postgres) => tsquery(&query.words),
+        (true, Dialect::Postgres) => tsquery(&query.words, Tier::Anywhere),
     };
-    sqlx::query_as::<_, ListingRow>(&sql)
+    let mut statement = sqlx::query_as::<_, ListingRow>(&sql)
         .bind(query.category.as_deref().unwrap_or(""))
         .bind(limit)
         .bind(offset)
-        .bind(search)
-        .fetch_all(&db.pool)
-        .await
+        .bind(search);
+    if searching && query.sort == Sort::Relevance && db.dialect == Dialect::Postgres {
+        statement = statement
+            .bind(tsquery(&query.words, Tier::Name))
+            .bind(tsquery(&query.words, Tier::NameAndShortDescription));
+    }
+    statement.fetch_all(&db.pool).await
 }
 
 /// The live listing of an app, if it has one.
@@ -268,6 +319,7 @@ pub async fn backfill_live_versions(db: &Db) -> Result<usize, sqlx::Error> {
                 version,
                 snapshot: &snapshot,
                 now: approved_at,
+                dialect: db.dialect,
             },
         )
         .await?;

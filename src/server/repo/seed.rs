@@ -11,7 +11,7 @@
 use crate::domain::app::AppKind;
 use crate::domain::listing::CATEGORIES;
 use crate::domain::review::Snapshot;
-use crate::server::db::Db;
+use crate::server::db::{Db, Dialect};
 use crate::server::ids::new_id;
 use crate::server::repo;
 
@@ -61,6 +61,61 @@ pub async fn seed_marketplace(
     tag: &str,
     now: i64,
 ) -> Result<String, sqlx::Error> {
+    let publisher = seed_publisher(db, tag, now).await?;
+    let kinds = [
+        AppKind::UserManaged,
+        AppKind::AccountLevel,
+        AppKind::ChatBot,
+    ];
+    // Oldest first, as they would have been approved: app 0 is the newest
+    // (published last, the highest `seq`).
+    for chunk in (0..count).rev().collect::<Vec<_>>().chunks(1000) {
+        let mut tx = db.pool.begin().await?;
+        for &i in chunk {
+            let word = |n: usize| WORDS[(i / n.max(1) + n) % WORDS.len()];
+            let rare = |k: usize, c: usize| pseudo_word(i * k + c);
+            let name = format!("{} {} {tag}-{i}", capitalise(word(1)), rare(7, 1));
+            let kind = kinds[i % kinds.len()];
+            let categories = vec![
+                CATEGORIES[i % CATEGORIES.len()].0.to_owned(),
+                CATEGORIES[(i / 3 + 5) % CATEGORIES.len()].0.to_owned(),
+            ];
+            let snapshot = Snapshot {
+                name,
+                kind: Some(kind),
+                short_description: format!(
+                    "{} for your {} and {}.",
+                    capitalise(&rare(13, 5)),
+                    word(3),
+                    rare(31, 9)
+                ),
+                long_description: format!(
+                    "A seeded app. It helps with {}, {} and {}.",
+                    rare(17, 3),
+                    word(5),
+                    rare(37, 11)
+                ),
+                categories,
+                ..seed_snapshot()
+            };
+            let at = now - i64::try_from(i).unwrap_or(0) * 1000;
+            // A spread of install counts for "most installed".
+            let installs = i64::try_from((i * 7919) % 1000).unwrap_or(0);
+            seed_listing(&mut tx, db.dialect, &publisher, &snapshot, at, installs).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(publisher.account_id)
+}
+
+/// The account and user that seeded apps belong to.
+pub struct Publisher {
+    pub account_id: String,
+    pub user_id: String,
+}
+
+/// A new publisher account with one user (who cannot sign in).
+pub async fn seed_publisher(db: &Db, tag: &str, now: i64) -> Result<Publisher, sqlx::Error> {
     let account_id = new_id("acc");
     let user_id = new_id("usr");
     let mut tx = db.pool.begin().await?;
@@ -81,101 +136,89 @@ pub async fn seed_marketplace(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    Ok(Publisher {
+        account_id,
+        user_id,
+    })
+}
 
-    let kinds = [
-        AppKind::UserManaged,
-        AppKind::AccountLevel,
-        AppKind::ChatBot,
-    ];
-    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
-        let mut tx = db.pool.begin().await?;
-        for &i in chunk {
-            let word = |n: usize| WORDS[(i / n.max(1) + n) % WORDS.len()];
-            let rare = |k: usize, c: usize| pseudo_word(i * k + c);
-            let name = format!("{} {} {tag}-{i}", capitalise(word(1)), rare(7, 1));
-            let kind = kinds[i % kinds.len()];
-            let categories = vec![
-                CATEGORIES[i % CATEGORIES.len()].0.to_owned(),
-                CATEGORIES[(i / 3 + 5) % CATEGORIES.len()].0.to_owned(),
-            ];
-            let snapshot = Snapshot {
-                name: name.clone(),
-                kind: Some(kind),
-                marketplace: true,
-                short_description: format!(
-                    "{} for your {} and {}.",
-                    capitalise(&rare(13, 5)),
-                    word(3),
-                    rare(31, 9)
-                ),
-                long_description: format!(
-                    "A seeded app. It helps with {}, {} and {}.",
-                    rare(17, 3),
-                    word(5),
-                    rare(37, 11)
-                ),
-                contact_name: "Seed".into(),
-                contact_email: "seed@example.invalid".into(),
-                privacy_url: "https://example.invalid/privacy".into(),
-                support_url: "https://example.invalid/support".into(),
-                categories,
-                images: 1,
-                production_redirect_url: "https://example.invalid/cb".into(),
-                scopes: vec!["user:read".into()],
-                install_option: "marketplace".into(),
-                ..Snapshot::default()
-            };
-            let app_id = new_id("app");
-            let at = now - i64::try_from(i).unwrap_or(0) * 1000;
-            sqlx::query(
-                "INSERT INTO apps (id, account_id, created_by, marketplace, kind, name, name_key, status, \
-                        created_at, updated_at, live_version, live_scopes, live_redirect_url) \
-                 VALUES ($1, $2, $3, 1, $4, $5, $6, 'published', $7, $7, 1, 'user:read', \
-                        'https://example.invalid/cb')",
-            )
-            .bind(&app_id)
-            .bind(&account_id)
-            .bind(&user_id)
-            .bind(kind.as_str())
-            .bind(&name)
-            .bind(name.to_lowercase())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            let submission_id = new_id("sub");
-            sqlx::query(
-                "INSERT INTO submissions (id, app_id, version, snapshot, status, previous_status, \
-                        submitted_by, submitted_at, decided_by, decided_at) \
-                 VALUES ($1, $2, 1, $3, 'approved', 'draft', $4, $5, $4, $5)",
-            )
-            .bind(&submission_id)
-            .bind(&app_id)
-            .bind(serde_json::to_string(&snapshot).unwrap_or_default())
-            .bind(&user_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-            repo::marketplace::publish(
-                &mut tx,
-                repo::marketplace::Publish {
-                    app_id: &app_id,
-                    submission_id: &submission_id,
-                    version: 1,
-                    snapshot: &snapshot,
-                    now: at,
-                },
-            )
-            .await?;
-            // A spread of install counts for "most installed".
-            sqlx::query("UPDATE marketplace_listings SET installs = $1 WHERE app_id = $2")
-                .bind(i64::try_from((i * 7919) % 1000).unwrap_or(0))
-                .bind(&app_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+/// What every seeded listing has besides its texts: contact, links, one
+/// preview image, a production redirect URL and the user:read scope.
+pub fn seed_snapshot() -> Snapshot {
+    Snapshot {
+        kind: Some(AppKind::UserManaged),
+        marketplace: true,
+        contact_name: "Seed".into(),
+        contact_email: "seed@example.invalid".into(),
+        privacy_url: "https://example.invalid/privacy".into(),
+        support_url: "https://example.invalid/support".into(),
+        categories: vec![CATEGORIES[0].0.to_owned()],
+        images: 1,
+        production_redirect_url: "https://example.invalid/cb".into(),
+        scopes: vec!["user:read".into()],
+        install_option: "marketplace".into(),
+        ..Snapshot::default()
     }
-    Ok(account_id)
+}
+
+/// One approved app of `publisher` with `snapshot` as its live version,
+/// approved at `at`, written the way an approval writes it; returns its id.
+pub async fn seed_listing(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    dialect: Dialect,
+    publisher: &Publisher,
+    snapshot: &Snapshot,
+    at: i64,
+    installs: i64,
+) -> Result<String, sqlx::Error> {
+    let app_id = new_id("app");
+    let kind = snapshot.kind.unwrap_or(AppKind::UserManaged);
+    sqlx::query(
+        "INSERT INTO apps (id, account_id, created_by, marketplace, kind, name, name_key, status, \
+                created_at, updated_at, live_version, live_scopes, live_redirect_url) \
+         VALUES ($1, $2, $3, 1, $4, $5, $6, 'published', $7, $7, 1, 'user:read', \
+                'https://example.invalid/cb')",
+    )
+    .bind(&app_id)
+    .bind(&publisher.account_id)
+    .bind(&publisher.user_id)
+    .bind(kind.as_str())
+    .bind(&snapshot.name)
+    .bind(snapshot.name.to_lowercase())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    let submission_id = new_id("sub");
+    sqlx::query(
+        "INSERT INTO submissions (id, app_id, version, snapshot, status, previous_status, \
+                submitted_by, submitted_at, decided_by, decided_at) \
+         VALUES ($1, $2, 1, $3, 'approved', 'draft', $4, $5, $4, $5)",
+    )
+    .bind(&submission_id)
+    .bind(&app_id)
+    .bind(serde_json::to_string(snapshot).unwrap_or_default())
+    .bind(&publisher.user_id)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    repo::marketplace::publish(
+        tx,
+        repo::marketplace::Publish {
+            app_id: &app_id,
+            submission_id: &submission_id,
+            version: 1,
+            snapshot,
+            now: at,
+            dialect,
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE marketplace_listings SET installs = $1 WHERE app_id = $2")
+        .bind(installs)
+        .bind(&app_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(app_id)
 }
 
 fn capitalise(word: &str) -> String {
