@@ -6,12 +6,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::marketplace::{browse_marketplace, marketplace_app, InstallOut, ListingCardOut};
+use crate::api::marketplace::{
+    browse_marketplace, marketplace_app, InstallOut, ListingCardOut, MarketplaceOut,
+};
 use crate::components::async_view;
 use crate::components::time::moment;
 use crate::domain::listing::CATEGORIES;
 use crate::domain::marketplace::{href, BrowseIn, Sort};
 use crate::domain::media::MediaKind;
+use crate::error::AppError;
 use crate::pages::{error_view, page_resource};
 
 /// `/marketplace`: browse by category, search, sort, page.
@@ -27,92 +30,121 @@ pub fn MarketplacePage() -> impl IntoView {
             page: q.get("page").unwrap_or_default(),
         }
     };
-    let data = page_resource(input, browse_marketplace);
+    let data = page_resource(input, results_html);
     view! {
         <Title text="Marketplace"/>
         <Transition>
             {move || async_view(async move {
-                let page = match data.await {
-                    Ok(page) => page,
-                    Err(e) => return error_view(e),
-                };
-                let b = page.browse.clone();
-                let searching = !b.words.is_empty();
-                let heading = if searching {
-                    format!("Apps matching “{}”", b.q)
-                } else {
-                    match &b.category {
-                        Some(c) => format!(
-                            "{} apps",
-                            crate::domain::listing::category_label(c).unwrap_or_default()
-                        ),
-                        None => "All apps".to_owned(),
-                    }
-                };
-                let sorts: Vec<Sort> = Sort::ALL
-                    .iter()
-                    .copied()
-                    .filter(|s| searching || *s != Sort::Relevance)
-                    .collect();
-                let q = b.q.clone();
-                let category = b.category.clone();
-                let current_sort = b.sort;
-                let prev = (b.page > 1).then(|| href(&q, category.as_deref(), Some(current_sort), b.page - 1));
-                let next = page.has_next.then(|| href(&q, category.as_deref(), Some(current_sort), b.page + 1));
-                let page_number = b.page;
-                let empty = page.apps.is_empty();
-                view! {
-                    <div class="marketplace">
-                        <aside class="card market-side">
-                            <nav aria-label="Categories" class="categories">
-                                <h2>"Categories"</h2>
-                                <ul>
-                                    <li><a href=href(&q, None, None, 1) aria-current=category.is_none().then_some("page")>"All apps"</a></li>
-                                    {CATEGORIES.iter().map(|(slug, label)| {
-                                        let current = (category.as_deref() == Some(*slug)).then_some("page");
-                                        view! { <li><a href=href(&q, Some(slug), None, 1) aria-current=current>{*label}</a></li> }
-                                    }).collect_view()}
-                                </ul>
-                            </nav>
-                        </aside>
-                        <section class="card market-main">
-                            <h1>"Marketplace"</h1>
-                            <form method="get" action="/marketplace" role="search" class="market-search">
-                                <label for="market-q">"Search apps"</label>
-                                <input id="market-q" type="search" name="q" value=b.q.clone() maxlength="200"/>
-                                {category.clone().map(|c| view! { <input type="hidden" name="category" value=c/> })}
-                                <button type="submit" class="btn primary">"Search"</button>
-                            </form>
-                            <h2 class="market-heading">{heading}</h2>
-                            <nav class="filters" aria-label="Sort by">
-                                "Sort: "
-                                {sorts.into_iter().map(|s| {
-                                    let current = (s == current_sort).then_some("page");
-                                    view! { <a href=href(&q, category.as_deref(), Some(s), 1) aria-current=current>{s.label()}</a>" " }
-                                }).collect_view()}
-                            </nav>
-                            {if empty {
-                                view! { <p class="muted">{if searching { "No app matches this search. Try fewer or other words." } else { "No apps here yet." }}</p> }.into_any()
-                            } else {
-                                view! {
-                                    <ul class="market-grid">
-                                        {page.apps.into_iter().map(|app| view! { <AppCard app/> }).collect_view()}
-                                    </ul>
-                                }.into_any()
-                            }}
-                            {(prev.is_some() || next.is_some()).then(|| view! {
-                                <nav class="pager" aria-label="Pages">
-                                    {prev.clone().map(|href| view! { <a href=href rel="prev">"← Previous"</a> })}
-                                    <span>{format!(" Page {page_number} ")}</span>
-                                    {next.clone().map(|href| view! { <a href=href rel="next">"Next →"</a> })}
-                                </nav>
-                            })}
-                        </section>
-                    </div>
+                match data.await {
+                    Ok(html) => view! { <div class="marketplace" inner_html=html/> }.into_any(),
+                    Err(e) => error_view(e),
                 }
-                .into_any()
             })}
         </Transition>
+    }
+}
+
+/// The page's content below the header, as HTML. A browse page's (no
+/// search) is the same for every viewer and comes from the results cache
+/// when it holds it (see `server::page_cache::ResultsCache`); a search's
+/// is drawn every time.
+async fn results_html(input: BrowseIn) -> Result<String, AppError> {
+    #[cfg(feature = "ssr")]
+    let shared = {
+        let b = crate::domain::marketplace::browse(&input);
+        // The canonical address of the browse page is its key.
+        b.q.is_empty()
+            .then(|| href("", b.category.as_deref(), Some(b.sort), b.page))
+    };
+    let draw = async move {
+        browse_marketplace(input)
+            .await
+            .map(|page| results(page).to_html())
+    };
+    #[cfg(feature = "ssr")]
+    if let Some(key) = shared {
+        let state = crate::server::context::state()?;
+        let html = state.caches.results.read_through(&key, draw).await?;
+        return Ok(html.to_string());
+    }
+    draw.await
+}
+
+/// Categories, the search form, sorts, the results and the pager.
+fn results(page: MarketplaceOut) -> impl IntoView {
+    let b = page.browse.clone();
+    let searching = !b.words.is_empty();
+    let heading = if searching {
+        format!("Apps matching “{}”", b.q)
+    } else {
+        match &b.category {
+            Some(c) => format!(
+                "{} apps",
+                crate::domain::listing::category_label(c).unwrap_or_default()
+            ),
+            None => "All apps".to_owned(),
+        }
+    };
+    let sorts: Vec<Sort> = Sort::ALL
+        .iter()
+        .copied()
+        .filter(|s| searching || *s != Sort::Relevance)
+        .collect();
+    let q = b.q.clone();
+    let category = b.category.clone();
+    let current_sort = b.sort;
+    let prev = (b.page > 1).then(|| href(&q, category.as_deref(), Some(current_sort), b.page - 1));
+    let next = page
+        .has_next
+        .then(|| href(&q, category.as_deref(), Some(current_sort), b.page + 1));
+    let page_number = b.page;
+    let empty = page.apps.is_empty();
+    view! {
+        <aside class="card market-side">
+            <nav aria-label="Categories" class="categories">
+                <h2>"Categories"</h2>
+                <ul>
+                    <li><a href=href(&q, None, None, 1) aria-current=category.is_none().then_some("page")>"All apps"</a></li>
+                    {CATEGORIES.iter().map(|(slug, label)| {
+                        let current = (category.as_deref() == Some(*slug)).then_some("page");
+                        view! { <li><a href=href(&q, Some(slug), None, 1) aria-current=current>{*label}</a></li> }
+                    }).collect_view()}
+                </ul>
+            </nav>
+        </aside>
+        <section class="card market-main">
+            <h1>"Marketplace"</h1>
+            <form method="get" action="/marketplace" role="search" class="market-search">
+                <label for="market-q">"Search apps"</label>
+                <input id="market-q" type="search" name="q" value=b.q.clone() maxlength="200"/>
+                {category.clone().map(|c| view! { <input type="hidden" name="category" value=c/> })}
+                <button type="submit" class="btn primary">"Search"</button>
+            </form>
+            <h2 class="market-heading">{heading}</h2>
+            <nav class="filters" aria-label="Sort by">
+                "Sort: "
+                {sorts.into_iter().map(|s| {
+                    let current = (s == current_sort).then_some("page");
+                    view! { <a href=href(&q, category.as_deref(), Some(s), 1) aria-current=current>{s.label()}</a>" " }
+                }).collect_view()}
+            </nav>
+            {if empty {
+                view! { <p class="muted">{if searching { "No app matches this search. Try fewer or other words." } else { "No apps here yet." }}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="market-grid">
+                        {page.apps.into_iter().map(|app| view! { <AppCard app/> }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(prev.is_some() || next.is_some()).then(|| view! {
+                <nav class="pager" aria-label="Pages">
+                    {prev.clone().map(|href| view! { <a href=href rel="prev">"← Previous"</a> })}
+                    <span>{format!(" Page {page_number} ")}</span>
+                    {next.clone().map(|href| view! { <a href=href rel="next">"Next →"</a> })}
+                </nav>
+            })}
+        </section>
     }
 }
 

@@ -140,6 +140,8 @@ pub struct Caches {
     pub members: ReadCache<MemberRow>,
     /// Rendered Marketplace pages for visitors (see `page_cache`).
     pub pages: super::page_cache::PageCache,
+    /// Rendered Marketplace results grids for everyone (see `page_cache`).
+    pub results: super::page_cache::ResultsCache,
     /// Whether the caches may be used now.
     live: AtomicBool,
     /// PostgreSQL only: where to listen. The listener starts with the
@@ -157,6 +159,7 @@ impl Caches {
             clients: ReadCache::default(),
             members: ReadCache::default(),
             pages: Default::default(),
+            results: Default::default(),
             live: AtomicBool::new(!postgres),
             postgres_url: postgres.then(|| url.to_owned()),
             listener: OnceLock::new(),
@@ -182,7 +185,14 @@ impl Caches {
         self.tokens.forget_all();
         self.clients.forget_all();
         self.members.forget_all();
+        self.forget_rendered();
+    }
+
+    /// Something may have changed what a Marketplace page shows: forgets
+    /// the kept pages and results grids.
+    pub fn forget_rendered(&self) {
         self.pages.forget_all();
+        self.results.forget_all();
     }
 }
 

@@ -27,11 +27,16 @@
 //!
 //! Memory is bounded: at most `MAX_BYTES` of pages, each at most
 //! `MAX_PAGE_BYTES`; a full cache keeps nothing new until copies expire.
+//!
+//! Signed-in viewers get a page of their own (their name is in its
+//! header), but the largest part of a browse page, its results grid, is
+//! the same for everyone: `ResultsCache` keeps that part, under the same
+//! rules of forgetting, for the page to put in.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+mod kept;
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -41,38 +46,39 @@ use axum::response::{IntoResponse, Response};
 
 use super::http::PageCsp;
 use super::state::AppState;
+use kept::{Drawing, Keepable, Kept, Lookup};
+pub use kept::{STALE, TTL};
 
-/// How long a copy is handed out as it is.
-pub const TTL: Duration = Duration::from_secs(1);
-/// How long an expired copy may stand in while its successor is drawn.
-pub const STALE: Duration = Duration::from_secs(5);
 /// All kept pages together.
 const MAX_BYTES: usize = 32 << 20;
 /// A bigger page is not kept.
 const MAX_PAGE_BYTES: usize = 512 << 10;
 
 /// The kept pages of one process.
-#[derive(Debug, Default)]
-pub struct PageCache {
-    generation: AtomicU64,
-    inner: Mutex<Kept>,
+#[derive(Debug)]
+pub struct PageCache(Kept<Page>);
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self(Kept::new(MAX_BYTES, MAX_PAGE_BYTES))
+    }
 }
 
-#[derive(Debug, Default)]
-struct Kept {
-    pages: HashMap<String, Page>,
-    bytes: usize,
-    /// Keys whose successor some request is drawing now.
-    drawing: std::collections::HashSet<String>,
-}
+impl PageCache {
+    /// Forgets every copy, and every render still under way.
+    pub fn forget_all(&self) {
+        self.0.forget_all();
+    }
 
-/// What the cache has for a request.
-enum Lookup {
-    /// A copy to hand out.
-    Copy(Page),
-    /// Nothing usable: draw it (and, when `successor`, this request is the
-    /// one drawing the successor of an expired copy).
-    Draw { successor: bool },
+    /// How many pages are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether nothing is kept.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -81,104 +87,90 @@ struct Page {
     /// The nonce the body was drawn with.
     nonce: String,
     content_type: HeaderValue,
-    drawn_at: Instant,
 }
 
-impl PageCache {
-    /// A copy to hand out now, if any (tests: `serve` uses `lookup`).
-    #[cfg(test)]
-    fn get(&self, key: &str, now: Instant) -> Option<Page> {
-        match self.lookup(key, now) {
-            Lookup::Copy(page) => Some(page),
-            Lookup::Draw { successor } => {
-                if successor {
-                    self.done_drawing(key);
-                }
-                None
-            }
-        }
+impl Keepable for Page {
+    fn bytes(&self) -> usize {
+        self.body.len()
     }
+}
 
-    fn lookup(&self, key: &str, now: Instant) -> Lookup {
-        let mut kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(page) = kept.pages.get(key) else {
-            return Lookup::Draw { successor: false };
+/// The results grid of Marketplace browse pages (a category or all apps,
+/// a sort, a page; no search), drawn once and handed to every viewer,
+/// signed in or not, for `TTL`. What surrounds it (the header with the
+/// viewer's name) is drawn for each request.
+///
+/// Searches are not kept: their addresses are many and mostly different
+/// (the words people type), so a kept copy would rarely be asked for
+/// again, and their cost is the search itself, which the bench measures.
+/// The grid is the same for everyone: it shows only approved listings
+/// and nothing of the viewer.
+#[derive(Debug)]
+pub struct ResultsCache(Kept<Arc<str>>);
+
+/// All kept grids together, and one grid at most.
+const MAX_RESULTS_BYTES: usize = 8 << 20;
+const MAX_GRID_BYTES: usize = 256 << 10;
+
+impl Keepable for Arc<str> {
+    fn bytes(&self) -> usize {
+        self.len()
+    }
+}
+
+impl Default for ResultsCache {
+    fn default() -> Self {
+        Self(Kept::new(MAX_RESULTS_BYTES, MAX_GRID_BYTES))
+    }
+}
+
+impl ResultsCache {
+    /// The grid kept under `key`, or the one `draw` makes now (kept unless
+    /// a change came while it was drawn). An error is not kept.
+    pub async fn read_through<E>(
+        &self,
+        key: &str,
+        draw: impl std::future::Future<Output = Result<String, E>>,
+    ) -> Result<Arc<str>, E> {
+        let successor = match self.0.lookup(key, Instant::now()) {
+            Lookup::Copy(html) => return Ok(html),
+            Lookup::Draw { successor } => successor,
         };
-        let age = now.duration_since(page.drawn_at);
-        if age < TTL {
-            return Lookup::Copy(page.clone());
-        }
-        if age >= STALE {
-            return Lookup::Draw { successor: false };
-        }
-        let page = page.clone();
-        if kept.drawing.insert(key.to_owned()) {
-            Lookup::Draw { successor: true }
-        } else {
-            // Another request is drawing it: this one gets the old copy.
-            Lookup::Copy(page)
-        }
+        let _drawing = successor.then(|| Drawing { kept: &self.0, key });
+        // Taken before `draw` is first polled, which is when it reads.
+        let drawn_in = self.0.generation();
+        let html: Arc<str> = draw.await?.into();
+        self.0
+            .put(key.to_owned(), html.clone(), drawn_in, Instant::now());
+        Ok(html)
     }
 
-    fn done_drawing(&self, key: &str) {
-        let mut kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        kept.drawing.remove(key);
-    }
-
-    fn put(&self, key: String, page: Page, drawn_in: u64, now: Instant) {
-        let mut kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        // Checked under the lock, which `forget_all` also takes.
-        if self.generation.load(Ordering::SeqCst) != drawn_in {
-            return;
-        }
-        if kept.bytes + page.body.len() > MAX_BYTES {
-            kept.pages
-                .retain(|_, old| now.duration_since(old.drawn_at) < STALE);
-            kept.bytes = kept.pages.values().map(|p| p.body.len()).sum();
-            if kept.bytes + page.body.len() > MAX_BYTES {
-                return;
-            }
-        }
-        kept.bytes += page.body.len();
-        if let Some(old) = kept.pages.insert(key, page) {
-            kept.bytes -= old.body.len();
-        }
-    }
-
-    /// Forgets every copy, and every render still under way.
+    /// Forgets every grid, and every draw still under way.
     pub fn forget_all(&self) {
-        let mut kept = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        kept.pages.clear();
-        kept.bytes = 0;
-        kept.drawing.clear();
+        self.0.forget_all();
     }
 
-    /// How many pages are kept (for tests).
+    /// How many grids are kept (for tests).
     pub fn len(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pages
-            .len()
+        self.0.len()
     }
 
     /// Whether nothing is kept.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 }
 
 /// The middleware: answers a cacheable request from a kept copy, keeps
 /// what it renders, and forgets everything after a state-changing request.
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cache = &state.caches.pages;
+    let cache = &state.caches.pages.0;
     if *req.method() == Method::HEAD {
         return next.run(req).await;
     }
     if *req.method() != Method::GET {
         let response = next.run(req).await;
-        cache.forget_all();
+        state.caches.forget_rendered();
         return response;
     }
     let Some(key) = cacheable(&state, &req) else {
@@ -192,8 +184,11 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
         Lookup::Draw { successor } => successor,
     };
     // Whatever becomes of this render, the next request may draw again.
-    let _drawing = successor.then(|| Drawing { cache, key: &key });
-    let drawn_in = cache.generation.load(Ordering::SeqCst);
+    let _drawing = successor.then(|| Drawing {
+        kept: cache,
+        key: &key,
+    });
+    let drawn_in = cache.generation();
     let response = next.run(req).await;
     let Some(nonce) = csp.nonce().filter(|_| keepable(&response, &csp)) else {
         return response;
@@ -215,23 +210,10 @@ pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> R
             body: body.clone(),
             nonce,
             content_type,
-            drawn_at: Instant::now(),
         };
         cache.put(key.clone(), page, drawn_in, Instant::now());
     }
     Response::from_parts(parts, Body::from(body))
-}
-
-/// Marks a key as no longer being drawn when dropped.
-struct Drawing<'a> {
-    cache: &'a PageCache,
-    key: &'a str,
-}
-
-impl Drop for Drawing<'_> {
-    fn drop(&mut self) {
-        self.cache.done_drawing(self.key);
-    }
 }
 
 /// The key of a request whose answer may be kept: its path and query.
@@ -288,75 +270,4 @@ fn answer(page: Page, csp: &PageCsp) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, page.content_type);
     response
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn page(body: &str, at: Instant) -> Page {
-        Page {
-            body: Bytes::from(body.to_owned()),
-            nonce: "n".into(),
-            content_type: HeaderValue::from_static("text/html"),
-            drawn_at: at,
-        }
-    }
-
-    #[test]
-    fn copies_expire_and_a_raced_render_is_not_kept() {
-        let cache = PageCache::default();
-        let now = Instant::now();
-        let drawn_in = cache.generation.load(Ordering::SeqCst);
-        cache.put("/marketplace".into(), page("a", now), drawn_in, now);
-        assert!(cache.get("/marketplace", now + TTL / 2).is_some());
-        assert!(cache.get("/marketplace", now + TTL).is_none());
-        cache.forget_all();
-        assert!(cache.is_empty());
-        cache.put("/marketplace".into(), page("stale", now), drawn_in, now);
-        assert!(cache.is_empty(), "drawn before the forget");
-    }
-
-    #[test]
-    fn an_expired_copy_stands_in_while_one_request_draws_its_successor() {
-        let cache = PageCache::default();
-        let now = Instant::now();
-        cache.put("/m".into(), page("old", now), 0, now);
-        let later = now + TTL;
-        assert!(matches!(
-            cache.lookup("/m", later),
-            Lookup::Draw { successor: true }
-        ));
-        // Others meanwhile get the old copy.
-        assert!(matches!(cache.lookup("/m", later), Lookup::Copy(_)));
-        cache.done_drawing("/m");
-        assert!(matches!(
-            cache.lookup("/m", later),
-            Lookup::Draw { successor: true }
-        ));
-        cache.done_drawing("/m");
-        // Too old to stand in: everyone draws.
-        assert!(matches!(
-            cache.lookup("/m", now + STALE),
-            Lookup::Draw { successor: false }
-        ));
-        cache.put("/m".into(), page("new", later), 0, later);
-        assert!(matches!(cache.lookup("/m", later), Lookup::Copy(p) if &p.body[..] == b"new"));
-    }
-
-    #[test]
-    fn memory_is_bounded() {
-        let cache = PageCache::default();
-        let now = Instant::now();
-        let big = "x".repeat(MAX_PAGE_BYTES);
-        for i in 0..(MAX_BYTES / MAX_PAGE_BYTES + 5) {
-            cache.put(format!("/marketplace?q={i}"), page(&big, now), 0, now);
-        }
-        assert_eq!(cache.len(), MAX_BYTES / MAX_PAGE_BYTES);
-        // Once the kept copies are too old to stand in, new ones take
-        // their place.
-        let later = now + STALE;
-        cache.put("/marketplace?q=new".into(), page(&big, later), 0, later);
-        assert_eq!(cache.len(), 1);
-    }
 }

@@ -1,7 +1,9 @@
 //! The Marketplace's kept pages (`server/page_cache.rs`): a visitor
 //! without a session may get a copy drawn for someone else a moment ago,
 //! but with a script nonce of its own; signed-in pages are never kept;
-//! and any change forgets every copy, so a publish shows at once.
+//! and any change forgets every copy, so a publish shows at once. The
+//! results grid of a browse page is kept for every viewer, signed in or
+//! not, each page still drawn with its own header.
 
 use axum::http::StatusCode;
 
@@ -9,6 +11,7 @@ use crate::on_both_databases;
 use crate::support::{TestApp, TestResponse};
 
 on_both_databases!(kept_pages_get_their_own_nonce_and_go_after_any_change);
+on_both_databases!(a_browse_grid_is_drawn_once_for_every_viewer_and_goes_after_any_change);
 
 fn nonce(res: &TestResponse) -> String {
     let csp = res.header("content-security-policy");
@@ -56,4 +59,81 @@ async fn kept_pages_get_their_own_nonce_and_go_after_any_change(app: &TestApp) {
     let missing = app.get("/marketplace/app_nothing_here", None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert!(pages.is_empty());
+}
+
+/// A listing written straight to the database, as another process or the
+/// command line would: nothing in this process hears of it.
+async fn listing_behind_the_caches_back(app: &TestApp, tag: &str, name: &str) {
+    use portico::server::repo::seed;
+    let db = &app.state.db;
+    let now = app.state.now_ms();
+    let publisher = seed::seed_publisher(db, tag, now).await.unwrap();
+    let snapshot = portico::domain::review::Snapshot {
+        name: name.to_owned(),
+        ..seed::seed_snapshot()
+    };
+    let mut tx = db.pool.begin().await.unwrap();
+    seed::seed_listing(&mut tx, db.dialect, &publisher, &snapshot, now, 0)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// The page's content below the header.
+fn grid(res: &TestResponse) -> &str {
+    let start = res
+        .body
+        .find("<div class=\"marketplace\">")
+        .expect("a results grid");
+    let end = res.body[start..]
+        .find("</main>")
+        .expect("the grid ends the main part");
+    &res.body[start..start + end]
+}
+
+async fn a_browse_grid_is_drawn_once_for_every_viewer_and_goes_after_any_change(app: &TestApp) {
+    let results = &app.state.caches.results;
+    listing_behind_the_caches_back(app, "grid1", "Gridiron Notes").await;
+    let ann = app
+        .sign_up("ann@example.com", "Ann Gridley", "correct horse battery")
+        .await;
+    let bob = app
+        .sign_up("bob@example.com", "Bob Gridley", "correct horse battery")
+        .await;
+    assert!(results.is_empty());
+
+    let for_ann = app.get("/marketplace", Some(&ann)).await;
+    assert_eq!(for_ann.status, StatusCode::OK);
+    assert!(for_ann.body.contains("Ann Gridley"), "her own header");
+    assert!(grid(&for_ann).contains("Gridiron Notes"));
+    assert_eq!(results.len(), 1, "the grid is kept");
+
+    // Written where this process does not hear of it: the kept grid is
+    // what the next viewer gets (until `TTL`), with a header of his own.
+    listing_behind_the_caches_back(app, "grid2", "Second Gridiron").await;
+    let for_bob = app.get("/marketplace", Some(&bob)).await;
+    assert_eq!(for_bob.status, StatusCode::OK);
+    assert!(for_bob.body.contains("Bob Gridley"), "his own header");
+    assert!(!for_bob.body.contains("Ann Gridley"), "nothing of hers");
+    assert_eq!(grid(&for_bob), grid(&for_ann), "the kept grid");
+    assert!(!for_bob.body.contains("Second Gridiron"));
+    // A visitor without a session gets the same grid.
+    let visitor = app.get("/marketplace", None).await;
+    assert_eq!(grid(&visitor), grid(&for_ann));
+
+    // A search is drawn every time and never kept.
+    let search = app.get("/marketplace?q=gridiron", Some(&ann)).await;
+    assert!(grid(&search).contains("Second Gridiron"), "drawn afresh");
+    assert_eq!(results.len(), 1, "a search is not kept");
+    // Another sort is another grid.
+    let by_name = app.get("/marketplace?sort=name", Some(&ann)).await;
+    assert!(grid(&by_name).contains("Second Gridiron"));
+    assert_eq!(results.len(), 2);
+
+    // Any change in this process forgets every grid (here, a sign-up).
+    app.sign_up("cy@example.com", "Cy Gridley", "correct horse battery")
+        .await;
+    assert!(results.is_empty(), "forgotten after a change");
+    let after = app.get("/marketplace", Some(&bob)).await;
+    assert!(grid(&after).contains("Second Gridiron"), "drawn again");
 }

@@ -37,6 +37,25 @@ pub struct ListingRow {
     pub publisher: String,
 }
 
+/// A listing as a results card shows it: what browse and search read
+/// (a page of them per request), without the long texts of the app page.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListingCardRow {
+    pub app_id: String,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub kind: AppKind,
+    pub short_description: String,
+    pub categories: String,
+    pub media: String,
+    pub icon: String,
+    pub installs: i64,
+    pub publisher: String,
+}
+
+const CARD_SELECT: &str = "SELECT l.app_id, l.name, l.kind, l.short_description, l.categories, \
+            l.media, l.icon, l.installs, acc.name AS publisher";
+
 const SELECT: &str = "SELECT l.app_id, l.version, l.name, l.kind, l.short_description, \
             l.long_description, l.categories, l.privacy_url, l.support_url, l.scopes, \
             l.install_option, l.landing_url, l.release_notes, l.media, l.icon, l.published_at, \
@@ -169,7 +188,7 @@ pub async fn recount_installs(
 
 /// One page of listings for `query` (one more than `PAGE_SIZE` when a
 /// next page exists).
-pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Error> {
+pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingCardRow>, sqlx::Error> {
     let limit = i64::try_from(PAGE_SIZE + 1).unwrap_or(i64::MAX);
     let offset = i64::try_from(query.offset()).unwrap_or(0);
     let searching = !query.words.is_empty();
@@ -228,7 +247,7 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
     };
     let sql = if !searching {
         format!(
-            "{SELECT} {FROM} WHERE {c} AND $4 = '' ORDER BY {order} LIMIT $2 OFFSET $3",
+            "{CARD_SELECT} {FROM} WHERE {c} AND $4 = '' ORDER BY {order} LIMIT $2 OFFSET $3",
             c = category("l.app_id")
         )
     } else if query.sort == Sort::Relevance {
@@ -238,7 +257,7 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
         format!(
-            "{SELECT} FROM (SELECT seq, MIN(tier) AS tier FROM ({tiers}) t GROUP BY seq \
+            "{CARD_SELECT} FROM (SELECT seq, MIN(tier) AS tier FROM ({tiers}) t GROUP BY seq \
                             ORDER BY tier, seq DESC LIMIT $2 OFFSET $3) m \
              JOIN marketplace_listings l ON l.seq = m.seq \
              JOIN apps a ON a.id = l.app_id JOIN accounts acc ON acc.id = a.account_id \
@@ -246,7 +265,7 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
         )
     } else {
         format!(
-            "{SELECT} FROM ({m}) m JOIN marketplace_listings l ON l.seq = m.seq \
+            "{CARD_SELECT} FROM ({m}) m JOIN marketplace_listings l ON l.seq = m.seq \
              JOIN apps a ON a.id = l.app_id JOIN accounts acc ON acc.id = a.account_id \
              ORDER BY {order} LIMIT $2 OFFSET $3",
             m = matches(Tier::Anywhere, &MAX_RANKED.to_string()),
@@ -257,7 +276,7 @@ pub async fn browse(db: &Db, query: &Browse) -> Result<Vec<ListingRow>, sqlx::Er
         (true, Dialect::Sqlite) => fts5_query(&query.words),
         (true, Dialect::Postgres) => tsquery(&query.words, Tier::Anywhere),
     };
-    let mut statement = sqlx::query_as::<_, ListingRow>(&sql)
+    let mut statement = sqlx::query_as::<_, ListingCardRow>(&sql)
         .bind(query.category.as_deref().unwrap_or(""))
         .bind(limit)
         .bind(offset)
