@@ -224,7 +224,8 @@ mod tests {
         let big: &'static str = "x".repeat(100).leak();
         let kept = Kept::new(1000, 100);
         let now = Instant::now();
-        kept.put("too big".into(), "x".repeat(101).leak(), 0, now);
+        let too_big: &'static str = "x".repeat(101).leak();
+        kept.put("too big".into(), too_big, 0, now);
         assert!(kept.is_empty());
         for i in 0..15 {
             kept.put(format!("/marketplace?q={i}"), big, 0, now);
