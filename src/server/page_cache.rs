@@ -64,25 +64,18 @@ impl Default for PageCache {
     }
 }
 
-impl PageCache {
-    /// Forgets every copy, and every render still under way.
-    pub fn forget_all(&self) {
-        self.0.forget_all();
-    }
+/// Forgetting and counting are the store's (`Kept`).
+impl std::ops::Deref for PageCache {
+    type Target = Kept<Page>;
 
-    /// How many pages are kept (for tests).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether nothing is kept.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    fn deref(&self) -> &Kept<Page> {
+        &self.0
     }
 }
 
+/// A kept page (its fields are this module's own).
 #[derive(Debug, Clone)]
-struct Page {
+pub struct Page {
     body: Bytes,
     /// The nonce the body was drawn with.
     nonce: String,
@@ -144,27 +137,21 @@ impl ResultsCache {
             .put(key.to_owned(), html.clone(), drawn_in, Instant::now());
         Ok(html)
     }
+}
 
-    /// Forgets every grid, and every draw still under way.
-    pub fn forget_all(&self) {
-        self.0.forget_all();
-    }
+/// Forgetting and counting are the store's (`Kept`).
+impl std::ops::Deref for ResultsCache {
+    type Target = Kept<Arc<str>>;
 
-    /// How many grids are kept (for tests).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether nothing is kept.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+    fn deref(&self) -> &Kept<Arc<str>> {
+        &self.0
     }
 }
 
 /// The middleware: answers a cacheable request from a kept copy, keeps
 /// what it renders, and forgets everything after a state-changing request.
 pub async fn serve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cache = &state.caches.pages.0;
+    let cache: &Kept<Page> = &state.caches.pages;
     if *req.method() == Method::HEAD {
         return next.run(req).await;
     }
